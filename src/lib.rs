@@ -1,0 +1,22 @@
+//! kubechat-ops: a full-screen terminal operations console for the KubeChat service.
+//!
+//! The five rules (docs/ARCHITECTURE.md): everything is a [`msg::Msg`]; `state::update` is
+//! the only place state changes; `ui` only draws; only `io` touches the world; read-only
+//! is decided in one guard. `sim` is the simulated cluster, used by `--demo`, tests and
+//! benchmarks only.
+
+pub mod action;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod effect;
+pub mod io;
+pub mod keymap;
+pub mod kpi;
+pub mod logging;
+pub mod msg;
+pub mod sim;
+pub mod state;
+pub mod terminal;
+pub mod theme;
+pub mod ui;

@@ -1,0 +1,49 @@
+//! The simulated clock: real time scaled by a speed factor, so a 10-minute canary pause
+//! can pass in seconds. Everything in the simulator reads time from here.
+
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+
+#[derive(Debug, Clone)]
+pub struct SimClock {
+    started_real: Instant,
+    started_sim: Timestamp,
+    speed: f64,
+}
+
+impl SimClock {
+    /// A clock that starts at the current wall time and runs `speed` times faster.
+    pub fn new(speed: f64) -> Self {
+        SimClock {
+            started_real: Instant::now(),
+            started_sim: Timestamp::now(),
+            speed: if speed.is_finite() && speed > 0.0 { speed } else { 1.0 },
+        }
+    }
+
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    /// The simulated wall-clock time now.
+    pub fn now(&self) -> Timestamp {
+        let elapsed = self.elapsed();
+        self.started_sim + jiff::SignedDuration::try_from(elapsed).unwrap_or_default()
+    }
+
+    /// Simulated time since the clock started.
+    pub fn elapsed(&self) -> Duration {
+        self.started_real.elapsed().mul_f64(self.speed)
+    }
+
+    /// How long to sleep in real time for `sim` to pass on this clock.
+    pub fn real_for(&self, sim: Duration) -> Duration {
+        sim.div_f64(self.speed)
+    }
+}
+
+/// RFC 3339 with seconds, as Kubernetes writes timestamps ("2026-11-28T15:20:26Z").
+pub fn rfc3339(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

@@ -1,0 +1,1 @@
+//! Kubernetes Events as the real control plane records them (owner: sim-controllers). STUB.

@@ -1,0 +1,6 @@
+//! Scenarios: initial objects plus a timeline of actions and faults (owner: sim-controllers). STUB.
+
+#[derive(Debug, Default)]
+pub struct Scenario {
+    pub name: String,
+}

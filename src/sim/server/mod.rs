@@ -1,0 +1,4 @@
+//! The HTTP API server (owner: sim-api). STUB.
+
+#[derive(Debug, Default)]
+pub struct Faults {}

@@ -1,0 +1,4 @@
+//! Simulated KubeChat service traffic and its Prometheus metrics (owner: sim-controllers). STUB.
+
+#[derive(Debug, Default)]
+pub struct Traffic {}

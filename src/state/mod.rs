@@ -1,0 +1,2 @@
+//! The pure model and `update` (owner: console). STUB.
+pub mod views;
