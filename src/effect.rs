@@ -5,11 +5,18 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClusterWrite {
     /// `kubectl scale deployment NAME --replicas=N` (or a Rollout's scale).
-    Scale { kind: WorkloadKind, name: String, replicas: i32 },
+    Scale {
+        kind: WorkloadKind,
+        name: String,
+        replicas: i32,
+    },
     /// `kubectl rollout restart`: stamps the pod template's restartedAt annotation.
     Restart { kind: WorkloadKind, name: String },
     /// `kubectl rollout undo [--to-revision=N]` for a Deployment (None: the previous one).
-    Undo { name: String, to_revision: Option<i64> },
+    Undo {
+        name: String,
+        to_revision: Option<i64>,
+    },
     /// `kubectl rollout pause|resume`.
     SetPaused { name: String, paused: bool },
     /// Patch a Service's `deployment-slot` selector (blue/green switch).

@@ -148,7 +148,12 @@ impl Store {
 
     /// A client's create: server-managed metadata is set, `status` of kinds with a
     /// status subresource is dropped.
-    pub fn create(&mut self, res: &'static Resource, ns: &str, obj: Value) -> Result<Obj, ApiError> {
+    pub fn create(
+        &mut self,
+        res: &'static Resource,
+        ns: &str,
+        obj: Value,
+    ) -> Result<Obj, ApiError> {
         self.insert(res, ns, obj, false)
     }
 
@@ -170,7 +175,9 @@ impl Store {
         keep_status: bool,
     ) -> Result<Obj, ApiError> {
         if !obj.is_object() {
-            return Err(ApiError::bad_request("the body of the request must be a JSON object"));
+            return Err(ApiError::bad_request(
+                "the body of the request must be a JSON object",
+            ));
         }
         let ns = scope(res, ns);
         let meta = metadata_mut(&mut obj);
@@ -181,9 +188,16 @@ impl Store {
                 ));
             }
         }
-        let mut name = meta.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+        let mut name = meta
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if name.is_empty() {
-            let prefix = meta.get("generateName").and_then(Value::as_str).unwrap_or("");
+            let prefix = meta
+                .get("generateName")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if prefix.is_empty() {
                 return Err(ApiError::invalid(
                     res.kind,
@@ -194,7 +208,11 @@ impl Store {
             name = format!("{prefix}{}", self.random_suffix());
         }
         if let Err(why) = validate_name(&name) {
-            return Err(ApiError::invalid(res.kind, &name, format!("metadata.name: Invalid value: \"{name}\": {why}")));
+            return Err(ApiError::invalid(
+                res.kind,
+                &name,
+                format!("metadata.name: Invalid value: \"{name}\": {why}"),
+            ));
         }
         if res.namespaced {
             let ns_res = resources::core("namespaces");
@@ -254,7 +272,9 @@ impl Store {
             .get(res, &ns, name)
             .ok_or_else(|| ApiError::not_found(res.plural, res.group, name))?;
         if !new.is_object() {
-            return Err(ApiError::bad_request("the body of the request must be a JSON object"));
+            return Err(ApiError::bad_request(
+                "the body of the request must be a JSON object",
+            ));
         }
         if let Some(body_name) = new.pointer("/metadata/name").and_then(Value::as_str) {
             if body_name != name {
@@ -298,7 +318,15 @@ impl Store {
         {
             let old_meta = &old["metadata"];
             let meta = metadata_mut(&mut new);
-            for key in ["name", "namespace", "uid", "creationTimestamp", "generation", "resourceVersion", "deletionTimestamp"] {
+            for key in [
+                "name",
+                "namespace",
+                "uid",
+                "creationTimestamp",
+                "generation",
+                "resourceVersion",
+                "deletionTimestamp",
+            ] {
                 match old_meta.get(key) {
                     Some(v) => meta.insert(key.into(), v.clone()),
                     None => meta.remove(key),
@@ -413,7 +441,10 @@ impl Store {
         let Some(uid) = owner["metadata"]["uid"].as_str() else {
             return;
         };
-        let ns = owner["metadata"]["namespace"].as_str().unwrap_or("").to_string();
+        let ns = owner["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
         for res in resources::RESOURCES.iter() {
             let candidates = if res.namespaced {
                 if ns.is_empty() {
@@ -431,7 +462,10 @@ impl Store {
                     continue;
                 }
                 let name = dep["metadata"]["name"].as_str().unwrap_or("").to_string();
-                let dep_ns = dep["metadata"]["namespace"].as_str().unwrap_or("").to_string();
+                let dep_ns = dep["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
                 if propagation == Propagation::Orphan {
                     let _ = self.modify(res, &dep_ns, &name, |d| {
                         if let Some(refs) = d["metadata"]["ownerReferences"].as_array_mut() {
@@ -534,7 +568,9 @@ fn metadata_mut(obj: &mut Value) -> &mut Map<String, Value> {
     if !obj["metadata"].is_object() {
         obj["metadata"] = json!({});
     }
-    obj["metadata"].as_object_mut().expect("just made an object")
+    obj["metadata"]
+        .as_object_mut()
+        .expect("just made an object")
 }
 
 /// DNS-1123 subdomain, as the API server checks object names.
@@ -562,8 +598,12 @@ mod tests {
 
     fn store() -> Store {
         let mut s = Store::new(SimClock::new(1.0), 4);
-        s.create(resources::core("namespaces"), "", json!({"metadata": {"name": "ns"}}))
-            .unwrap();
+        s.create(
+            resources::core("namespaces"),
+            "",
+            json!({"metadata": {"name": "ns"}}),
+        )
+        .unwrap();
         s
     }
 
@@ -578,19 +618,30 @@ mod tests {
         assert_eq!(obj["metadata"]["namespace"], "ns");
         assert_eq!(obj["metadata"]["generation"], 1);
         assert!(obj.get("status").is_none());
-        assert_eq!(obj["metadata"]["resourceVersion"], s.resource_version().to_string());
+        assert_eq!(
+            obj["metadata"]["resourceVersion"],
+            s.resource_version().to_string()
+        );
     }
 
     #[test]
     fn stale_update_conflicts_and_spec_change_bumps_generation() {
         let mut s = store();
         let deploy = resources::of("apps", "deployments");
-        let v1 = s.create(deploy, "ns", json!({"metadata": {"name": "d"}, "spec": {"replicas": 1}})).unwrap();
+        let v1 = s
+            .create(
+                deploy,
+                "ns",
+                json!({"metadata": {"name": "d"}, "spec": {"replicas": 1}}),
+            )
+            .unwrap();
         let mut v2 = (*v1).clone();
         v2["spec"]["replicas"] = json!(3);
         let v2 = s.write(deploy, "ns", "d", v2, WriteMode::Main).unwrap();
         assert_eq!(v2["metadata"]["generation"], 2);
-        let err = s.write(deploy, "ns", "d", (*v1).clone(), WriteMode::Main).unwrap_err();
+        let err = s
+            .write(deploy, "ns", "d", (*v1).clone(), WriteMode::Main)
+            .unwrap_err();
         assert_eq!((err.code, err.reason), (409, "Conflict"));
     }
 
@@ -598,10 +649,15 @@ mod tests {
     fn missing_namespace_and_duplicates_are_refused() {
         let mut s = store();
         let cm = resources::core("configmaps");
-        let err = s.create(cm, "nope", json!({"metadata": {"name": "c"}})).unwrap_err();
+        let err = s
+            .create(cm, "nope", json!({"metadata": {"name": "c"}}))
+            .unwrap_err();
         assert_eq!(err.code, 404);
-        s.create(cm, "ns", json!({"metadata": {"name": "c"}})).unwrap();
-        let err = s.create(cm, "ns", json!({"metadata": {"name": "c"}})).unwrap_err();
+        s.create(cm, "ns", json!({"metadata": {"name": "c"}}))
+            .unwrap();
+        let err = s
+            .create(cm, "ns", json!({"metadata": {"name": "c"}}))
+            .unwrap_err();
         assert_eq!(err.reason, "AlreadyExists");
     }
 
@@ -610,7 +666,9 @@ mod tests {
         let mut s = store();
         let rs = resources::of("apps", "replicasets");
         let pods = resources::core("pods");
-        let owner = s.create(rs, "ns", json!({"metadata": {"name": "rs"}, "spec": {}})).unwrap();
+        let owner = s
+            .create(rs, "ns", json!({"metadata": {"name": "rs"}, "spec": {}}))
+            .unwrap();
         let uid = owner["metadata"]["uid"].clone();
         s.create(pods, "ns", json!({"metadata": {"name": "p", "ownerReferences": [{"uid": uid, "kind": "ReplicaSet", "name": "rs", "apiVersion": "apps/v1"}]}, "spec": {}})).unwrap();
         s.delete(rs, "ns", "rs", Propagation::Background).unwrap();
@@ -623,7 +681,8 @@ mod tests {
         let cm = resources::core("configmaps");
         let start = s.resource_version();
         for i in 0..6 {
-            s.create(cm, "ns", json!({"metadata": {"name": format!("c{i}")}})).unwrap();
+            s.create(cm, "ns", json!({"metadata": {"name": format!("c{i}")}}))
+                .unwrap();
         }
         assert_eq!(s.watch_from(start).unwrap_err().code, 410);
         let recent = s.resource_version() - 2;

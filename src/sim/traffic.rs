@@ -1,4 +1,21 @@
-//! Simulated KubeChat service traffic and its Prometheus metrics (owner: sim-controllers). STUB.
+//! Simulated KubeChat service traffic and its Prometheus metrics (owner: sim-controllers).
+//! STUB: `Series` and `Traffic::series` are the contract the Prometheus query API reads.
+
+/// One time series' current value. Histograms appear as their `_bucket` (with `le`),
+/// `_sum` and `_count` series, as in the Prometheus text format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+}
 
 #[derive(Debug, Default)]
 pub struct Traffic {}
+
+impl Traffic {
+    /// A snapshot of every series now (counters are cumulative, as scraped).
+    pub fn series(&self) -> Vec<Series> {
+        Vec::new()
+    }
+}
