@@ -18,6 +18,12 @@ pub enum Msg {
     Kube(KubeMsg),
     /// Samples and errors from the Prometheus poller.
     Kpi(crate::kpi::KpiMsg),
+    /// The Prometheus poller's health: `error: None` after a good query, else the error in
+    /// one line.
+    PromStatus {
+        error: Option<String>,
+        at: Timestamp,
+    },
     /// An effect finished: what it was and how it went (Ok: a one-line summary).
     Done(Effect, Result<String, String>),
 }
