@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod collection;
+pub mod load;
 pub mod overlay;
 pub mod rollout_detail;
 pub mod rollout_view;

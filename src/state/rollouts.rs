@@ -432,3 +432,7 @@ pub fn row_key(row: &RolloutRow) -> String {
         RowTarget::Rollout(n) => format!("rollout/{n}"),
     }
 }
+
+#[cfg(test)]
+#[path = "rollouts_tests.rs"]
+mod tests;
