@@ -324,3 +324,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         },
     }
 }
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;
