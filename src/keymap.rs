@@ -118,6 +118,12 @@ impl KeySpec {
         Ok(KeySpec { code, ctrl, alt })
     }
 
+    /// Plain single characters first, then named keys, then chords.
+    fn preference(&self) -> (bool, usize, String) {
+        let label = self.label();
+        (self.ctrl || self.alt, label.chars().count(), label)
+    }
+
     /// As shown in the help overlay.
     pub fn label(&self) -> String {
         let base = match self.code {
@@ -261,11 +267,12 @@ impl Keymap {
         Action::ALL
             .iter()
             .filter_map(|a| {
-                let keys: Vec<KeySpec> = table
+                let mut keys: Vec<KeySpec> = table
                     .iter()
                     .filter(|(_, b)| *b == a)
                     .map(|(k, _)| *k)
                     .collect();
+                keys.sort_by_key(KeySpec::preference);
                 (!keys.is_empty()).then_some((*a, keys))
             })
             .collect()
@@ -277,8 +284,10 @@ impl Keymap {
             self.bindings
                 .get(c)?
                 .iter()
-                .find(|(_, a)| **a == action)
-                .map(|(k, _)| k.label())
+                .filter(|(_, a)| **a == action)
+                .map(|(k, _)| *k)
+                .min_by_key(KeySpec::preference)
+                .map(|k| k.label())
         })
     }
 }

@@ -65,6 +65,15 @@ pub fn countdown(secs: i64) -> String {
     }
 }
 
+/// A step's duration: "2m", "90s", "1h".
+pub fn duration_label(secs: i64) -> String {
+    match secs {
+        s if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
 /// An image without its registry: "harbor.company.com/kubechat/api-gateway:v2" → "api-gateway:v2".
 pub fn short_image(image: &str) -> &str {
     image.rsplit('/').next().unwrap_or(image)
@@ -94,7 +103,8 @@ pub fn phase_style(phase: Phase, theme: &Theme) -> Style {
     }
 }
 
-/// A bar of `width` cells: available (█), ready or updated but not yet available (▒), rest (░).
+/// A bar of `width` cells of the rollout's progress against `desired`: updated and
+/// available (█), updated but not yet available (▒), not yet updated (░).
 pub fn progress_bar(
     width: usize,
     desired: i32,
@@ -105,8 +115,8 @@ pub fn progress_bar(
         return (String::new(), String::new(), "·".repeat(width));
     }
     let cells = |n: i32| ((n.clamp(0, desired) as usize) * width) / desired as usize;
-    let full = cells(available);
-    let part = cells(updated.max(available)).saturating_sub(full);
+    let full = cells(updated.min(available));
+    let part = cells(updated).saturating_sub(full);
     (
         "█".repeat(full),
         "▒".repeat(part),
@@ -153,7 +163,7 @@ mod tests {
         assert_eq!(fit("kubechat-api", 8), "kubecha…");
         assert_eq!(
             progress_bar(10, 4, 3, 2),
-            ("█████".into(), "██".replace('█', "▒"), "░░░".into())
+            ("█████".into(), "▒▒".into(), "░░░".into())
         );
     }
 }

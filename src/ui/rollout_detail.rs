@@ -7,7 +7,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use super::common::{countdown, fit, image_change, phase_style, short_age, short_image};
+use super::common::{
+    countdown, duration_label, fit, image_change, phase_style, short_age, short_image,
+};
 use crate::state::rollout_detail::{PauseState, RolloutDetail, SlotLine, StepMark};
 use crate::state::rollouts::RolloutRow;
 use crate::state::views::CanaryStep;
@@ -95,7 +97,7 @@ impl DetailView<'_> {
                 };
                 let text = match step {
                     CanaryStep::SetWeight(w) => format!("{w}%"),
-                    CanaryStep::Pause(Some(s)) => format!("pause {}", countdown(*s)),
+                    CanaryStep::Pause(Some(s)) => format!("pause {}", duration_label(*s)),
                     CanaryStep::Pause(None) => "pause".into(),
                     CanaryStep::Analysis(names) => format!("analysis {}", names.join(",")),
                     CanaryStep::Other(k) => k.clone(),
@@ -145,7 +147,9 @@ impl DetailView<'_> {
                 Span::styled(m.clone(), t.warn),
             ]));
         }
-        for (i, rs) in d.replica_sets.iter().enumerate().take(4) {
+        // a blue/green pair shows its slots above instead of mixed revisions
+        let revisions = if d.slots.is_empty() { 4 } else { 0 };
+        for (i, rs) in d.replica_sets.iter().enumerate().take(revisions) {
             let rev = rs
                 .revision
                 .map(|r| format!("#{r}"))
@@ -161,16 +165,20 @@ impl DetailView<'_> {
                 Span::styled(format!("{}/{} ready{mark}", rs.ready, rs.desired), t.muted),
             ]));
         }
-        let name_w = width.saturating_sub(11 + 5 + 4 + 20).clamp(10, 48);
+        let name_w = width.saturating_sub(11 + 5 + 17 + 5).clamp(10, 48);
         for (i, p) in d.pods.iter().enumerate().take(MAX_PODS) {
             let style = if p.healthy { t.text } else { t.crit };
             out.push(Line::from(vec![
                 label(if i == 0 { "Pods" } else { "" }),
                 Span::styled(format!("{:<name_w$} ", fit(&p.name, name_w)), t.text),
                 Span::styled(format!("{:<4} ", p.ready), style),
-                Span::styled(format!("{:<17} ", fit(&p.status, 17)), style),
+                Span::styled(format!("{:<16} ", fit(&p.status, 16)), style),
                 Span::styled(
-                    format!("{} restarts", p.restarts),
+                    if width >= name_w + 11 + 5 + 17 + 11 {
+                        format!("{} restarts", p.restarts)
+                    } else {
+                        format!("↻{}", p.restarts)
+                    },
                     if p.restarts > 0 { t.warn } else { t.muted },
                 ),
             ]));

@@ -73,8 +73,8 @@ struct Columns {
 }
 
 fn columns(width: u16) -> Columns {
-    // fixed: strategy 10, phase 11, progress BAR+7, age 4, gaps
-    let fixed = 10 + 11 + (BAR + 7) + 4 + 5;
+    // fixed: strategy 11, phase 11, progress BAR+7, age 4, gaps
+    let fixed = 11 + 11 + (BAR + 7) + 4 + 5;
     let rest = (width as usize).saturating_sub(fixed);
     if width >= IMAGES_FROM {
         let name = (rest * 45 / 100).clamp(12, 40);
@@ -93,7 +93,7 @@ fn columns(width: u16) -> Columns {
 fn render_list(s: &State, t: &Theme, area: Rect, buf: &mut Buffer) {
     let cols = columns(area.width);
     let mut header = format!(
-        "{:<nw$} {:<10}{:<11} {:<pw$} ",
+        "{:<nw$} {:<11}{:<11} {:<pw$} ",
         "NAME",
         "STRATEGY",
         "PHASE",
@@ -134,7 +134,7 @@ fn row_line<'a>(row: &RolloutRow, cols: &Columns, s: &State, t: &Theme) -> Line<
     };
     let p = row.progress;
     let (full, part, rest) = progress_bar(BAR, p.desired, p.updated, p.available);
-    let counts = format!("{}/{}", p.available, p.desired);
+    let counts = format!("{}/{}", p.updated.min(p.desired), p.desired);
     let age = match (row.since, s.now) {
         (Some(since), Some(now)) => short_age(now.as_second() - since.as_second()),
         _ => "–".into(),
@@ -144,7 +144,7 @@ fn row_line<'a>(row: &RolloutRow, cols: &Columns, s: &State, t: &Theme) -> Line<
             format!("{:<w$} ", fit(&name, cols.name), w = cols.name),
             t.text,
         ),
-        Span::styled(format!("{:<10}", row.strategy.label()), t.muted),
+        Span::styled(format!("{:<11}", row.strategy.label()), t.muted),
         Span::styled(
             format!("{:<11}", row.phase.label()),
             phase_style(row.phase, t),

@@ -68,8 +68,16 @@ impl Widget for StatusBar<'_> {
         };
         let mut badges = vec![Span::raw(" "), mode];
         if let Some(demo) = &s.demo {
+            // the scenario's name only when the context fits beside it
+            let full = format!(" DEMO {demo} ");
+            let wanted = full.chars().count() + s.context.len() + s.namespace.len() + 20;
+            let text = if (area.width as usize) >= wanted + right_w as usize {
+                full
+            } else {
+                " DEMO ".to_string()
+            };
             badges.push(Span::raw(" "));
-            badges.push(Span::styled(format!(" DEMO {demo} "), t.badge_demo));
+            badges.push(Span::styled(text, t.badge_demo));
         }
         let badges_w: usize = badges.iter().map(|b| b.width()).sum();
         let room = (area.width as usize).saturating_sub(right_w as usize + badges_w + 2);
