@@ -9,6 +9,9 @@ use crate::state::views::{
     DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView,
 };
 
+// Views are slim but not tiny; boxing every watch event to please the lint would cost an
+// allocation per message for no gain (messages are moved once, through one channel).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
@@ -40,6 +43,7 @@ pub enum Change<T> {
     Ready,
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum KubeMsg {
     Deployments(Change<DeploymentView>),

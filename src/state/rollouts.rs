@@ -101,15 +101,14 @@ pub struct RolloutRow {
     pub note: Option<String>,
 }
 
-/// ReplicaSets by the Deployment or Rollout that owns them.
-pub fn replica_sets_by_owner(
-    rss: impl Iterator<Item = impl std::borrow::Borrow<ReplicaSetView>>,
-) -> BTreeMap<String, Vec<ReplicaSetView>> {
-    let mut by_owner: BTreeMap<String, Vec<ReplicaSetView>> = BTreeMap::new();
+/// ReplicaSets (borrowed) by the Deployment or Rollout that owns them.
+pub type ByOwner<'a> = BTreeMap<&'a str, Vec<&'a ReplicaSetView>>;
+
+pub fn replica_sets_by_owner<'a>(rss: impl Iterator<Item = &'a ReplicaSetView>) -> ByOwner<'a> {
+    let mut by_owner: ByOwner<'a> = BTreeMap::new();
     for rs in rss {
-        let rs = rs.borrow();
         if let Some(owner) = &rs.owner {
-            by_owner.entry(owner.clone()).or_default().push(rs.clone());
+            by_owner.entry(owner.as_str()).or_default().push(rs);
         }
     }
     by_owner
@@ -118,13 +117,15 @@ pub fn replica_sets_by_owner(
 /// Every row of the pane, sorted by name; slot rows follow their pair.
 pub fn derive_rows<'a>(
     deployments: impl Iterator<Item = &'a DeploymentView>,
-    replica_sets: &BTreeMap<String, Vec<ReplicaSetView>>,
+    replica_sets: &ByOwner<'_>,
     services: impl Iterator<Item = &'a ServiceView>,
     rollouts: impl Iterator<Item = &'a RolloutView>,
 ) -> Vec<RolloutRow> {
     let deployments: Vec<&DeploymentView> = deployments.collect();
-    let no_rs = Vec::new();
-    let rs_of = |owner: &str| replica_sets.get(owner).unwrap_or(&no_rs);
+    let no_rs: Vec<&ReplicaSetView> = Vec::new();
+    let rs_of = |owner: &str| -> &[&ReplicaSetView] {
+        replica_sets.get(owner).map(Vec::as_slice).unwrap_or(&no_rs)
+    };
     let mut grouped: BTreeSet<&str> = BTreeSet::new();
     let mut blocks: Vec<Vec<RolloutRow>> = Vec::new();
 
@@ -191,14 +192,15 @@ pub fn deployment_phase(d: &DeploymentView) -> Phase {
     Phase::Healthy
 }
 
-fn newest(rss: &[ReplicaSetView]) -> Option<&ReplicaSetView> {
+fn newest<'a>(rss: &[&'a ReplicaSetView]) -> Option<&'a ReplicaSetView> {
     rss.iter()
+        .copied()
         .max_by_key(|rs| (rs.revision.unwrap_or(0), rs.created))
 }
 
 /// The image still running from an older ReplicaSet, if it differs from `new`.
 fn old_image(
-    rss: &[ReplicaSetView],
+    rss: &[&ReplicaSetView],
     current: Option<&ReplicaSetView>,
     new: &str,
 ) -> Option<String> {
@@ -228,7 +230,7 @@ fn problem_note(d: &DeploymentView, phase: Phase) -> Option<String> {
         .and_then(|c| c.reason.clone())
 }
 
-pub fn deployment_row(d: &DeploymentView, rss: &[ReplicaSetView]) -> RolloutRow {
+pub fn deployment_row(d: &DeploymentView, rss: &[&ReplicaSetView]) -> RolloutRow {
     let current = newest(rss);
     let phase = deployment_phase(d);
     RolloutRow {
@@ -252,7 +254,7 @@ fn blue_green_rows<'a>(
     svc: &ServiceView,
     live: &str,
     members: &[&DeploymentView],
-    rs_of: &dyn Fn(&str) -> &'a Vec<ReplicaSetView>,
+    rs_of: &dyn Fn(&str) -> &'a [&'a ReplicaSetView],
 ) -> Vec<RolloutRow> {
     let mut members = members.to_vec();
     members.sort_by(|a, b| a.slot.cmp(&b.slot).then(a.name.cmp(&b.name)));
@@ -379,14 +381,16 @@ pub fn canary_position(r: &RolloutView) -> Option<(i32, usize, usize)> {
     Some((weight, index, steps.len()))
 }
 
-pub fn argo_row(r: &RolloutView, rss: &[ReplicaSetView]) -> RolloutRow {
+pub fn argo_row(r: &RolloutView, rss: &[&ReplicaSetView]) -> RolloutRow {
     let phase = argo_phase(r);
     let current = rss
         .iter()
+        .copied()
         .find(|rs| rs.pod_template_hash.is_some() && rs.pod_template_hash == r.current_hash)
         .or_else(|| newest(rss));
     let stable = rss
         .iter()
+        .copied()
         .find(|rs| rs.pod_template_hash.is_some() && rs.pod_template_hash == r.stable_hash);
     let image_old = stable
         .filter(|s| s.image != r.image && s.replicas > 0)
