@@ -9,6 +9,9 @@ use crate::state::views::{
     DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView,
 };
 
+// Views are slim but not tiny; boxing every watch event to please the lint would cost an
+// allocation per message for no gain (messages are moved once, through one channel).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
@@ -18,6 +21,12 @@ pub enum Msg {
     Kube(KubeMsg),
     /// Samples and errors from the Prometheus poller.
     Kpi(crate::kpi::KpiMsg),
+    /// The Prometheus poller's health: `error: None` after a good query, else the error in
+    /// one line.
+    PromStatus {
+        error: Option<String>,
+        at: Timestamp,
+    },
     /// An effect finished: what it was and how it went (Ok: a one-line summary).
     Done(Effect, Result<String, String>),
 }
@@ -34,6 +43,7 @@ pub enum Change<T> {
     Ready,
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum KubeMsg {
     Deployments(Change<DeploymentView>),

@@ -1,0 +1,442 @@
+//! The Rollouts pane's rows: every rollout whatever its strategy (plain Deployments,
+//! blue/green Deployment pairs behind one Service, Argo Rollouts), derived by pure functions
+//! from the watched views.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+
+use super::views::{
+    DeployStrategy, DeploymentView, ReplicaSetView, RolloutStrategy, RolloutView, ServiceView,
+    SLOT_LABEL,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    Healthy,
+    Paused,
+    Progressing,
+    Degraded,
+    Stalled,
+}
+
+impl Phase {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Phase::Healthy => "Healthy",
+            Phase::Paused => "Paused",
+            Phase::Progressing => "Progressing",
+            Phase::Degraded => "Degraded",
+            Phase::Stalled => "Stalled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyKind {
+    RollingUpdate,
+    Recreate,
+    BlueGreen,
+    Canary,
+    ArgoBlueGreen,
+}
+
+impl StrategyKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            StrategyKind::RollingUpdate => "rolling",
+            StrategyKind::Recreate => "recreate",
+            StrategyKind::BlueGreen => "blue/green",
+            StrategyKind::Canary => "canary",
+            StrategyKind::ArgoBlueGreen => "argo b/g",
+        }
+    }
+}
+
+/// Replica counts against what is desired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    pub desired: i32,
+    pub updated: i32,
+    pub ready: i32,
+    pub available: i32,
+}
+
+/// What a row stands for, and what actions on it act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowTarget {
+    Deployment(String),
+    /// A blue/green pair behind `service`; `live` is the slot its selector points at.
+    BlueGreen {
+        service: String,
+        live: Option<String>,
+        /// (slot, deployment) sorted by slot.
+        slots: Vec<(String, String)>,
+    },
+    /// One slot of a blue/green pair.
+    Slot {
+        service: String,
+        slot: String,
+        deployment: String,
+        live: bool,
+    },
+    Rollout(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutRow {
+    pub name: String,
+    pub target: RowTarget,
+    /// 0 for a rollout, 1 for a slot under its blue/green pair.
+    pub depth: u8,
+    pub strategy: StrategyKind,
+    pub phase: Phase,
+    pub progress: Progress,
+    /// The image being replaced, while it still runs.
+    pub image_old: Option<String>,
+    pub image_new: String,
+    /// When the current rollout began (its newest ReplicaSet's creation).
+    pub since: Option<Timestamp>,
+    /// Short extra: "live blue", "step 3/10 · 10%", the stall message.
+    pub note: Option<String>,
+}
+
+/// ReplicaSets (borrowed) by the Deployment or Rollout that owns them.
+pub type ByOwner<'a> = BTreeMap<&'a str, Vec<&'a ReplicaSetView>>;
+
+pub fn replica_sets_by_owner<'a>(rss: impl Iterator<Item = &'a ReplicaSetView>) -> ByOwner<'a> {
+    let mut by_owner: ByOwner<'a> = BTreeMap::new();
+    for rs in rss {
+        if let Some(owner) = &rs.owner {
+            by_owner.entry(owner.as_str()).or_default().push(rs);
+        }
+    }
+    by_owner
+}
+
+/// Every row of the pane, sorted by name; slot rows follow their pair.
+pub fn derive_rows<'a>(
+    deployments: impl Iterator<Item = &'a DeploymentView>,
+    replica_sets: &ByOwner<'_>,
+    services: impl Iterator<Item = &'a ServiceView>,
+    rollouts: impl Iterator<Item = &'a RolloutView>,
+) -> Vec<RolloutRow> {
+    let deployments: Vec<&DeploymentView> = deployments.collect();
+    let no_rs: Vec<&ReplicaSetView> = Vec::new();
+    let rs_of = |owner: &str| -> &[&ReplicaSetView] {
+        replica_sets.get(owner).map(Vec::as_slice).unwrap_or(&no_rs)
+    };
+    let mut grouped: BTreeSet<&str> = BTreeSet::new();
+    let mut blocks: Vec<Vec<RolloutRow>> = Vec::new();
+
+    for svc in services {
+        let Some(live) = svc.slot() else { continue };
+        let members: Vec<&DeploymentView> = deployments
+            .iter()
+            .copied()
+            .filter(|d| d.slot.is_some() && !grouped.contains(d.name.as_str()))
+            .filter(|d| selects(svc, d))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        grouped.extend(members.iter().map(|d| d.name.as_str()));
+        blocks.push(blue_green_rows(svc, live, &members, &rs_of));
+    }
+    for d in deployments
+        .iter()
+        .filter(|d| !grouped.contains(d.name.as_str()))
+    {
+        blocks.push(vec![deployment_row(d, rs_of(&d.name))]);
+    }
+    for r in rollouts {
+        blocks.push(vec![argo_row(r, rs_of(&r.name))]);
+    }
+    blocks.sort_by(|a, b| a[0].name.cmp(&b[0].name));
+    blocks.into_iter().flatten().collect()
+}
+
+/// True when the Service's selector, apart from the slot, matches the pod labels.
+fn selects(svc: &ServiceView, d: &DeploymentView) -> bool {
+    svc.selector
+        .iter()
+        .filter(|(k, _)| k != SLOT_LABEL)
+        .all(|kv| d.pod_labels.contains(kv))
+}
+
+/// Phase of a Deployment, as `kubectl rollout status` judges it.
+pub fn deployment_phase(d: &DeploymentView) -> Phase {
+    let stalled = d.conditions.iter().any(|c| {
+        c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
+    });
+    if stalled {
+        return Phase::Stalled;
+    }
+    if d.paused {
+        return Phase::Paused;
+    }
+    if d.observed_generation < d.generation || d.updated < d.desired || d.replicas > d.updated {
+        return Phase::Progressing;
+    }
+    if d.available < d.desired {
+        let unavailable = d
+            .conditions
+            .iter()
+            .any(|c| c.type_ == "Available" && c.status == "False");
+        return if unavailable {
+            Phase::Degraded
+        } else {
+            Phase::Progressing
+        };
+    }
+    Phase::Healthy
+}
+
+fn newest<'a>(rss: &[&'a ReplicaSetView]) -> Option<&'a ReplicaSetView> {
+    rss.iter()
+        .copied()
+        .max_by_key(|rs| (rs.revision.unwrap_or(0), rs.created))
+}
+
+/// The image still running from an older ReplicaSet, if it differs from `new`.
+fn old_image(
+    rss: &[&ReplicaSetView],
+    current: Option<&ReplicaSetView>,
+    new: &str,
+) -> Option<String> {
+    rss.iter()
+        .filter(|rs| Some(rs.name.as_str()) != current.map(|c| c.name.as_str()))
+        .filter(|rs| rs.replicas > 0 && rs.image != new)
+        .max_by_key(|rs| rs.revision.unwrap_or(0))
+        .map(|rs| rs.image.clone())
+}
+
+fn deployment_progress(d: &DeploymentView) -> Progress {
+    Progress {
+        desired: d.desired,
+        updated: d.updated,
+        ready: d.ready,
+        available: d.available,
+    }
+}
+
+fn problem_note(d: &DeploymentView, phase: Phase) -> Option<String> {
+    if !matches!(phase, Phase::Stalled | Phase::Degraded) {
+        return None;
+    }
+    d.conditions
+        .iter()
+        .find(|c| c.status == "False" || c.reason.as_deref() == Some("ProgressDeadlineExceeded"))
+        .and_then(|c| c.reason.clone())
+}
+
+pub fn deployment_row(d: &DeploymentView, rss: &[&ReplicaSetView]) -> RolloutRow {
+    let current = newest(rss);
+    let phase = deployment_phase(d);
+    RolloutRow {
+        name: d.name.clone(),
+        target: RowTarget::Deployment(d.name.clone()),
+        depth: 0,
+        strategy: match d.strategy {
+            DeployStrategy::RollingUpdate => StrategyKind::RollingUpdate,
+            DeployStrategy::Recreate => StrategyKind::Recreate,
+        },
+        phase,
+        progress: deployment_progress(d),
+        image_old: old_image(rss, current, &d.image),
+        image_new: d.image.clone(),
+        since: current.and_then(|rs| rs.created).or(d.created),
+        note: problem_note(d, phase),
+    }
+}
+
+fn blue_green_rows<'a>(
+    svc: &ServiceView,
+    live: &str,
+    members: &[&DeploymentView],
+    rs_of: &dyn Fn(&str) -> &'a [&'a ReplicaSetView],
+) -> Vec<RolloutRow> {
+    let mut members = members.to_vec();
+    members.sort_by(|a, b| a.slot.cmp(&b.slot).then(a.name.cmp(&b.name)));
+    let slot_rows: Vec<RolloutRow> = members
+        .iter()
+        .map(|d| {
+            let slot = d.slot.clone().unwrap_or_default();
+            let is_live = slot == live;
+            let mut row = deployment_row(d, rs_of(&d.name));
+            row.target = RowTarget::Slot {
+                service: svc.name.clone(),
+                slot: slot.clone(),
+                deployment: d.name.clone(),
+                live: is_live,
+            };
+            row.depth = 1;
+            row.strategy = StrategyKind::BlueGreen;
+            row.note = Some(match (is_live, row.note.take()) {
+                (true, None) => format!("{slot} · serving"),
+                (false, None) => format!("{slot} · idle"),
+                (true, Some(n)) => format!("{slot} · serving · {n}"),
+                (false, Some(n)) => format!("{slot} · idle · {n}"),
+            });
+            row
+        })
+        .collect();
+    let live_row = slot_rows
+        .iter()
+        .find(|r| matches!(&r.target, RowTarget::Slot { live: true, .. }));
+    let active_phase = slot_rows
+        .iter()
+        .filter(|r| r.progress.desired > 0 || r.phase != Phase::Healthy)
+        .map(|r| r.phase)
+        .max()
+        .unwrap_or(Phase::Healthy);
+    let (phase, progress, image, since, note) = match live_row {
+        Some(l) => (
+            active_phase.max(if l.phase == Phase::Degraded {
+                Phase::Degraded
+            } else {
+                Phase::Healthy
+            }),
+            l.progress,
+            l.image_new.clone(),
+            l.since,
+            format!("live {live}"),
+        ),
+        None => (
+            Phase::Degraded,
+            Progress::default(),
+            String::new(),
+            None,
+            format!("selector points at missing slot {live}"),
+        ),
+    };
+    let mut rows = vec![RolloutRow {
+        name: svc.name.clone(),
+        target: RowTarget::BlueGreen {
+            service: svc.name.clone(),
+            live: Some(live.to_string()),
+            slots: members
+                .iter()
+                .map(|d| (d.slot.clone().unwrap_or_default(), d.name.clone()))
+                .collect(),
+        },
+        depth: 0,
+        strategy: StrategyKind::BlueGreen,
+        phase,
+        progress,
+        image_old: None,
+        image_new: image,
+        since,
+        note: Some(note),
+    }];
+    rows.extend(slot_rows);
+    rows
+}
+
+/// Phase of an Argo Rollout: Argo's own phase, sharpened by abort and the deadline.
+pub fn argo_phase(r: &RolloutView) -> Phase {
+    let stalled = r.conditions.iter().any(|c| {
+        c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
+    });
+    if stalled {
+        return Phase::Stalled;
+    }
+    if r.abort {
+        return Phase::Degraded;
+    }
+    match r.phase.as_deref() {
+        Some("Healthy") => Phase::Healthy,
+        Some("Paused") => Phase::Paused,
+        Some("Degraded") => Phase::Degraded,
+        Some("Progressing") => Phase::Progressing,
+        _ if r.paused || !r.pause_reasons.is_empty() => Phase::Paused,
+        _ if r.observed_generation.unwrap_or(0) < r.generation
+            || r.updated < r.desired
+            || r.available < r.desired =>
+        {
+            Phase::Progressing
+        }
+        _ => Phase::Healthy,
+    }
+}
+
+/// (set weight, number of steps) of a canary at its current step.
+pub fn canary_position(r: &RolloutView) -> Option<(i32, usize, usize)> {
+    let RolloutStrategy::Canary { steps } = &r.strategy else {
+        return None;
+    };
+    let index = r.current_step.unwrap_or(steps.len()).min(steps.len());
+    let weight = if index >= steps.len() {
+        100
+    } else {
+        steps[..index]
+            .iter()
+            .rev()
+            .find_map(|s| match s {
+                super::views::CanaryStep::SetWeight(w) => Some(*w),
+                _ => None,
+            })
+            .unwrap_or(0)
+    };
+    Some((weight, index, steps.len()))
+}
+
+pub fn argo_row(r: &RolloutView, rss: &[&ReplicaSetView]) -> RolloutRow {
+    let phase = argo_phase(r);
+    let current = rss
+        .iter()
+        .copied()
+        .find(|rs| rs.pod_template_hash.is_some() && rs.pod_template_hash == r.current_hash)
+        .or_else(|| newest(rss));
+    let stable = rss
+        .iter()
+        .copied()
+        .find(|rs| rs.pod_template_hash.is_some() && rs.pod_template_hash == r.stable_hash);
+    let image_old = stable
+        .filter(|s| s.image != r.image && s.replicas > 0)
+        .map(|s| s.image.clone());
+    let note = match (&r.strategy, canary_position(r)) {
+        (RolloutStrategy::Canary { .. }, Some((w, i, n))) if i < n => {
+            Some(format!("step {}/{n} · {w}%", i + 1))
+        }
+        _ => None,
+    };
+    let note = match phase {
+        Phase::Degraded | Phase::Stalled if r.message.is_some() => r.message.clone(),
+        _ => note,
+    };
+    RolloutRow {
+        name: r.name.clone(),
+        target: RowTarget::Rollout(r.name.clone()),
+        depth: 0,
+        strategy: match r.strategy {
+            RolloutStrategy::Canary { .. } => StrategyKind::Canary,
+            RolloutStrategy::BlueGreen { .. } => StrategyKind::ArgoBlueGreen,
+        },
+        phase,
+        progress: Progress {
+            desired: r.desired,
+            updated: r.updated,
+            ready: r.ready,
+            available: r.available,
+        },
+        image_old,
+        image_new: r.image.clone(),
+        since: current.and_then(|rs| rs.created).or(r.created),
+        note,
+    }
+}
+
+/// A stable key for a row across updates (for the cursor and for transitions).
+pub fn row_key(row: &RolloutRow) -> String {
+    match &row.target {
+        RowTarget::Deployment(n) => format!("deploy/{n}"),
+        RowTarget::BlueGreen { service, .. } => format!("bg/{service}"),
+        RowTarget::Slot { deployment, .. } => format!("slot/{deployment}"),
+        RowTarget::Rollout(n) => format!("rollout/{n}"),
+    }
+}
+
+#[cfg(test)]
+#[path = "rollouts_tests.rs"]
+mod tests;

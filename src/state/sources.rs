@@ -1,0 +1,76 @@
+//! Health of each data source (Kubernetes, Prometheus): connected or not, when good data
+//! last arrived, the last error.
+
+use jiff::Timestamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// Nothing heard yet.
+    Unknown,
+    Connected,
+    Disconnected,
+    /// Not configured (no Prometheus given).
+    Off,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceHealth {
+    pub health: Health,
+    pub last_ok: Option<Timestamp>,
+    pub last_error: Option<String>,
+    /// Data arrived before the clock's first tick; stamp it on that tick.
+    pending_ok: bool,
+}
+
+/// What a source report changed, for the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceTransition {
+    Lost(String),
+    Recovered,
+}
+
+impl SourceHealth {
+    pub fn new(configured: bool) -> Self {
+        SourceHealth {
+            health: if configured {
+                Health::Unknown
+            } else {
+                Health::Off
+            },
+            last_ok: None,
+            last_error: None,
+            pending_ok: false,
+        }
+    }
+
+    /// Good data arrived at `now` (None before the first tick).
+    pub fn ok(&mut self, now: Option<Timestamp>) -> Option<SourceTransition> {
+        let was = self.health;
+        self.health = Health::Connected;
+        match now {
+            Some(t) => self.last_ok = Some(t),
+            None => self.pending_ok = true,
+        }
+        (was == Health::Disconnected).then_some(SourceTransition::Recovered)
+    }
+
+    pub fn failed(&mut self, error: String) -> Option<SourceTransition> {
+        let was = self.health;
+        self.health = Health::Disconnected;
+        self.last_error = Some(error.clone());
+        (was != Health::Disconnected).then_some(SourceTransition::Lost(error))
+    }
+
+    pub fn tick(&mut self, now: Timestamp) {
+        if self.pending_ok {
+            self.pending_ok = false;
+            self.last_ok = Some(now);
+        }
+    }
+
+    /// Seconds since good data, if any came.
+    pub fn age_secs(&self, now: Timestamp) -> Option<i64> {
+        self.last_ok
+            .map(|t| (now.as_second() - t.as_second()).max(0))
+    }
+}

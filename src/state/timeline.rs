@@ -1,0 +1,119 @@
+//! One time-ordered, bounded feed of what happened: cluster warnings, rollouts starting and
+//! finishing, console actions and their results, source disconnects, KPI transitions.
+
+use std::collections::VecDeque;
+
+use jiff::Timestamp;
+
+/// How many entries the feed keeps.
+pub const TIMELINE_CAPACITY: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Warning,
+    Rollout,
+    Action,
+    Result,
+    Refused,
+    Source,
+    Kpi,
+}
+
+impl EntryKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            EntryKind::Warning => "warn",
+            EntryKind::Rollout => "rollout",
+            EntryKind::Action => "action",
+            EntryKind::Result => "result",
+            EntryKind::Refused => "refused",
+            EntryKind::Source => "source",
+            EntryKind::Kpi => "kpi",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    pub at: Timestamp,
+    pub kind: EntryKind,
+    /// True for bad news (a warning, a failure, a disconnect, an alert).
+    pub bad: bool,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Timeline {
+    /// Oldest first.
+    entries: VecDeque<TimelineEntry>,
+}
+
+impl Timeline {
+    /// Inserts in time order (entries may arrive late, e.g. an event's own timestamp) and
+    /// drops the oldest past the capacity.
+    pub fn push(&mut self, entry: TimelineEntry) {
+        let pos = self
+            .entries
+            .iter()
+            .rposition(|e| e.at <= entry.at)
+            .map(|p| p + 1)
+            .unwrap_or(0);
+        if pos == 0 && self.entries.len() >= TIMELINE_CAPACITY {
+            return;
+        }
+        self.entries.insert(pos, entry);
+        while self.entries.len() > TIMELINE_CAPACITY {
+            self.entries.pop_front();
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Newest first.
+    pub fn newest_first(&self) -> impl Iterator<Item = &TimelineEntry> {
+        self.entries.iter().rev()
+    }
+
+    pub fn last(&self) -> Option<&TimelineEntry> {
+        self.entries.back()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(secs: i64, text: &str) -> TimelineEntry {
+        TimelineEntry {
+            at: Timestamp::from_second(secs).unwrap(),
+            kind: EntryKind::Action,
+            bad: false,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn keeps_time_order_and_bound() {
+        let mut t = Timeline::default();
+        t.push(entry(10, "b"));
+        t.push(entry(5, "a"));
+        t.push(entry(20, "c"));
+        let texts: Vec<_> = t.newest_first().map(|e| e.text.as_str()).collect();
+        assert_eq!(texts, vec!["c", "b", "a"]);
+        for i in 0..(TIMELINE_CAPACITY as i64 + 10) {
+            t.push(entry(100 + i, "x"));
+        }
+        assert_eq!(t.len(), TIMELINE_CAPACITY);
+        // the three early ones were dropped first
+        assert!(t.newest_first().all(|e| e.text == "x"));
+        // an entry older than everything in a full feed is not kept
+        t.push(entry(1, "too old"));
+        assert!(t.newest_first().all(|e| e.text != "too old"));
+    }
+}

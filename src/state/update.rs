@@ -1,0 +1,330 @@
+//! `update`: every `Msg` goes through here. Keys resolve through the keymap to an `Action`
+//! (see `actions`); watch events land in their collection and re-derive the rows.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use jiff::Timestamp;
+
+use super::actions::{apply_action, confirm_scale};
+use super::overlay::{palette_matches, Overlay};
+use super::rollouts::{derive_rows, replica_sets_by_owner, row_key, Phase, RowTarget};
+use super::sources::SourceTransition;
+use super::timeline::{EntryKind, TimelineEntry};
+use super::{State, TOAST_SECS};
+use crate::action::Action;
+use crate::effect::Effect;
+use crate::kpi::{KpiState, KpiTransition};
+use crate::msg::{Change, KubeMsg, Msg};
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(state, key),
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            on_tick(state, now);
+            Vec::new()
+        }
+        Msg::Kube(m) => {
+            on_kube(state, m);
+            Vec::new()
+        }
+        Msg::Kpi(m) => {
+            let now = state.now_or_epoch();
+            let transitions = state.kpis.apply(m, now);
+            let ok = state.prom.ok(state.now);
+            note_source(state, "prometheus", ok);
+            note_kpis(state, transitions);
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::PromStatus { error, at } => {
+            state.prometheus_status(error.is_none(), error, at);
+            Vec::new()
+        }
+        Msg::Done(effect, result) => on_done(state, effect, result),
+    }
+}
+
+fn on_tick(state: &mut State, now: Timestamp) {
+    let first = state.now.is_none();
+    state.now = Some(now);
+    state.kube.tick(now);
+    state.prom.tick(now);
+    if first {
+        if let Some(t) = state.toast.as_mut() {
+            t.at = Some(now);
+        }
+        for w in std::mem::take(&mut state.pending_warnings) {
+            state.note(EntryKind::Source, true, w);
+        }
+    }
+    let expired = state
+        .toast
+        .as_ref()
+        .and_then(|t| t.at)
+        .is_some_and(|at| now.as_second() - at.as_second() >= TOAST_SECS);
+    if expired {
+        state.toast = None;
+    }
+    let transitions = state.kpis.tick(now);
+    note_kpis(state, transitions);
+    // ages in the status bar and countdowns change every second
+    state.dirty = true;
+}
+
+fn note_kpis(state: &mut State, transitions: Vec<KpiTransition>) {
+    for t in transitions {
+        let bad = matches!(t.to, KpiState::Alert | KpiState::Error | KpiState::Stale);
+        state.timeline.push(TimelineEntry {
+            at: t.at,
+            kind: EntryKind::Kpi,
+            bad,
+            text: format!("{} {:?} → {:?} ({})", t.title, t.from, t.to, t.value),
+        });
+    }
+}
+
+/// Puts a source's loss or recovery on the timeline.
+pub(crate) fn note_source(state: &mut State, source: &str, t: Option<SourceTransition>) {
+    match t {
+        Some(SourceTransition::Lost(e)) => state.note(
+            EntryKind::Source,
+            true,
+            format!("{source} disconnected: {e}"),
+        ),
+        Some(SourceTransition::Recovered) => {
+            state.note(EntryKind::Source, false, format!("{source} reconnected"))
+        }
+        None => {}
+    }
+}
+
+fn on_kube(state: &mut State, m: KubeMsg) {
+    let data = &mut state.cluster;
+    let (changed, rows_affected) = match m {
+        KubeMsg::SourceError { kind, error, at } => {
+            let t = match error {
+                Some(e) => state.kube.failed(format!("{kind}: {e}")),
+                None => state.kube.ok(Some(at)),
+            };
+            note_source(state, "kubernetes", t);
+            state.dirty = true;
+            return;
+        }
+        KubeMsg::Deployments(c) => (data.deployments.apply(c), true),
+        KubeMsg::ReplicaSets(c) => (data.replica_sets.apply(c), true),
+        KubeMsg::Services(c) => (data.services.apply(c), true),
+        KubeMsg::Rollouts(c) => (data.rollouts.apply(c), true),
+        KubeMsg::Pods(c) => (data.pods.apply(c), false),
+        KubeMsg::Events(c) => {
+            if let Change::Upsert(ev) = &c {
+                let seen = data.events.get(&ev.name).map(|old| old.count);
+                if ev.warning && seen.is_none_or(|count| count < ev.count) {
+                    let entry = TimelineEntry {
+                        at: ev.last_seen.or(state.now).unwrap_or(Timestamp::UNIX_EPOCH),
+                        kind: EntryKind::Warning,
+                        bad: true,
+                        text: format!(
+                            "{} {}/{}: {}",
+                            ev.reason,
+                            ev.object_kind.to_lowercase(),
+                            ev.object_name,
+                            ev.message
+                        ),
+                    };
+                    state.timeline.push(entry);
+                }
+            }
+            (state.cluster.events.apply(c), false)
+        }
+    };
+    let t = state.kube.ok(state.now);
+    note_source(state, "kubernetes", t);
+    if rows_affected && changed {
+        refresh_rows(state);
+    }
+    if changed {
+        state.dirty = true;
+    }
+}
+
+/// Re-derives the rows, keeps the cursor on the same rollout and notes rollouts that
+/// started, finished, stalled or switched slot.
+pub(crate) fn refresh_rows(state: &mut State) {
+    let data = &state.cluster;
+    let by_owner = replica_sets_by_owner(data.replica_sets.values());
+    let rows = derive_rows(
+        data.deployments.values(),
+        &by_owner,
+        data.services.values(),
+        data.rollouts.values(),
+    );
+    let selected = state.selected_row().map(row_key);
+    let old: BTreeMap<String, (Phase, Option<String>)> = state
+        .rows
+        .iter()
+        .map(|r| (row_key(r), (r.phase, live_of(&r.target))))
+        .collect();
+    let mut notes = Vec::new();
+    for row in rows.iter().filter(|r| r.depth == 0) {
+        let Some((was, was_live)) = old.get(&row_key(row)) else {
+            continue;
+        };
+        let now_live = live_of(&row.target);
+        if *was_live != now_live {
+            if let (Some(a), Some(b)) = (was_live, &now_live) {
+                notes.push((false, format!("{} switched from {a} to {b}", row.name)));
+            }
+        }
+        let images = match &row.image_old {
+            Some(old) => format!(" ({old} → {})", row.image_new),
+            None => String::new(),
+        };
+        let note = match (*was, row.phase) {
+            (a, b) if a == b => None,
+            (Phase::Healthy, Phase::Progressing) => {
+                Some((false, format!("rollout started: {}{images}", row.name)))
+            }
+            (_, Phase::Healthy) => Some((false, format!("rollout finished: {}", row.name))),
+            (_, p @ (Phase::Stalled | Phase::Degraded)) => Some((
+                true,
+                format!(
+                    "{} is {}{}",
+                    row.name,
+                    p.label(),
+                    row.note
+                        .as_ref()
+                        .map(|n| format!(": {n}"))
+                        .unwrap_or_default()
+                ),
+            )),
+            (_, Phase::Paused) => Some((false, format!("{} paused", row.name))),
+            _ => None,
+        };
+        notes.extend(note);
+    }
+    state.rows = rows;
+    state.rollout_cursor = selected
+        .and_then(|k| state.rows.iter().position(|r| row_key(r) == k))
+        .unwrap_or(state.rollout_cursor)
+        .min(state.rows.len().saturating_sub(1));
+    for (bad, text) in notes {
+        state.note(EntryKind::Rollout, bad, text);
+    }
+}
+
+fn live_of(t: &RowTarget) -> Option<String> {
+    match t {
+        RowTarget::BlueGreen { live, .. } => live.clone(),
+        _ => None,
+    }
+}
+
+fn on_done(state: &mut State, effect: Effect, result: Result<String, String>) -> Vec<Effect> {
+    let what = match &effect {
+        Effect::Write(w) => super::actions::describe_write(w),
+        Effect::Log(_) => return Vec::new(),
+    };
+    match result {
+        Ok(summary) => {
+            state.note(
+                EntryKind::Result,
+                false,
+                format!("{what}: done — {summary}"),
+            );
+            state.toast(false, format!("{what}: done"));
+        }
+        Err(e) => {
+            state.note(EntryKind::Result, true, format!("{what}: FAILED — {e}"));
+            state.toast(true, format!("{what} failed: {e}"));
+        }
+    }
+    Vec::new()
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    state.dirty = true;
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    match &mut state.overlay {
+        Overlay::None => match state.keymap.resolve(state.key_context(), &key) {
+            Some(action) => apply_action(state, action),
+            None => Vec::new(),
+        },
+        Overlay::Help { scroll } => {
+            match state.keymap.resolve(state.focus.key_context(), &key) {
+                Some(Action::Help | Action::CloseOverlay) => state.overlay = Overlay::None,
+                Some(Action::Quit) => state.should_quit = true,
+                Some(Action::Down) => *scroll += 1,
+                Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Overlay::Palette { query, selected } => {
+            match key.code {
+                _ if ctrl_c => state.should_quit = true,
+                KeyCode::Esc => state.overlay = Overlay::None,
+                KeyCode::Up => *selected = selected.saturating_sub(1),
+                KeyCode::Down => *selected += 1,
+                KeyCode::Backspace => {
+                    query.pop();
+                    *selected = 0;
+                }
+                KeyCode::Char(c) => {
+                    query.push(c);
+                    *selected = 0;
+                }
+                KeyCode::Enter => {
+                    let matches = palette_matches(query);
+                    let chosen = matches.get((*selected).min(matches.len().saturating_sub(1)));
+                    let chosen = chosen.copied();
+                    state.overlay = Overlay::None;
+                    if let Some(action) = chosen {
+                        return apply_action(state, action);
+                    }
+                }
+                _ => {}
+            }
+            if let Overlay::Palette { query, selected } = &mut state.overlay {
+                let n = palette_matches(query).len();
+                *selected = (*selected).min(n.saturating_sub(1));
+            }
+            Vec::new()
+        }
+        Overlay::ScaleInput { input, error, .. } => {
+            match key.code {
+                _ if ctrl_c => state.should_quit = true,
+                KeyCode::Esc => {
+                    state.overlay = Overlay::None;
+                    state.toast(false, "scale cancelled");
+                }
+                KeyCode::Enter => confirm_scale(state),
+                _ => {
+                    input.input(key);
+                    *error = None;
+                }
+            }
+            Vec::new()
+        }
+        Overlay::Confirm(_) => match state.keymap.resolve(state.key_context(), &key) {
+            Some(action @ (Action::Confirm | Action::Cancel)) => apply_action(state, action),
+            _ if ctrl_c => {
+                state.should_quit = true;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;

@@ -1,0 +1,167 @@
+//! The Rollouts pane: one row per rollout whatever the strategy, and the selected one's
+//! detail below when there is room. Only visible rows are built.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::common::{fit, image_change, pane_block, phase_style, progress_bar, short_age};
+use super::rollout_detail::DetailView;
+use crate::state::rollout_detail::detail_for;
+use crate::state::rollouts::RolloutRow;
+use crate::state::{Pane, State};
+use crate::theme::Theme;
+
+pub struct RolloutsPane<'a> {
+    pub state: &'a State,
+    pub theme: &'a Theme,
+    pub focused: bool,
+}
+
+/// Inner width from which the images column is shown.
+const IMAGES_FROM: u16 = 90;
+/// Inner height from which the detail is shown under the list.
+const DETAIL_FROM: u16 = 14;
+const BAR: usize = 8;
+
+impl Widget for RolloutsPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (s, t) = (self.state, self.theme);
+        let count = format!("{}", s.rows.len());
+        let block = pane_block(Pane::Rollouts, self.focused, Some(count), t);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height == 0 || inner.width < 10 {
+            return;
+        }
+        if s.rows.is_empty() {
+            let msg = if s.cluster.deployments.synced {
+                "no deployments or rollouts in this namespace"
+            } else {
+                "waiting for the cluster…"
+            };
+            Paragraph::new(Span::styled(msg, t.muted)).render(inner, buf);
+            return;
+        }
+        let (list_area, detail_area) = if inner.height >= DETAIL_FROM {
+            let list_h = (s.rows.len() as u16 + 1).clamp(3, inner.height * 2 / 5);
+            let [l, d] =
+                Layout::vertical([Constraint::Length(list_h), Constraint::Fill(1)]).areas(inner);
+            (l, Some(d))
+        } else {
+            (inner, None)
+        };
+        render_list(s, t, list_area, buf);
+        if let (Some(area), Some(row)) = (detail_area, s.selected_row()) {
+            let now = s.now_or_epoch();
+            let detail = detail_for(row, &s.cluster, now);
+            DetailView {
+                row,
+                detail: &detail,
+                theme: t,
+                now,
+            }
+            .render(area, buf);
+        }
+    }
+}
+
+struct Columns {
+    name: usize,
+    images: Option<usize>,
+}
+
+fn columns(width: u16) -> Columns {
+    // fixed: strategy 11, phase 11, progress BAR+7, age 4, gaps
+    let fixed = 11 + 11 + (BAR + 7) + 4 + 5;
+    let rest = (width as usize).saturating_sub(fixed);
+    if width >= IMAGES_FROM {
+        let name = (rest * 45 / 100).clamp(12, 40);
+        Columns {
+            name,
+            images: Some(rest.saturating_sub(name + 1)),
+        }
+    } else {
+        Columns {
+            name: rest.max(8),
+            images: None,
+        }
+    }
+}
+
+fn render_list(s: &State, t: &Theme, area: Rect, buf: &mut Buffer) {
+    let cols = columns(area.width);
+    let mut header = format!(
+        "{:<nw$} {:<11}{:<11} {:<pw$} ",
+        "NAME",
+        "STRATEGY",
+        "PHASE",
+        "PROGRESS",
+        nw = cols.name,
+        pw = BAR + 6
+    );
+    if let Some(iw) = cols.images {
+        header.push_str(&format!("{:<iw$} ", "IMAGES"));
+    }
+    header.push_str("AGE");
+    buf.set_line(area.x, area.y, &Line::styled(header, t.muted), area.width);
+    let visible = area.height.saturating_sub(1) as usize;
+    if visible == 0 {
+        return;
+    }
+    let first = s.rollout_cursor.saturating_sub(visible - 1);
+    for (i, row) in s.rows.iter().enumerate().skip(first).take(visible) {
+        let y = area.y + 1 + (i - first) as u16;
+        let selected = i == s.rollout_cursor;
+        let line = row_line(row, &cols, s, t);
+        let line = if selected {
+            line.patch_style(t.selected)
+        } else {
+            line
+        };
+        if selected {
+            buf.set_style(Rect::new(area.x, y, area.width, 1), t.selected);
+        }
+        buf.set_line(area.x, y, &line, area.width);
+    }
+}
+
+fn row_line<'a>(row: &RolloutRow, cols: &Columns, s: &State, t: &Theme) -> Line<'a> {
+    let name = match row.depth {
+        0 => row.name.clone(),
+        _ => format!(" └ {}", row.name),
+    };
+    let p = row.progress;
+    let (full, part, rest) = progress_bar(BAR, p.desired, p.updated, p.available);
+    let counts = format!("{}/{}", p.updated.min(p.desired), p.desired);
+    let age = match (row.since, s.now) {
+        (Some(since), Some(now)) => short_age(now.as_second() - since.as_second()),
+        _ => "–".into(),
+    };
+    let mut spans = vec![
+        Span::styled(
+            format!("{:<w$} ", fit(&name, cols.name), w = cols.name),
+            t.text,
+        ),
+        Span::styled(format!("{:<11}", row.strategy.label()), t.muted),
+        Span::styled(
+            format!("{:<11}", row.phase.label()),
+            phase_style(row.phase, t),
+        ),
+        Span::raw(" "),
+        Span::styled(full, phase_style(row.phase, t)),
+        Span::styled(part, t.warn),
+        Span::styled(rest, t.muted),
+        Span::styled(format!(" {counts:<5} "), t.text),
+    ];
+    if let Some(iw) = cols.images {
+        let mut text = image_change(row.image_old.as_deref(), &row.image_new);
+        if let Some(note) = &row.note {
+            text = format!("{text}  {note}");
+        }
+        spans.push(Span::styled(format!("{:<iw$} ", fit(&text, iw)), t.text));
+    }
+    spans.push(Span::styled(format!("{age:>3}"), t.muted));
+    Line::from(spans)
+}

@@ -1,0 +1,133 @@
+//! Whole-screen snapshots: realistic state fed through `update` (the fixture namespace:
+//! blue/green pair, a canary mid-steps, a CrashLoopBackOff pod, warning events), drawn with
+//! TestBackend at 80×24, 120×40 and 200×60, read-only and read-write, plus overlays.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::Timestamp;
+use kubechat_ops::effect::Effect;
+use kubechat_ops::keymap::Keymap;
+use kubechat_ops::msg::Msg;
+use kubechat_ops::state::load::kube_msgs_from_yaml;
+use kubechat_ops::state::{update, State, StateInit};
+use kubechat_ops::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+const FIXTURE: &str = include_str!("fixtures/cluster.yaml");
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().expect("timestamp")
+}
+
+fn console(read_only: bool) -> State {
+    let mut s = State::new(StateInit {
+        context: "kind-kubechat".into(),
+        namespace: "kubechat-system".into(),
+        read_only,
+        demo: Some("default".into()),
+        keymap: Keymap::defaults(),
+        prometheus: Some("http://127.0.0.1:9090".into()),
+        warnings: vec![],
+    });
+    update(&mut s, Msg::Tick(ts("2026-11-28T15:09:58Z")));
+    for m in kube_msgs_from_yaml(FIXTURE, "cluster.yaml").expect("fixture") {
+        update(&mut s, Msg::Kube(m));
+    }
+    update(
+        &mut s,
+        Msg::PromStatus {
+            error: None,
+            at: ts("2026-11-28T15:09:56Z"),
+        },
+    );
+    update(&mut s, Msg::Tick(ts("2026-11-28T15:10:00Z")));
+    s
+}
+
+fn key(s: &mut State, c: char) -> Vec<Effect> {
+    let mods = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    update(s, Msg::Key(KeyEvent::new(KeyCode::Char(c), mods)))
+}
+
+fn select(s: &mut State, name: &str) {
+    while s.selected_row().map(|r| r.name.as_str()) != Some(name) {
+        let before = s.rollout_cursor;
+        key(s, 'j');
+        assert_ne!(before, s.rollout_cursor, "{name} not in the rows");
+    }
+}
+
+fn draw(s: &State, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    let theme = Theme::default();
+    term.draw(|f| kubechat_ops::ui::render(s, &theme, f))
+        .expect("draw");
+    term.backend().to_string()
+}
+
+#[test]
+fn dashboard_at_every_size_in_both_modes() {
+    for read_only in [false, true] {
+        let mut s = console(read_only);
+        select(&mut s, "kubechat-ai-engine");
+        let mode = if read_only { "ro" } else { "rw" };
+        for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+            insta::assert_snapshot!(format!("dashboard_{mode}_{w}x{h}"), draw(&s, w, h));
+        }
+    }
+}
+
+#[test]
+fn canary_and_blue_green_detail() {
+    let mut s = console(false);
+    select(&mut s, "kubechat-chat-service");
+    insta::assert_snapshot!("canary_detail_120x40", draw(&s, 120, 40));
+    let mut s = console(false);
+    select(&mut s, "kubechat-api-gateway");
+    insta::assert_snapshot!("blue_green_detail_120x40", draw(&s, 120, 40));
+}
+
+#[test]
+fn zoomed_rollouts_at_80x24() {
+    let mut s = console(false);
+    select(&mut s, "kubechat-ai-engine");
+    key(&mut s, 'z');
+    insta::assert_snapshot!("zoomed_rollouts_80x24", draw(&s, 80, 24));
+}
+
+#[test]
+fn help_overlay_both_modes() {
+    let mut s = console(false);
+    key(&mut s, '?');
+    insta::assert_snapshot!("help_rw_120x40", draw(&s, 120, 40));
+    let mut s = console(true);
+    key(&mut s, '?');
+    insta::assert_snapshot!("help_ro_120x40", draw(&s, 120, 40));
+}
+
+#[test]
+fn palette_filtered() {
+    let mut s = console(false);
+    key(&mut s, ':');
+    for c in "pro".chars() {
+        key(&mut s, c);
+    }
+    insta::assert_snapshot!("palette_pro_80x24", draw(&s, 80, 24));
+}
+
+#[test]
+fn confirm_dialog_and_read_only_refusal() {
+    let mut s = console(false);
+    select(&mut s, "kubechat-api-gateway");
+    key(&mut s, 'w');
+    insta::assert_snapshot!("confirm_switch_80x24", draw(&s, 80, 24));
+
+    let mut s = console(true);
+    select(&mut s, "kubechat-api-gateway");
+    assert!(key(&mut s, 'w').is_empty());
+    insta::assert_snapshot!("refused_switch_ro_80x24", draw(&s, 80, 24));
+}
