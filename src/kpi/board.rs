@@ -132,7 +132,7 @@ impl KpiBoard {
                         }
                     }
                     None => {
-                        e.error = Some("no data: the query returned no series".into());
+                        e.error = Some("no data (empty result)".into());
                         KpiState::Stale
                     }
                 };
@@ -166,10 +166,7 @@ impl KpiBoard {
                 .last_good
                 .is_some_and(|t| now.duration_since(t) <= stale_after);
             if matches!(e.state, KpiState::Ok | KpiState::Warn | KpiState::Alert) && !fresh {
-                e.error = Some(format!(
-                    "no sample for over {}s",
-                    stale_after.as_secs()
-                ));
+                e.error = Some(format!("no sample for over {}s", stale_after.as_secs()));
                 out.extend(set_state(e, KpiState::Stale, now));
             }
         }
@@ -264,7 +261,10 @@ mod tests {
         assert!(b.tick(t(30)).is_empty());
         let tr = b.tick(t(31));
         assert_eq!(tr.len(), 1);
-        assert_eq!((tr[0].id.as_str(), tr[0].to), ("throughput", KpiState::Stale));
+        assert_eq!(
+            (tr[0].id.as_str(), tr[0].to),
+            ("throughput", KpiState::Stale)
+        );
         assert!(b.tick(t(40)).is_empty(), "stale is reported once");
         let e = b.get("throughput").unwrap();
         assert_eq!(e.value, Some(1500.0));

@@ -141,13 +141,14 @@ pub fn parse(text: &str, file_label: &str) -> anyhow::Result<Vec<KpiDef>> {
 }
 
 fn line_of_id(text: &str, id: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let l = l.trim_start().trim_start_matches('-').trim_start();
-        l.strip_prefix("id:")
-            .map(|rest| rest.trim().trim_matches(['"', '\'']) == id)
-            .unwrap_or(false)
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start().trim_start_matches('-').trim_start();
+            l.strip_prefix("id:")
+                .map(|rest| rest.trim().trim_matches(['"', '\'']) == id)
+                .unwrap_or(false)
+        })
+        .map(|i| i + 1)
 }
 
 /// The built-in KPIs (they are tested to parse).
@@ -238,7 +239,9 @@ mod tests {
 
     #[test]
     fn broken_yaml_gives_a_line() {
-        let e = parse("kpis:\n  - id: [\n", "k.yaml").unwrap_err().to_string();
+        let e = parse("kpis:\n  - id: [\n", "k.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("k.yaml: line"), "{e}");
     }
 

@@ -110,6 +110,9 @@ mod tests {
     fn replace_sorts_and_keeps_newest() {
         let mut h = History::new(2);
         h.replace(vec![p(3, 3.0), p(1, 1.0), p(2, 2.0)]);
-        assert_eq!(h.iter().copied().collect::<Vec<_>>(), vec![p(2, 2.0), p(3, 3.0)]);
+        assert_eq!(
+            h.iter().copied().collect::<Vec<_>>(),
+            vec![p(2, 2.0), p(3, 3.0)]
+        );
     }
 }

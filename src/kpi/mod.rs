@@ -7,7 +7,7 @@
 //! - [`check`]: `kubechat-ops check`
 
 pub mod board;
-// pub mod check;
+pub mod check;
 pub mod defs;
 pub mod history;
 pub mod value;

@@ -31,7 +31,11 @@ pub fn format_value(unit: Unit, v: f64) -> String {
         return "NaN".into();
     }
     if v.is_infinite() {
-        return if v > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     match unit {
         Unit::Seconds if v.abs() < 1.0 => format!("{} ms", trim(v * 1000.0, 0)),
@@ -64,6 +68,40 @@ pub fn format_thresholds(def: &KpiDef) -> String {
         format_threshold(def.unit, def.target),
         format_threshold(def.unit, def.alert)
     )
+}
+
+/// The thresholds in at most `width` characters, dropping words before numbers (never
+/// truncating a number): "target <500 ms · alert >1 s", "target <500 · alert >1000 ms",
+/// "<500 · alert >1000 ms".
+pub fn format_thresholds_fit(def: &KpiDef, width: usize) -> String {
+    let full = format_thresholds(def);
+    if full.chars().count() <= width {
+        return full;
+    }
+    let (good, bad) = match def.direction {
+        Direction::HigherIsBetter => ('>', '<'),
+        Direction::LowerIsBetter => ('<', '>'),
+    };
+    let alert = format_threshold(def.unit, def.alert);
+    // the target in the alert's unit scale, without the unit
+    let target = format_threshold(def.unit, def.target);
+    let (t_num, a_unit) = match (target.split_once(' '), alert.split_once(' ')) {
+        (Some((t, tu)), Some((_, au))) if tu == au => (t.to_string(), Some(au)),
+        _ => (target.clone(), None),
+    };
+    let short = match a_unit {
+        Some(_) => format!("target {good}{t_num} · alert {bad}{alert}"),
+        None => full,
+    };
+    if short.chars().count() <= width {
+        return short;
+    }
+    let shorter = format!("{good}{t_num} · alert {bad}{alert}");
+    if shorter.chars().count() <= width {
+        shorter
+    } else {
+        format!("alert {bad}{alert}")
+    }
 }
 
 /// Rounds to at most `decimals` places and drops trailing zeros.
@@ -151,6 +189,17 @@ mod tests {
             format_thresholds(&def("availability")),
             "target >99.9 % · alert <99.5 %"
         );
+        let tp = def("throughput");
+        assert_eq!(
+            format_thresholds_fit(&tp, 40),
+            "target >1000 req/s · alert <500 req/s"
+        );
+        assert_eq!(
+            format_thresholds_fit(&tp, 31),
+            "target >1000 · alert <500 req/s"
+        );
+        assert_eq!(format_thresholds_fit(&tp, 25), ">1000 · alert <500 req/s");
+        assert_eq!(format_thresholds_fit(&tp, 10), "alert <500 req/s");
         assert_eq!(format_age(4), "4s");
         assert_eq!(format_age(125), "2m");
         assert_eq!(format_age(7200), "2h");

@@ -12,7 +12,7 @@ use ratatui::{
 
 use super::board::{KpiBoard, KpiEntry};
 use super::history::History;
-use super::value::{format_age, format_thresholds};
+use super::value::{format_age, format_thresholds_fit};
 use super::KpiState;
 use crate::theme::Theme;
 
@@ -126,7 +126,12 @@ impl Widget for KpiPane<'_> {
 
         if alert_lines > 0 {
             let top = inner.y + inner.height - alert_lines as u16;
-            draw_alerts(board, Rect::new(inner.x, top, inner.width, alert_lines as u16), buf, t);
+            draw_alerts(
+                board,
+                Rect::new(inner.x, top, inner.width, alert_lines as u16),
+                buf,
+                t,
+            );
         }
     }
 }
@@ -142,7 +147,13 @@ fn draw_row(e: &KpiEntry, cols: &Columns, line: Rect, buf: &mut Buffer, t: &Them
     x += cols.title + 1;
     let value = e.value_text();
     let pad = (cols.value as usize).saturating_sub(value.chars().count());
-    buf.set_stringn(x + pad as u16, line.y, &value, cols.value as usize, value_style);
+    buf.set_stringn(
+        x + pad as u16,
+        line.y,
+        &value,
+        cols.value as usize,
+        value_style,
+    );
     x += cols.value + 1;
 
     // thresholds, or why the KPI is not judged, then the sparkline
@@ -154,11 +165,16 @@ fn draw_row(e: &KpiEntry, cols: &Columns, line: Rect, buf: &mut Buffer, t: &Them
         (Some(why), KpiState::Stale) if cols.thresholds > 0 => {
             buf.set_stringn(x, line.y, why, cols.thresholds as usize, t.stale);
             let sx = x + cols.thresholds + 1;
-            draw_sparkline(&e.history, Rect::new(sx, line.y, cols.spark, 1), buf, t.stale);
+            draw_sparkline(
+                &e.history,
+                Rect::new(sx, line.y, cols.spark, 1),
+                buf,
+                t.stale,
+            );
         }
         _ => {
             if cols.thresholds > 0 {
-                let th = format_thresholds(&e.def);
+                let th = format_thresholds_fit(&e.def, cols.thresholds as usize);
                 buf.set_stringn(x, line.y, th, cols.thresholds as usize, t.muted);
             }
             let sx = x + cols.thresholds + if cols.thresholds > 0 { 1 } else { 0 };
@@ -217,14 +233,23 @@ fn draw_alerts(board: &KpiBoard, area: Rect, buf: &mut Buffer, t: &Theme) {
     buf.set_stringn(
         area.x,
         y,
-        format!("Prometheus alerts: {firing} firing, {} pending", board.alerts.len() - firing),
+        format!(
+            "Prometheus alerts: {firing} firing, {} pending",
+            board.alerts.len() - firing
+        ),
         w,
         t.title,
     );
     y += 1;
     if let Some(err) = &board.alerts_error {
         if y < bottom {
-            buf.set_stringn(area.x, y, format!("○ alerts unavailable: {err}"), w, t.stale);
+            buf.set_stringn(
+                area.x,
+                y,
+                format!("○ alerts unavailable: {err}"),
+                w,
+                t.stale,
+            );
             y += 1;
         }
     }

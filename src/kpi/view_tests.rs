@@ -16,7 +16,7 @@ fn board_with_every_state() -> KpiBoard {
     let series: &[(&str, f64, f64)] = &[
         ("availability", 99.97, 0.01),
         ("p95_latency", 0.312, 0.02),
-        ("error_rate", 2.34, 0.2), // alert
+        ("error_rate", 2.34, 0.2),   // alert
         ("throughput", 820.0, 15.0), // warn
         ("cpu", 41.0, 3.0),
         ("memory", 63.5, 1.0),
@@ -29,11 +29,31 @@ fn board_with_every_state() -> KpiBoard {
         let points = (0..200)
             .map(|i| (t(i * 15 - 3000), v + wobble * ((i % 7) as f64 - 3.0)))
             .collect();
-        b.apply(KpiMsg::Backfill { id: id.into(), points }, t(0));
-        b.apply(KpiMsg::Sample { id: id.into(), value: Some(v), at: t(0) }, t(0));
+        b.apply(
+            KpiMsg::Backfill {
+                id: id.into(),
+                points,
+            },
+            t(0),
+        );
+        b.apply(
+            KpiMsg::Sample {
+                id: id.into(),
+                value: Some(v),
+                at: t(0),
+            },
+            t(0),
+        );
     }
     // memory: stale (no sample for 2 minutes)
-    b.apply(KpiMsg::Sample { id: "memory".into(), value: Some(63.5), at: t(-120) }, t(-120));
+    b.apply(
+        KpiMsg::Sample {
+            id: "memory".into(),
+            value: Some(63.5),
+            at: t(-120),
+        },
+        t(-120),
+    );
     // error: the query failed, last value kept
     b.apply(
         KpiMsg::Failed {
@@ -44,7 +64,14 @@ fn board_with_every_state() -> KpiBoard {
         t(0),
     );
     // api_request_rate: never answered (no data)
-    b.apply(KpiMsg::Sample { id: "api_request_rate".into(), value: None, at: t(0) }, t(0));
+    b.apply(
+        KpiMsg::Sample {
+            id: "api_request_rate".into(),
+            value: None,
+            at: t(0),
+        },
+        t(0),
+    );
     b.apply(
         KpiMsg::Alerts {
             alerts: vec![FiringAlert {
@@ -66,7 +93,12 @@ fn render(board: &KpiBoard, w: u16, h: u16, selected: Option<usize>) -> Terminal
     let theme = Theme::default();
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| {
-        let pane = KpiPane { board, theme: &theme, now: t(5), selected };
+        let pane = KpiPane {
+            board,
+            theme: &theme,
+            now: t(5),
+            selected,
+        };
         f.render_widget(pane, f.area());
     })
     .unwrap();
@@ -77,7 +109,13 @@ fn render(board: &KpiBoard, w: u16, h: u16, selected: Option<usize>) -> Terminal
 fn every_state_is_present_in_the_fixture() {
     let b = board_with_every_state();
     let states: Vec<KpiState> = b.entries().iter().map(|e| e.state).collect();
-    for s in [KpiState::Ok, KpiState::Warn, KpiState::Alert, KpiState::Stale, KpiState::Error] {
+    for s in [
+        KpiState::Ok,
+        KpiState::Warn,
+        KpiState::Alert,
+        KpiState::Stale,
+        KpiState::Error,
+    ] {
         assert!(states.contains(&s), "{s:?} missing: {states:?}");
     }
 }
