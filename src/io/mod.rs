@@ -4,6 +4,7 @@
 
 pub mod kube_watch;
 pub mod kube_writer;
+pub mod prom;
 
 use tokio::sync::mpsc::Sender;
 
