@@ -1,6 +1,8 @@
 //! Simulated KubeChat service traffic and its Prometheus metrics (owner: sim-controllers).
 //! STUB: `Series` and `Traffic::series` are the contract the Prometheus query API reads.
 
+use super::scenario::Scenario;
+
 /// One time series' current value. Histograms appear as their `_bucket` (with `le`),
 /// `_sum` and `_count` series, as in the Prometheus text format.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,8 +16,18 @@ pub struct Series {
 pub struct Traffic {}
 
 impl Traffic {
+    /// PLACEHOLDER (sim-api): the controllers helper's real traffic replaces this at merge.
+    pub fn new(_scenario: &Scenario) -> Traffic {
+        Traffic {}
+    }
+
     /// A snapshot of every series now (counters are cumulative, as scraped).
     pub fn series(&self) -> Vec<Series> {
         Vec::new()
+    }
+
+    /// PLACEHOLDER (sim-api): the Prometheus text exposition of every series.
+    pub fn render_text(&self) -> String {
+        "# PLACEHOLDER (sim-api)\nup 1\n".to_string()
     }
 }
