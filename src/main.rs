@@ -94,7 +94,11 @@ async fn console(cli: Cli) -> anyhow::Result<()> {
     let mut _sim = None;
     let (kube_config, context) = match &demo {
         Some(scenario) => {
-            let sim = SimHandle::start(SimOptions::demo(scenario, cli.demo_speed))
+            let sim = SimHandle::start(SimOptions {
+                scenario: scenario.clone(),
+                speed: cli.demo_speed,
+                ..SimOptions::default()
+            })
                 .await
                 .with_context(|| format!("cannot start the demo scenario {scenario:?}"))?;
             let config = kube::Config::from_custom_kubeconfig(sim.kubeconfig(), &KubeConfigOptions::default())
@@ -135,9 +139,10 @@ async fn console(cli: Cli) -> anyhow::Result<()> {
     let (keymap, keymap_warnings) = Keymap::load(Some(&paths.config_dir.join("keymap.toml")));
     warnings.extend(keymap_warnings);
     let (kpi_defs, kpi_warnings) = kpi::defs::load(Some(&paths.config_dir.join("kpis.yaml")));
+    let kpi_board = kpi::KpiBoard::new(kpi_defs.clone());
     warnings.extend(kpi_warnings);
 
-    let prometheus = kubechat_ops::io::prom::PromConfig::resolve(
+    let prometheus = kubechat_ops::io::prom_source::resolve(
         cli.prometheus.as_deref().or(config.prometheus.url.as_deref()),
         _sim.as_ref().map(|s: &SimHandle| s.url()),
         &config.prometheus,
@@ -152,16 +157,16 @@ async fn console(cli: Cli) -> anyhow::Result<()> {
         tracing::warn!("{w}");
     }
 
-    let state = State::new(StateInit {
+    let mut state = State::new(StateInit {
         context,
         namespace: namespace.clone(),
         read_only,
         demo: demo.clone(),
         keymap,
         prometheus: Some(prom_label),
-        kpis: kpi::KpiBoard::new(kpi::defs::load(Some(&paths.config_dir.join("kpis.yaml"))).0),
         warnings,
     });
+    state.kpis = kpi_board;
     let sources = app::Sources {
         kube: client,
         namespace,

@@ -5,6 +5,7 @@
 pub mod kube_watch;
 pub mod kube_writer;
 pub mod prom;
+pub mod prom_source;
 
 use tokio::sync::mpsc::Sender;
 
