@@ -57,7 +57,16 @@ async fn backfill(
     step: Duration,
     tx: &Sender<Msg>,
 ) -> Result<(), Closed> {
-    let end = Timestamp::now();
+    let local_now = Timestamp::now();
+    // the server's clock (the simulator's may run faster than ours): history is shifted
+    // onto our clock so live samples continue it
+    let server_now = match client.instant("time()", None).await {
+        Ok(QueryResult::Scalar(p)) => Timestamp::from_millisecond((p.t * 1000.0) as i64).ok(),
+        _ => None,
+    }
+    .unwrap_or(local_now);
+    let shift = local_now.duration_since(server_now);
+    let end = server_now;
     let start = end - BACKFILL;
     // at most ~720 points per KPI whatever the interval
     let step = step.max(Duration::from_secs(5));
@@ -67,9 +76,12 @@ async fn backfill(
     )
     .await;
     for (def, answer) in defs.iter().zip(answers) {
-        // a failed backfill is not an error worth showing: the first poll says why
+        // a failed backfill is not worth a message: the first poll says why
         if let Ok(QueryResult::Matrix(series)) = answer {
-            let points = worst_series(def, series.into_iter().map(|s| s.points).collect());
+            let points = worst_series(def, series.into_iter().map(|s| s.points).collect())
+                .into_iter()
+                .map(|(t, v)| (t + shift, v))
+                .collect();
             send(
                 tx,
                 KpiMsg::Backfill {

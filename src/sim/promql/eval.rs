@@ -196,6 +196,7 @@ impl Ev<'_> {
                         .collect(),
                 ))
             }
+            "time" => Ok(Value::Scalar(self.t as f64 / 1000.0)),
             "vector" => Ok(Value::Vector(vec![Sample {
                 labels: Vec::new(),
                 v: self.scalar_arg(arg(args, 0))?,

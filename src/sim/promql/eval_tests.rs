@@ -201,6 +201,8 @@ fn arithmetic_comparison_and_bool() {
     assert_eq!(v.len(), 1);
     assert!(close(v[0].v, -2400.0));
     assert!(one(&db, "0 / 0").is_nan());
+    assert_eq!(one(&db, "time()"), (T0 + 600) as f64);
+    assert_eq!(one(&db, "vector(2) * 3"), 6.0);
 }
 
 #[test]
