@@ -212,6 +212,10 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
+fn secs(t: Timestamp) -> String {
+    format!("{:.3}", t.as_millisecond() as f64 / 1000.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,8 +296,4 @@ mod tests {
         // garbage without a PEM block parses as no certificates; the client still builds
         let _ = PromClient::new(cfg);
     }
-}
-
-fn secs(t: Timestamp) -> String {
-    format!("{:.3}", t.as_millisecond() as f64 / 1000.0)
 }

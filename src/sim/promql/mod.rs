@@ -4,6 +4,7 @@
 //! `/api/v1/status/buildinfo` for the PromQL subset the default KPIs use.
 
 pub mod api;
+pub mod binary;
 pub mod eval;
 pub mod functions;
 pub mod tsdb;
