@@ -121,6 +121,7 @@ impl Ev<'_> {
             .db
             .select(&m, self.t - LOOKBACK_MS, self.t)
             .into_iter()
+            .filter(|s| !s.ends_stale)
             .filter_map(|s| {
                 s.samples.last().map(|&(_, v)| Sample {
                     labels: s.labels,

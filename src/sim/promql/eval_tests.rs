@@ -216,6 +216,28 @@ fn no_samples_in_the_window_means_no_result() {
 }
 
 #[test]
+fn a_vanished_series_leaves_instant_queries_at_once() {
+    let db = db();
+    let later = Timestamp::from_second(T0 + 601).unwrap();
+    db.record(
+        later,
+        &[s(
+            "up",
+            &[("job", "kubechat-api-gateway"), ("pod", "a")],
+            1.0,
+        )],
+    );
+    let e = parse("count(up)").unwrap();
+    let Value::Vector(v) = eval(&db, &e, later.as_millisecond()).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        v[0].v, 1.0,
+        "pods b and c are gone, as Prometheus' staleness markers say"
+    );
+}
+
+#[test]
 fn unsupported_queries_are_refused() {
     let db = db();
     for q in [

@@ -20,6 +20,13 @@ pub const MAX_SERIES: usize = 50_000;
 /// The metric name label.
 pub const NAME: &str = "__name__";
 
+/// Prometheus' staleness marker: a series missing from a scrape ends here.
+const STALE_BITS: u64 = 0x7ff0_0000_0000_0002;
+
+fn is_stale(v: f64) -> bool {
+    v.to_bits() == STALE_BITS
+}
+
 #[derive(Debug)]
 struct Inner {
     series: BTreeMap<Labels, VecDeque<(i64, f64)>>,
@@ -43,7 +50,10 @@ impl Default for Tsdb {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Selected {
     pub labels: Labels,
+    /// The samples (staleness markers left out).
     pub samples: Vec<(i64, f64)>,
+    /// The series disappeared: the window ends with a staleness marker.
+    pub ends_stale: bool,
 }
 
 impl Tsdb {
@@ -63,8 +73,10 @@ impl Tsdb {
         let Ok(mut inner) = self.inner.write() else {
             return;
         };
+        let mut seen = std::collections::BTreeSet::new();
         for s in series {
             let labels = labels_of(s);
+            seen.insert(labels.clone());
             let full = inner.series.len() >= MAX_SERIES;
             let samples = match inner.series.get_mut(&labels) {
                 Some(v) => v,
@@ -74,6 +86,17 @@ impl Tsdb {
             match samples.back() {
                 Some(&(t, _)) if t >= ms => {}
                 _ => samples.push_back((ms, s.value)),
+            }
+        }
+        // series gone from this snapshot get a staleness marker, as Prometheus writes one
+        // for series missing from a scrape
+        for (labels, samples) in inner.series.iter_mut() {
+            if !seen.contains(labels) {
+                if let Some(&(t, v)) = samples.back() {
+                    if t < ms && !is_stale(v) {
+                        samples.push_back((ms, f64::from_bits(STALE_BITS)));
+                    }
+                }
             }
         }
         let cutoff = ms - inner.retention_ms;
@@ -98,9 +121,14 @@ impl Tsdb {
             .filter_map(|(labels, samples)| {
                 let from = samples.partition_point(|&(t, _)| t < start_ms);
                 let to = samples.partition_point(|&(t, _)| t <= end_ms);
-                (from < to).then(|| Selected {
+                let raw = samples.range(from..to);
+                let ends_stale = raw.clone().next_back().is_some_and(|&(_, v)| is_stale(v));
+                let samples: Vec<(i64, f64)> =
+                    raw.filter(|&&(_, v)| !is_stale(v)).copied().collect();
+                (!samples.is_empty()).then(|| Selected {
                     labels: labels.clone(),
-                    samples: samples.range(from..to).copied().collect(),
+                    samples,
+                    ends_stale,
                 })
             })
             .collect()
@@ -177,6 +205,32 @@ mod tests {
         let none = db.select(&[Matcher::new(MatchOp::Equal, "code", "500")], 0, i64::MAX);
         assert!(none.is_empty());
         assert_eq!(db.latest(), Some(at(29)));
+    }
+
+    #[test]
+    fn a_series_that_disappears_is_marked_stale() {
+        let db = Tsdb::default();
+        let m = [Matcher::new(MatchOp::Equal, NAME, "up")];
+        db.record(
+            at(0),
+            &[
+                series("up", &[("pod", "a")], 1.0),
+                series("up", &[("pod", "b")], 1.0),
+            ],
+        );
+        db.record(at(1), &[series("up", &[("pod", "a")], 1.0)]);
+        db.record(at(2), &[series("up", &[("pod", "a")], 1.0)]);
+        let mut sel = db.select(&m, 0, i64::MAX);
+        sel.sort_by(|a, b| a.labels.cmp(&b.labels));
+        assert_eq!(sel.len(), 2);
+        assert!(!sel[0].ends_stale);
+        assert!(sel[1].ends_stale, "pod b is gone");
+        assert_eq!(sel[1].samples.len(), 1, "the marker is not a sample");
+        // it comes back
+        db.record(at(3), &[series("up", &[("pod", "b")], 1.0)]);
+        let sel = db.select(&[Matcher::new(MatchOp::Equal, "pod", "b")], 0, i64::MAX);
+        assert!(!sel[0].ends_stale);
+        assert_eq!(sel[0].samples.len(), 2);
     }
 
     #[test]
