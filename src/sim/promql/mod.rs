@@ -23,22 +23,28 @@ use super::SimShared;
 
 /// Records the traffic series every second of sim time until the simulator is dropped.
 pub fn spawn_recorder(sim: Arc<SimShared>) -> JoinHandle<()> {
-    let weak: Weak<SimShared> = Arc::downgrade(&sim);
-    let period = sim
-        .clock
-        .real_for(Duration::from_secs(1))
-        .max(Duration::from_millis(1));
-    drop(sim);
+    let period = sim.clock.real_for(Duration::from_secs(1));
+    record_every(Arc::downgrade(&sim), period, |sim| {
+        sim.tsdb.record(sim.clock.now(), &sim.traffic.series())
+    })
+}
+
+/// Calls `record` every `period` (missed ticks skipped) while `owner` is alive.
+pub fn record_every<T, F>(owner: Weak<T>, period: Duration, record: F) -> JoinHandle<()>
+where
+    T: Send + Sync + 'static,
+    F: Fn(&T) + Send + 'static,
+{
+    let period = period.max(Duration::from_millis(1));
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(period);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
         loop {
             ticker.tick().await;
-            let Some(sim) = weak.upgrade() else {
+            let Some(owner) = owner.upgrade() else {
                 return;
             };
-            let now: Timestamp = sim.clock.now();
-            sim.tsdb.record(now, &sim.traffic.series());
+            record(&owner);
         }
     })
 }
@@ -50,5 +56,55 @@ impl QuerySource for SimShared {
 
     fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::clock::SimClock;
+    use crate::sim::traffic::Series;
+
+    struct Fake {
+        clock: SimClock,
+        tsdb: Tsdb,
+    }
+
+    #[tokio::test]
+    async fn records_on_the_sim_clock_until_the_owner_is_dropped() {
+        let fake = Arc::new(Fake {
+            clock: SimClock::new(100.0),
+            tsdb: Tsdb::default(),
+        });
+        let period = fake.clock.real_for(Duration::from_secs(1));
+        let task = record_every(Arc::downgrade(&fake), period, |f: &Fake| {
+            let s = Series {
+                name: "up".into(),
+                labels: vec![],
+                value: 1.0,
+            };
+            f.tsdb.record(f.clock.now(), &[s]);
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        // five recordings, in order
+        loop {
+            let sel = fake.tsdb.select(&[], i64::MIN, i64::MAX);
+            if sel.first().is_some_and(|s| s.samples.len() >= 5) {
+                let t: Vec<i64> = sel[0].samples.iter().map(|p| p.0).collect();
+                assert!(t.windows(2).all(|w| w[1] > w[0]), "{t:?}");
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no recordings");
+            tokio::time::sleep(period).await;
+        }
+        drop(fake);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !task.is_finished() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the recorder outlived the simulator"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
