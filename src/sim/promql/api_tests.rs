@@ -173,6 +173,35 @@ async fn post_form_alerts_and_buildinfo() {
     task.abort();
 }
 
+#[tokio::test]
+async fn mounted_at_the_kube_service_proxy_path() {
+    let db = Tsdb::default();
+    db.record(Timestamp::from_second(T0).unwrap(), &[series("200", 1.0)]);
+    let src = Arc::new(Fixed {
+        db,
+        now: Timestamp::from_second(T0).unwrap(),
+    });
+    let app = axum::Router::new().nest(
+        "/api/v1/namespaces/monitoring-system/services/prometheus:9090/proxy",
+        router_for(src),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cluster = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let url = PromConfig::service_proxy_url(&cluster, "monitoring-system", "prometheus", 9090);
+    let QueryResult::Vector(v) = client(&url)
+        .instant("http_requests_total", None)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(v.len(), 1);
+    task.abort();
+}
+
 #[test]
 fn values_are_written_as_prometheus_does() {
     assert_eq!(value_string(0.1), "0.1");
