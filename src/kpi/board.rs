@@ -48,7 +48,7 @@ impl KpiEntry {
 }
 
 /// All KPIs' live state.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct KpiBoard {
     entries: Vec<KpiEntry>,
     /// Alerts Prometheus has firing or pending.
@@ -56,6 +56,13 @@ pub struct KpiBoard {
     /// Why the alerts could not be read, if the last attempt failed.
     pub alerts_error: Option<String>,
     stale_after: SignedDuration,
+}
+
+impl Default for KpiBoard {
+    /// An empty board (no KPIs) with the default limits.
+    fn default() -> Self {
+        KpiBoard::new(Vec::new())
+    }
 }
 
 impl KpiBoard {

@@ -3,10 +3,11 @@
 //! - [`defs`]: the KPIs as data (`assets/kpis.yaml`, or a user file)
 //! - [`value`]: classification against thresholds, values with units
 //! - [`board`]: [`KpiBoard`], the pure live state with bounded history
-//! - [`view`]: [`view::KpiPane`], the pane's widget
+//! - [`view`]: [`view::KpiPane`], the pane's widget; [`chart`]: the selected KPI's chart
 //! - [`check`]: `kubechat-ops check`
 
 pub mod board;
+pub mod chart;
 pub mod check;
 pub mod defs;
 pub mod history;

@@ -221,57 +221,77 @@ fn draw_sparkline(h: &History, area: Rect, buf: &mut Buffer, style: Style) {
     }
 }
 
-fn alert_lines(board: &KpiBoard) -> usize {
-    1 + board.alerts.len().max(1) + usize::from(board.alerts_error.is_some())
+fn breached(board: &KpiBoard) -> impl Iterator<Item = &KpiEntry> {
+    board
+        .entries()
+        .iter()
+        .filter(|e| e.state == KpiState::Alert)
 }
 
+fn alert_lines(board: &KpiBoard) -> usize {
+    let items = breached(board).count() + board.alerts.len();
+    1 + items.max(1) + usize::from(board.alerts_error.is_some())
+}
+
+/// The alerts: KPIs beyond their alert threshold, then what Prometheus has firing, each
+/// with the runbook (by alert name) that applies.
 fn draw_alerts(board: &KpiBoard, area: Rect, buf: &mut Buffer, t: &Theme) {
     let w = area.width as usize;
-    let mut y = area.y;
     let bottom = area.y + area.height;
     let firing = board.alerts.iter().filter(|a| a.state == "firing").count();
-    buf.set_stringn(
-        area.x,
-        y,
-        format!(
-            "Prometheus alerts: {firing} firing, {} pending",
-            board.alerts.len() - firing
-        ),
-        w,
-        t.title,
+    let kpis: Vec<&KpiEntry> = breached(board).collect();
+    let header = format!(
+        "Alerts: {} KPI breached · Prometheus: {firing} firing, {} pending",
+        kpis.len(),
+        board.alerts.len() - firing
     );
-    y += 1;
+    buf.set_stringn(area.x, area.y, header, w, t.title);
+    let mut lines: Vec<(String, Style)> = Vec::new();
+    for e in kpis {
+        let runbook = e
+            .def
+            .runbook
+            .as_deref()
+            .map(|r| format!(" · runbook {r}"))
+            .unwrap_or_default();
+        // the narrowest fit is "alert >1 %"
+        let threshold = format_thresholds_fit(&e.def, 0);
+        let text = format!(
+            "◆ {} {} ({threshold}){runbook}",
+            e.def.title,
+            e.value_text()
+        );
+        lines.push((text, t.crit));
+    }
     if let Some(err) = &board.alerts_error {
-        if y < bottom {
-            buf.set_stringn(
-                area.x,
-                y,
-                format!("○ alerts unavailable: {err}"),
-                w,
-                t.stale,
-            );
-            y += 1;
-        }
+        lines.push((format!("○ Prometheus alerts unavailable: {err}"), t.stale));
     }
-    if board.alerts.is_empty() && y < bottom {
-        buf.set_stringn(area.x, y, "  none", w, t.muted);
-        return;
-    }
-    for (i, a) in board.alerts.iter().enumerate() {
-        if y >= bottom {
-            break;
-        }
-        let left = board.alerts.len() - i;
-        if y + 1 == bottom && left > 1 {
-            buf.set_stringn(area.x, y, format!("  … {left} more"), w, t.muted);
-            break;
-        }
+    for a in &board.alerts {
         let style = if a.state == "firing" { t.crit } else { t.warn };
         let sev = a.severity.as_deref().unwrap_or("-");
-        let summary = a.summary.as_deref().unwrap_or("");
-        let text = format!("◆ {} · {} · {sev} · {summary}", a.name, a.state);
+        let summary = a
+            .summary
+            .as_deref()
+            .map(|s| format!(" · {s}"))
+            .unwrap_or_default();
+        // the alert's name is also its runbook's name
+        lines.push((
+            format!("◆ {} · {} · {sev}{summary}", a.name, a.state),
+            style,
+        ));
+    }
+    if lines.is_empty() {
+        lines.push(("  none".into(), t.muted));
+    }
+    let room = bottom.saturating_sub(area.y + 1) as usize;
+    let total = lines.len();
+    for (i, (text, style)) in lines.into_iter().enumerate().take(room) {
+        let y = area.y + 1 + i as u16;
+        if i + 1 == room && total > room {
+            buf.set_stringn(area.x, y, format!("  … {} more", total - i), w, t.muted);
+            break;
+        }
         buf.set_stringn(area.x, y, text, w, style);
-        y += 1;
     }
 }
 

@@ -95,6 +95,10 @@ pub fn data_of(status: u16, body: &str) -> Result<Value, PromError> {
             error_type: env.error_type.unwrap_or_else(|| "unknown".into()),
             error: env.error.unwrap_or_else(|| format!("HTTP {status}")),
         }),
+        Err(_) if (200..300).contains(&status) => Err(PromError::Decode(format!(
+            "not Prometheus JSON: {}",
+            first_line(body)
+        ))),
         Err(_) => Err(PromError::Http {
             status,
             body: first_line(body),
@@ -248,6 +252,11 @@ mod tests {
     fn non_json_404_is_one_line() {
         let e = data_of(404, "404 page not found\n").unwrap_err();
         assert_eq!(e.to_string(), "HTTP 404: 404 page not found");
+        let e = data_of(200, "<html>hello").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "bad answer: not Prometheus JSON: <html>hello"
+        );
         let e = data_of(502, "<html>\n<body>Bad Gateway</body></html>").unwrap_err();
         assert_eq!(e.to_string(), "HTTP 502: <html>");
     }

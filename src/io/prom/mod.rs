@@ -33,6 +33,20 @@ pub struct PromConfig {
 }
 
 impl PromConfig {
+    /// The URL of a Service's port through the Kubernetes API server's service proxy (as
+    /// Lens reaches Prometheus): `{cluster}/api/v1/namespaces/{ns}/services/{name}:{port}/proxy`.
+    pub fn service_proxy_url(
+        cluster_url: &str,
+        namespace: &str,
+        service: &str,
+        port: u16,
+    ) -> String {
+        format!(
+            "{}/api/v1/namespaces/{namespace}/services/{service}:{port}/proxy",
+            cluster_url.trim_end_matches('/')
+        )
+    }
+
     /// A plain config for `base_url` with a 10 s timeout.
     pub fn new(base_url: impl Into<String>) -> Self {
         PromConfig {
@@ -200,4 +214,86 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 
 fn secs(t: Timestamp) -> String {
     format!("{:.3}", t.as_millisecond() as f64 / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server whose buildinfo "version" is the Authorization header it received.
+    async fn echo_auth() -> String {
+        use axum::http::HeaderMap;
+        let app = axum::Router::new().route(
+            "/prom/api/v1/status/buildinfo",
+            axum::routing::get(|h: HeaderMap| async move {
+                let auth = h
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("none")
+                    .to_string();
+                axum::Json(serde_json::json!({"status": "success", "data": {"version": auth}}))
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/prom/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn bearer_token_and_basic_auth_are_sent() {
+        let url = echo_auth().await;
+        let mut cfg = PromConfig::new(&url);
+        cfg.bearer_token = Some("s3cret".into());
+        assert_eq!(
+            PromClient::new(cfg)
+                .unwrap()
+                .buildinfo()
+                .await
+                .unwrap()
+                .version,
+            "Bearer s3cret"
+        );
+        let mut cfg = PromConfig::new(&url);
+        cfg.basic_auth = Some(("admin".into(), "pw".into()));
+        // base64("admin:pw")
+        assert_eq!(
+            PromClient::new(cfg)
+                .unwrap()
+                .buildinfo()
+                .await
+                .unwrap()
+                .version,
+            "Basic YWRtaW46cHc="
+        );
+        let plain = PromClient::new(PromConfig::new(&url)).unwrap();
+        assert_eq!(plain.buildinfo().await.unwrap().version, "none");
+    }
+
+    #[test]
+    fn service_proxy_url_as_lens_builds_it() {
+        assert_eq!(
+            PromConfig::service_proxy_url("https://10.0.0.1:6443/", "monitoring-system", "prometheus", 9090),
+            "https://10.0.0.1:6443/api/v1/namespaces/monitoring-system/services/prometheus:9090/proxy"
+        );
+    }
+
+    #[test]
+    fn bad_urls_and_ca_files_are_refused_with_a_reason() {
+        let e = PromClient::new(PromConfig::new("not a url")).unwrap_err();
+        assert!(format!("{e:#}").contains("bad Prometheus URL"), "{e:#}");
+        let mut cfg = PromConfig::new("https://127.0.0.1:1");
+        cfg.ca_file = Some("/nonexistent/ca.pem".into());
+        let e = PromClient::new(cfg).unwrap_err();
+        assert!(format!("{e:#}").contains("/nonexistent/ca.pem"), "{e:#}");
+        let mut cfg = PromConfig::new("https://127.0.0.1:1");
+        cfg.ca_pem = Some(b"not pem".to_vec());
+        cfg.insecure = true;
+        cfg.bearer_token = Some("t".into());
+        cfg.basic_auth = Some(("u".into(), "p".into()));
+        // garbage without a PEM block parses as no certificates; the client still builds
+        let _ = PromClient::new(cfg);
+    }
 }

@@ -57,7 +57,16 @@ async fn backfill(
     step: Duration,
     tx: &Sender<Msg>,
 ) -> Result<(), Closed> {
-    let end = Timestamp::now();
+    let local_now = Timestamp::now();
+    // the server's clock (the simulator's may run faster than ours): history is shifted
+    // onto our clock so live samples continue it
+    let server_now = match client.instant("time()", None).await {
+        Ok(QueryResult::Scalar(p)) => Timestamp::from_millisecond((p.t * 1000.0) as i64).ok(),
+        _ => None,
+    }
+    .unwrap_or(local_now);
+    let shift = local_now.duration_since(server_now);
+    let end = server_now;
     let start = end - BACKFILL;
     // at most ~720 points per KPI whatever the interval
     let step = step.max(Duration::from_secs(5));
@@ -67,9 +76,12 @@ async fn backfill(
     )
     .await;
     for (def, answer) in defs.iter().zip(answers) {
-        // a failed backfill is not an error worth showing: the first poll says why
+        // a failed backfill is not worth a message: the first poll says why
         if let Ok(QueryResult::Matrix(series)) = answer {
-            let points = worst_series(def, series.into_iter().map(|s| s.points).collect());
+            let points = worst_series(def, series.into_iter().map(|s| s.points).collect())
+                .into_iter()
+                .map(|(t, v)| (t + shift, v))
+                .collect();
             send(
                 tx,
                 KpiMsg::Backfill {
@@ -229,6 +241,86 @@ mod tests {
         );
         let values: Vec<f64> = merged.iter().map(|(_, v)| *v).collect();
         assert_eq!(values, vec![0.3, 0.5]);
+    }
+
+    struct Now(crate::sim::promql::Tsdb);
+
+    impl crate::sim::promql::QuerySource for Now {
+        fn tsdb(&self) -> &crate::sim::promql::Tsdb {
+            &self.0
+        }
+        fn now(&self) -> Timestamp {
+            Timestamp::now()
+        }
+    }
+
+    #[tokio::test]
+    async fn backfills_then_polls_and_ends_with_the_channel() {
+        use crate::sim::traffic::Series;
+        // 10 minutes of a 5xx share of 2 % (above the 1 % alert), up to now
+        let db = crate::sim::promql::Tsdb::default();
+        let now = Timestamp::now();
+        for i in (0..=600i64).rev() {
+            let f = (600 - i) as f64;
+            let s = |code: &str, v: f64| Series {
+                name: "http_requests_total".into(),
+                labels: vec![
+                    ("job".into(), "kubechat-api-gateway".into()),
+                    ("code".into(), code.into()),
+                ],
+                value: v,
+            };
+            db.record(
+                now - SignedDuration::from_secs(i),
+                &[s("200", 98.0 * f), s("500", 2.0 * f)],
+            );
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let app = crate::sim::promql::router_for(std::sync::Arc::new(Now(db)));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let defs: Vec<KpiDef> = builtin()
+            .into_iter()
+            .filter(|d| d.id == "error_rate")
+            .collect();
+        let client = PromClient::new(crate::io::prom::PromConfig::new(url)).unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+        let poller = spawn_poller(client, defs, Duration::from_millis(200), tx);
+        let mut next = async || match tokio::time::timeout(Duration::from_secs(30), rx.recv()).await
+        {
+            Ok(Some(Msg::Kpi(m))) => m,
+            other => panic!("no message: {other:?}"),
+        };
+        let KpiMsg::Backfill { id, points } = next().await else {
+            panic!("backfill first")
+        };
+        assert_eq!(id, "error_rate");
+        assert!(points.len() >= 2, "{points:?}");
+        assert!(
+            points.iter().all(|(_, v)| (v - 2.0).abs() < 1e-6),
+            "{points:?}"
+        );
+        let KpiMsg::Sample { value: Some(v), .. } = next().await else {
+            panic!("then a sample")
+        };
+        assert!((v - 2.0).abs() < 1e-6, "{v}");
+        let KpiMsg::Alerts { alerts, .. } = next().await else {
+            panic!("then the alerts")
+        };
+        assert_eq!(alerts[0].name, "KubeChatHighErrorRate");
+        drop(rx);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !poller.is_finished() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the poller did not end"
+            );
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        server.abort();
     }
 
     #[test]
