@@ -661,3 +661,49 @@ fn malformed_scenarios_name_file_line_and_problem() {
     assert!(missing.contains("not a built-in scenario"), "{missing}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_settled_cluster_pass_writes_nothing() {
+    let params = ScaleParams {
+        deployments: 20,
+        pods: 60,
+        churn_per_sec: 0.0,
+    };
+    let w = World::new(Scenario::scale(params), SimClock::manual()).expect("seeds");
+    w.run_for(Duration::from_secs(120), SEC).unwrap();
+    let before = w.with_store(|s| s.resource_version());
+    w.run_for(Duration::from_secs(5), SEC).unwrap();
+    let after = w.with_store(|s| s.resource_version());
+    assert_eq!(
+        before, after,
+        "a pass over settled objects changed something"
+    );
+}
+
+/// Not a test of speed (no thresholds): prints what a pass costs at full scale, for the notes.
+/// `cargo test --test sim_controllers -- --ignored --nocapture scale_pass`
+#[test]
+#[ignore]
+fn scale_pass_cost_report() {
+    let started = std::time::Instant::now();
+    let w = World::new(Scenario::scale(ScaleParams::default()), SimClock::manual()).expect("seeds");
+    eprintln!("seeded in {:?}", started.elapsed());
+    let started = std::time::Instant::now();
+    w.run_for(Duration::from_secs(10), SEC).unwrap();
+    eprintln!("10 passes while starting 10k pods: {:?}", started.elapsed());
+    let started = std::time::Instant::now();
+    w.run_for(Duration::from_secs(20), Duration::from_millis(100))
+        .unwrap();
+    eprintln!(
+        "200 passes of 100 ms at 200 pods/s churn: {:?}",
+        started.elapsed()
+    );
+    let (pods, events) = w.with_store(|s| {
+        (
+            s.count(resources::core("pods")),
+            s.count(resources::core("events")),
+        )
+    });
+    eprintln!("pods {pods}, events {events}");
+    assert!(pods >= 10_000);
+}

@@ -42,13 +42,15 @@ pub fn finished(job: &Value) -> Option<Outcome> {
 }
 
 pub fn sync_all(ctx: &mut Ctx) {
-    let pods = ctx.store.list(resources::core("pods"), None);
-    let owned = util::by_owner(&pods);
     for job in ctx.store.list(jobs(), None) {
         if util::is_deleting(&job) || finished(&job).is_some() {
             continue;
         }
-        let pods = owned.get(util::uid(&job)).cloned().unwrap_or_default();
+        let pods = ctx
+            .pods_by_owner
+            .get(util::uid(&job))
+            .cloned()
+            .unwrap_or_default();
         sync(ctx, &job, &pods);
     }
 }

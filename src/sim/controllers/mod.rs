@@ -38,6 +38,8 @@ pub struct Ctx<'a> {
     pub now: Timestamp,
     /// Simulated time since the clock started (the timeline's reference).
     pub elapsed: Duration,
+    /// Pods by their controller's uid, as the pass found them after the churn.
+    pub pods_by_owner: std::collections::HashMap<String, Vec<Obj>>,
 }
 
 /// How often the control loop runs, in real time.
@@ -81,9 +83,11 @@ pub fn step_parts(
         traffic,
         now,
         elapsed,
+        pods_by_owner: Default::default(),
     };
     let played = timeline::play_due(&mut ctx);
     timeline::churn(&mut ctx);
+    ctx.pods_by_owner = util::by_owner(&ctx.store.list(super::resources::core("pods"), None));
     deployment::sync_all(&mut ctx);
     rollout::sync_all(&mut ctx);
     replicaset::sync_all(&mut ctx);
@@ -120,6 +124,7 @@ pub fn apply_action_parts(
         traffic,
         now,
         elapsed,
+        pods_by_owner: Default::default(),
     };
     timeline::run(&mut ctx, &action)
 }

@@ -12,13 +12,15 @@ use crate::sim::resources;
 const SOURCE: Source<'static> = Source::component("replicaset-controller");
 
 pub fn sync_all(ctx: &mut Ctx) {
-    let pods = ctx.store.list(resources::core("pods"), None);
-    let owned = util::by_owner(&pods);
     for rs in ctx.store.list(replicasets(), None) {
         if util::is_deleting(&rs) {
             continue;
         }
-        let pods = owned.get(util::uid(&rs)).cloned().unwrap_or_default();
+        let pods = ctx
+            .pods_by_owner
+            .get(util::uid(&rs))
+            .cloned()
+            .unwrap_or_default();
         sync(ctx, &rs, pods);
     }
 }
@@ -86,6 +88,15 @@ fn sync(ctx: &mut Ctx, rs: &Obj, pods: Vec<Obj>) {
         .iter()
         .filter(|p| is_available(p, min_ready, ctx.now))
         .count();
+    let old = &rs["status"];
+    let unchanged = util::int(&old["replicas"]) == active.len() as i64
+        && util::int(&old["fullyLabeledReplicas"]) == active.len() as i64
+        && util::int(&old["readyReplicas"]) == ready as i64
+        && util::int(&old["availableReplicas"]) == available as i64
+        && old["observedGeneration"] == rs["metadata"]["generation"];
+    if unchanged {
+        return;
+    }
     let mut status = json!({
         "replicas": active.len(),
         "fullyLabeledReplicas": active.len(),
@@ -98,11 +109,9 @@ fn sync(ctx: &mut Ctx, rs: &Obj, pods: Vec<Obj>) {
             status.as_object_mut().map(|m| m.remove(key));
         }
     }
-    if rs.get("status") != Some(&status) {
-        let _ = ctx
-            .store
-            .modify(replicasets(), &ns, name(rs), |r| r["status"] = status);
-    }
+    let _ = ctx
+        .store
+        .modify(replicasets(), &ns, name(rs), |r| r["status"] = status);
 }
 
 fn create_pod(ctx: &mut Ctx, rs: &Obj) -> Option<Obj> {

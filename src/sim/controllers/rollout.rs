@@ -11,6 +11,8 @@ use crate::sim::clock::rfc3339;
 use crate::sim::events::{self, EventKind, Source};
 use crate::sim::resources::{self, Resource};
 
+mod sets;
+
 const HASH_LABEL: &str = "rollouts-pod-template-hash";
 const REVISION: &str = "rollout.argoproj.io/revision";
 const SOURCE: Source<'static> = Source::component("rollouts-controller");
@@ -94,7 +96,7 @@ fn sync(ctx: &mut Ctx, ro: &Obj, owned: &[Obj]) {
     if rs_named(owned, &canary_rs_name).is_none() {
         let first = st["stableRS"].as_str().is_none_or(str::is_empty);
         rev = owned.iter().map(|rs| revision(rs)).max().unwrap_or(0) + 1;
-        create_rs(ctx, ro, &hash, rev, if first { replicas } else { 0 });
+        sets::create_rs(ctx, ro, &hash, rev, if first { replicas } else { 0 });
     }
     if st["stableRS"].as_str().is_none_or(str::is_empty) {
         st["stableRS"] = json!(hash);
@@ -209,7 +211,7 @@ fn sync(ctx: &mut Ctx, ro: &Obj, owned: &[Obj]) {
             0
         };
         if spec_replicas(rs) != want {
-            scale(ctx, ro, rs, want);
+            sets::scale(ctx, ro, rs, want);
         }
     }
     let canary_rs = ctx.store.get(replicasets(), &ns, &canary_rs_name);
@@ -364,7 +366,7 @@ fn sync(ctx: &mut Ctx, ro: &Obj, owned: &[Obj]) {
         .as_i64()
         .unwrap_or(1)
         .to_string());
-    st["selector"] = json!(selector_text(&ro["spec"]["selector"]));
+    st["selector"] = json!(sets::selector_text(&ro["spec"]["selector"]));
     st["stableRS"] = json!(stable_now);
     if st != old_status || revision(ro) != rev {
         let rev_text = rev.to_string();
@@ -377,74 +379,6 @@ fn sync(ctx: &mut Ctx, ro: &Obj, owned: &[Obj]) {
                 events::record(ctx.store, &ro, kind, reason, &msg, SOURCE);
             }
         }
-    }
-}
-
-fn selector_text(selector: &Value) -> String {
-    selector["matchLabels"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default()
-}
-
-fn create_rs(ctx: &mut Ctx, ro: &Obj, hash: &str, rev: i64, replicas: i64) {
-    let ns = util::namespace(ro).to_string();
-    let mut template = ro["spec"]["template"].clone();
-    template["metadata"]["labels"][HASH_LABEL] = json!(hash);
-    let mut selector = ro["spec"]["selector"].clone();
-    selector["matchLabels"][HASH_LABEL] = json!(hash);
-    let rs_name = format!("{}-{hash}", name(ro));
-    let rs = json!({
-        "metadata": {
-            "name": rs_name, "namespace": ns,
-            "labels": template["metadata"]["labels"],
-            "annotations": {REVISION: rev.to_string(), "rollout.argoproj.io/desired-replicas": spec_replicas(ro).to_string()},
-            "ownerReferences": [util::owner_ref(ro)],
-        },
-        "spec": {"replicas": replicas, "selector": selector, "template": template},
-        "status": {"replicas": 0},
-    });
-    if ctx.store.create_internal(replicasets(), &ns, rs).is_ok() && replicas > 0 {
-        let msg = format!("Scaled up ReplicaSet {rs_name} (revision {rev}) from 0 to {replicas}");
-        events::record(
-            ctx.store,
-            ro,
-            EventKind::Normal,
-            "ScalingReplicaSet",
-            &msg,
-            SOURCE,
-        );
-    }
-}
-
-fn scale(ctx: &mut Ctx, ro: &Obj, rs: &Obj, to: i64) {
-    let from = spec_replicas(rs);
-    let rs_name = name(rs).to_string();
-    if ctx
-        .store
-        .modify(replicasets(), util::namespace(rs), &rs_name, |r| {
-            r["spec"]["replicas"] = json!(to)
-        })
-        .is_ok()
-    {
-        let dir = if to > from { "up" } else { "down" };
-        let msg = format!(
-            "Scaled {dir} ReplicaSet {rs_name} (revision {}) from {from} to {to}",
-            revision(rs)
-        );
-        events::record(
-            ctx.store,
-            ro,
-            EventKind::Normal,
-            "ScalingReplicaSet",
-            &msg,
-            SOURCE,
-        );
     }
 }
 

@@ -13,7 +13,7 @@ use crate::sim::events;
 use crate::sim::resources::{self, Resource};
 use crate::sim::scenario::Action;
 
-const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(10);
 
 /// Plays every timeline action whose time has come; the first failure is returned (the
 /// action counts as played either way).
@@ -285,7 +285,7 @@ pub fn churn(ctx: &mut Ctx) {
     }
 }
 
-/// Every simulated minute: drop expired events and the logs of pods that are gone.
+/// Every 10 simulated seconds: drop expired (and surplus) events and the logs of pods that are gone.
 pub fn housekeeping(ctx: &mut Ctx) {
     let due = {
         let mut live = ctx.scenario.live();

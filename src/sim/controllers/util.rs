@@ -1,7 +1,7 @@
 //! Small helpers the controllers share: reading fields, label selectors, owner references,
 //! pod-template hashes, int-or-percent values and durations.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -236,8 +236,8 @@ pub fn set_or_remove(obj: &mut Value, key: &str, value: Value) {
 }
 
 /// Objects grouped by their controlling owner's uid, for O(1) lookups in a pass.
-pub fn by_owner(objects: &[super::Obj]) -> BTreeMap<String, Vec<super::Obj>> {
-    let mut map: BTreeMap<String, Vec<super::Obj>> = BTreeMap::new();
+pub fn by_owner(objects: &[super::Obj]) -> HashMap<String, Vec<super::Obj>> {
+    let mut map: HashMap<String, Vec<super::Obj>> = HashMap::with_capacity(objects.len() / 2);
     for o in objects {
         if let Some(uid) = controller_uid(o) {
             map.entry(uid.to_string()).or_default().push(o.clone());
