@@ -707,3 +707,65 @@ fn scale_pass_cost_report() {
     eprintln!("pods {pods}, events {events}");
     assert!(pods >= 10_000);
 }
+
+/// What kube-rs clients will parse: every object the controllers wrote deserializes into
+/// the k8s-openapi types.
+#[test]
+fn written_objects_parse_as_k8s_openapi_types() {
+    use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+    fn all<T: serde::de::DeserializeOwned>(s: &Store, res: &'static resources::Resource) -> usize {
+        let list = s.list(res, None);
+        for o in &list {
+            serde_json::from_value::<T>((**o).clone())
+                .unwrap_or_else(|e| panic!("{} {}: {e}", res.kind, o["metadata"]["name"]));
+        }
+        list.len()
+    }
+    let w = world("stale-backup");
+    w.run_for(Duration::from_secs(120), SEC).unwrap();
+    w.apply_action(json!({"action": "set-image", "target": "deployment/kubechat-api-gateway-blue", "image": "harbor.company.com/kubechat/api-gateway:2.4.2"})).unwrap();
+    w.run_for(Duration::from_secs(30), SEC).unwrap();
+    w.with_store(|s| {
+        assert!(all::<core::Pod>(s, resources::core("pods")) >= 18);
+        assert!(all::<core::Event>(s, resources::core("events")) > 50);
+        assert_eq!(all::<core::Node>(s, resources::core("nodes")), 3);
+        assert!(all::<apps::Deployment>(s, resources::of("apps", "deployments")) >= 4);
+        assert!(all::<apps::ReplicaSet>(s, resources::of("apps", "replicasets")) >= 5);
+        assert_eq!(all::<batch::CronJob>(s, resources::of("batch", "cronjobs")), 1);
+        assert!(all::<batch::Job>(s, resources::of("batch", "jobs")) >= 1);
+    });
+}
+
+#[test]
+fn recreate_stops_old_pods_first_and_paused_deployments_wait() {
+    let w = world("default");
+    w.run_for(Duration::from_secs(20), SEC).unwrap();
+    let deployments = resources::of("apps", "deployments");
+    w.with_store(|s| s.modify(deployments, NS, "postgres-primary", |d| d["spec"]["paused"] = json!(true)).unwrap());
+    w.apply_action(json!({"action": "set-image", "target": "deployment/postgres-primary", "image": "postgres:16.4"})).unwrap();
+    w.run_for(Duration::from_secs(10), SEC).unwrap();
+    let (d, sets) = w.with_store(|s| {
+        let d = deploy(s, "postgres-primary");
+        (d.clone(), owned_by(s, resources::of("apps", "replicasets"), &d))
+    });
+    assert_eq!(sets.len(), 1, "a paused deployment starts no new ReplicaSet");
+    assert_eq!(d["status"]["conditions"][1]["reason"], "DeploymentPaused");
+
+    w.with_store(|s| s.modify(deployments, NS, "postgres-primary", |d| d["spec"]["paused"] = json!(false)).unwrap());
+    let mut both_running = false;
+    let done = |s: &Store| {
+        let d = deploy(s, "postgres-primary");
+        d["status"]["updatedReplicas"] == 1 && d["status"]["availableReplicas"] == 1 && d["status"]["replicas"] == 1
+            && d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"
+    };
+    let finished = w
+        .run_until(Duration::from_secs(60), SEC, |s| {
+            let d = deploy(s, "postgres-primary");
+            let live: Vec<usize> = owned_by(s, resources::of("apps", "replicasets"), &d).iter().map(|rs| active_pods(s, rs).len()).collect();
+            both_running |= live.iter().filter(|n| **n > 0).count() > 1;
+            done(s)
+        })
+        .unwrap();
+    assert!(finished);
+    assert!(!both_running, "Recreate ran old and new pods together");
+}
