@@ -227,6 +227,31 @@ fn rolling_update_honours_surge_and_unavailable_then_rolls_back() {
         back["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
         "3"
     );
+    // Restarts beyond revisionHistoryLimit: the oldest idle ReplicaSets are deleted.
+    w.with_store(|s| {
+        s.modify(resources::of("apps", "deployments"), NS, "web", |d| {
+            d["spec"]["revisionHistoryLimit"] = json!(2)
+        })
+        .unwrap()
+    });
+    for i in 0..3 {
+        w.with_store(|s| {
+            s.modify(resources::of("apps", "deployments"), NS, "web", |d| {
+                d["spec"]["template"]["metadata"]["annotations"]
+                    ["kubectl.kubernetes.io/restartedAt"] = json!(format!("2026-01-01T00:00:0{i}Z"))
+            })
+            .unwrap()
+        });
+        assert!(w
+            .run_until(Duration::from_secs(120), SEC, |s| settled(s)
+                && deploy(s, "web")["metadata"]["annotations"]
+                    ["deployment.kubernetes.io/revision"]
+                    == (4 + i).to_string().as_str())
+            .unwrap());
+    }
+    let kept = w
+        .with_store(|s| owned_by(s, resources::of("apps", "replicasets"), &deploy(s, "web")).len());
+    assert_eq!(kept, 3, "the current ReplicaSet and two idle ones are kept");
     let scaled = w.with_store(|s| events_with(s, "ScalingReplicaSet"));
     assert!(
         scaled.iter().any(|e| e["message"]
@@ -319,6 +344,23 @@ fn crashloop_restarts_with_backoff_events_and_logs() {
     // The old pods keep serving: maxUnavailable 25% of 3 rounds down to 0.
     assert_eq!(blue["status"]["availableReplicas"], 3);
     assert_eq!(blue["status"]["updatedReplicas"], 1);
+    // No progress for progressDeadlineSeconds (600): the rollout is reported as failed.
+    let stuck = |s: &Store| {
+        deploy(s, "kubechat-api-gateway-blue")["status"]["conditions"][1]["reason"]
+            == "ProgressDeadlineExceeded"
+    };
+    assert!(!w.with_store(|s| stuck(s)));
+    assert!(w.run_until(Duration::from_secs(700), SEC, stuck).unwrap());
+    let c =
+        w.with_store(|s| deploy(s, "kubechat-api-gateway-blue"))["status"]["conditions"][1].clone();
+    assert_eq!(c["status"], "False");
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("has timed out progressing."),
+        "{c}"
+    );
 }
 
 #[test]
@@ -731,7 +773,10 @@ fn written_objects_parse_as_k8s_openapi_types() {
         assert_eq!(all::<core::Node>(s, resources::core("nodes")), 3);
         assert!(all::<apps::Deployment>(s, resources::of("apps", "deployments")) >= 4);
         assert!(all::<apps::ReplicaSet>(s, resources::of("apps", "replicasets")) >= 5);
-        assert_eq!(all::<batch::CronJob>(s, resources::of("batch", "cronjobs")), 1);
+        assert_eq!(
+            all::<batch::CronJob>(s, resources::of("batch", "cronjobs")),
+            1
+        );
         assert!(all::<batch::Job>(s, resources::of("batch", "jobs")) >= 1);
     });
 }
@@ -741,27 +786,49 @@ fn recreate_stops_old_pods_first_and_paused_deployments_wait() {
     let w = world("default");
     w.run_for(Duration::from_secs(20), SEC).unwrap();
     let deployments = resources::of("apps", "deployments");
-    w.with_store(|s| s.modify(deployments, NS, "postgres-primary", |d| d["spec"]["paused"] = json!(true)).unwrap());
+    w.with_store(|s| {
+        s.modify(deployments, NS, "postgres-primary", |d| {
+            d["spec"]["paused"] = json!(true)
+        })
+        .unwrap()
+    });
     w.apply_action(json!({"action": "set-image", "target": "deployment/postgres-primary", "image": "postgres:16.4"})).unwrap();
     w.run_for(Duration::from_secs(10), SEC).unwrap();
     let (d, sets) = w.with_store(|s| {
         let d = deploy(s, "postgres-primary");
-        (d.clone(), owned_by(s, resources::of("apps", "replicasets"), &d))
+        (
+            d.clone(),
+            owned_by(s, resources::of("apps", "replicasets"), &d),
+        )
     });
-    assert_eq!(sets.len(), 1, "a paused deployment starts no new ReplicaSet");
+    assert_eq!(
+        sets.len(),
+        1,
+        "a paused deployment starts no new ReplicaSet"
+    );
     assert_eq!(d["status"]["conditions"][1]["reason"], "DeploymentPaused");
 
-    w.with_store(|s| s.modify(deployments, NS, "postgres-primary", |d| d["spec"]["paused"] = json!(false)).unwrap());
+    w.with_store(|s| {
+        s.modify(deployments, NS, "postgres-primary", |d| {
+            d["spec"]["paused"] = json!(false)
+        })
+        .unwrap()
+    });
     let mut both_running = false;
     let done = |s: &Store| {
         let d = deploy(s, "postgres-primary");
-        d["status"]["updatedReplicas"] == 1 && d["status"]["availableReplicas"] == 1 && d["status"]["replicas"] == 1
+        d["status"]["updatedReplicas"] == 1
+            && d["status"]["availableReplicas"] == 1
+            && d["status"]["replicas"] == 1
             && d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"
     };
     let finished = w
         .run_until(Duration::from_secs(60), SEC, |s| {
             let d = deploy(s, "postgres-primary");
-            let live: Vec<usize> = owned_by(s, resources::of("apps", "replicasets"), &d).iter().map(|rs| active_pods(s, rs).len()).collect();
+            let live: Vec<usize> = owned_by(s, resources::of("apps", "replicasets"), &d)
+                .iter()
+                .map(|rs| active_pods(s, rs).len())
+                .collect();
             both_running |= live.iter().filter(|n| **n > 0).count() > 1;
             done(s)
         })

@@ -132,6 +132,31 @@ fn sync(ctx: &mut Ctx, deploy: &Obj, mut owned: Vec<Obj>) {
         }
     }
     status::sync_status(ctx, deploy, new_rs.as_ref(), &old, replicas, surge, paused);
+    clean_up_history(ctx, deploy, &old);
+}
+
+/// Deletes the oldest scaled-down ReplicaSets beyond `spec.revisionHistoryLimit` (10).
+fn clean_up_history(ctx: &mut Ctx, deploy: &Value, old: &[Obj]) {
+    let limit = deploy["spec"]["revisionHistoryLimit"]
+        .as_u64()
+        .unwrap_or(10) as usize;
+    let mut idle: Vec<&Obj> = old
+        .iter()
+        .filter(|rs| spec_replicas(rs) == 0 && int(&rs["status"]["replicas"]) == 0)
+        .collect();
+    if idle.len() <= limit {
+        return;
+    }
+    idle.sort_by_key(|rs| revision(rs));
+    let extra = idle.len() - limit;
+    for rs in idle.into_iter().take(extra) {
+        let _ = ctx.store.delete(
+            replicasets(),
+            util::namespace(rs),
+            name(rs),
+            Default::default(),
+        );
+    }
 }
 
 fn max_surge(deploy: &Value, replicas: i64) -> i64 {
