@@ -836,3 +836,65 @@ fn recreate_stops_old_pods_first_and_paused_deployments_wait() {
     assert!(finished);
     assert!(!both_running, "Recreate ran old and new pods together");
 }
+
+#[test]
+fn promote_promote_full_and_abort_as_the_plugin_patches_them() {
+    let w = world("default");
+    let paused_at = |i: i64| {
+        move |s: &Store| {
+            let r = rollout(s);
+            r["status"]["phase"] == "Paused" && r["status"]["currentStepIndex"] == i
+        }
+    };
+    assert!(w
+        .run_until(Duration::from_secs(180), SEC, paused_at(1))
+        .unwrap());
+    // `kubectl argo rollouts promote`: pauseConditions cleared, spec.paused false.
+    w.with_store(|s| {
+        s.modify(
+            resources::of("argoproj.io", "rollouts"),
+            NS,
+            "kubechat-api-gateway",
+            |r| {
+                r["status"]["pauseConditions"] = Value::Null;
+                r["spec"]["paused"] = json!(false);
+            },
+        )
+        .unwrap()
+    });
+    assert!(
+        w.run_until(Duration::from_secs(60), SEC, paused_at(3))
+            .unwrap(),
+        "promote skips the 2m pause"
+    );
+    // `promote --full`: status.promoteFull true → all steps skipped, Healthy on the new version.
+    w.apply_action(json!({"action": "promote", "rollout": "kubechat-api-gateway", "full": true}))
+        .unwrap();
+    let healthy = |s: &Store| {
+        let r = rollout(s);
+        r["status"]["phase"] == "Healthy"
+            && r["status"]["stableRS"] == r["status"]["currentPodHash"]
+    };
+    assert!(w.run_until(Duration::from_secs(120), SEC, healthy).unwrap());
+    // A further update aborted by hand: Degraded, canary scaled away, analysis stopped.
+    w.apply_action(json!({"action": "set-image", "target": "rollout/kubechat-api-gateway", "image": "harbor.company.com/kubechat/api-gateway:2.4.3"})).unwrap();
+    assert!(w
+        .run_until(Duration::from_secs(60), SEC, paused_at(1))
+        .unwrap());
+    w.apply_action(json!({"action": "abort", "rollout": "kubechat-api-gateway"}))
+        .unwrap();
+    w.run_for(Duration::from_secs(10), SEC).unwrap();
+    let r = w.with_store(|s| rollout(s));
+    assert_eq!(r["status"]["phase"], "Degraded");
+    assert_eq!(
+        r["status"]["message"],
+        "RolloutAborted: Rollout aborted update to revision 3"
+    );
+    let runs = w.with_store(|s| owned_by(s, resources::of("argoproj.io", "analysisruns"), &r));
+    assert!(
+        runs.iter().all(|ar| ar["status"]["phase"] == "Successful"),
+        "analysis stopped"
+    );
+    let events = w.with_store(|s| events_with(s, "RolloutAborted"));
+    assert_eq!(events.len(), 1);
+}

@@ -103,19 +103,39 @@ pub fn record(
     let _ = store.create_internal(events, event_ns, event);
 }
 
-/// Deletes events whose lastTimestamp is older than [`EVENT_TTL`].
+/// At most this many events are kept (the oldest go first), so pod churn at scale cannot
+/// grow the store without bound within the TTL.
+pub const MAX_EVENTS: usize = 10_000;
+
+/// Deletes events whose lastTimestamp is older than [`EVENT_TTL`], then the oldest beyond
+/// [`MAX_EVENTS`].
 pub fn collect_expired(store: &mut Store, now: Timestamp) {
+    collect(store, now, MAX_EVENTS);
+}
+
+fn collect(store: &mut Store, now: Timestamp, max: usize) {
     let events = resources::core("events");
     let ttl = jiff::SignedDuration::try_from(EVENT_TTL).unwrap_or_default();
     let cutoff = now - ttl;
+    let mut kept: Vec<(String, String, String)> = Vec::new();
     for e in store.list(events, None) {
-        let last: Option<Timestamp> = e["lastTimestamp"].as_str().and_then(|t| t.parse().ok());
-        if last.is_some_and(|t| t < cutoff) {
-            let ns = e["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or("")
-                .to_string();
-            let name = e["metadata"]["name"].as_str().unwrap_or("").to_string();
+        let last = e["lastTimestamp"].as_str().unwrap_or("").to_string();
+        let ns = e["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let name = e["metadata"]["name"].as_str().unwrap_or("").to_string();
+        if last.parse::<Timestamp>().is_ok_and(|t| t < cutoff) {
+            let _ = store.delete(events, &ns, &name, Default::default());
+        } else {
+            kept.push((last, ns, name));
+        }
+    }
+    if kept.len() > max {
+        // RFC 3339 timestamps written in one format sort as text.
+        kept.sort();
+        let extra = kept.len() - max;
+        for (_, ns, name) in kept.into_iter().take(extra) {
             let _ = store.delete(events, &ns, &name, Default::default());
         }
     }
@@ -166,6 +186,18 @@ mod tests {
         assert_eq!(e["involvedObject"]["kind"], "Pod");
         assert_eq!(e["source"]["component"], "kubelet");
         assert_ne!(e["firstTimestamp"], e["lastTimestamp"]);
+        for reason in ["A", "B", "C"] {
+            clock.advance(Duration::from_secs(1));
+            record(&mut store, &pod, EventKind::Normal, reason, "m", src);
+        }
+        collect(&mut store, clock.now(), 2);
+        let left: Vec<String> = store
+            .list(resources::core("events"), Some("x"))
+            .iter()
+            .map(|e| e["reason"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(left.len(), 2);
+        assert!(left.contains(&"C".to_string()) && left.contains(&"B".to_string()));
         clock.advance(EVENT_TTL + Duration::from_secs(1));
         collect_expired(&mut store, clock.now());
         assert!(store.list(resources::core("events"), Some("x")).is_empty());

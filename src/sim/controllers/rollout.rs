@@ -174,11 +174,11 @@ fn sync(ctx: &mut Ctx, ro: &Obj, owned: &[Obj]) {
             Value::Null,
         );
     }
-    if promoted {
+    let aborted = st["abort"] == true && !promoted;
+    // A finished or aborted update stops its analysis.
+    if promoted || aborted {
         analysis::terminate_for(ctx, ro);
     }
-
-    let aborted = st["abort"] == true && !promoted;
     let user_paused = ro["spec"]["paused"].as_bool() == Some(true);
     if st["promoteFull"] == true && !promoted {
         index = steps_len;
