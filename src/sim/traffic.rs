@@ -70,6 +70,7 @@ struct Inner {
     probe_seconds: f64,
     total: f64,
     ok: f64,
+    last_log: Option<Timestamp>,
     /// (time, cumulative requests, cumulative non-5xx) about once a second.
     history: VecDeque<(Timestamp, f64, f64)>,
 }
@@ -174,6 +175,7 @@ impl Traffic {
             return;
         }
         let shares = shares(store, &gateway_pods, scenario);
+        write_access_logs(&mut inner, &shares, scenario, now);
         let seconds = now.as_second() as f64;
         let rps = inner.rps * (1.0 + 0.05 * (seconds / 90.0).sin());
         let mut requests_now = 0.0;
@@ -227,6 +229,45 @@ impl Traffic {
         while inner.history.front().is_some_and(|(t, _, _)| *t < cutoff) {
             inner.history.pop_front();
         }
+    }
+}
+
+/// How often each serving pod writes a sample of its requests to its log.
+const LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// A sampled access-log line per serving pod every [`LOG_EVERY`]; a bad version logs the
+/// errors it answers with, so `kubectl logs` shows why the error rate rose.
+fn write_access_logs(inner: &mut Inner, shares: &[Share], scenario: &Scenario, now: Timestamp) {
+    let due = inner
+        .last_log
+        .is_none_or(|t| now >= util::plus(t, LOG_EVERY));
+    if !due {
+        return;
+    }
+    inner.last_log = Some(now);
+    let mut live = scenario.live();
+    for share in shares {
+        let Some(container) = inner
+            .pods
+            .get(&share.pod)
+            .and_then(|p| p.containers.first())
+        else {
+            continue;
+        };
+        let line = if share.error_ratio > 0.0 {
+            format!(
+                "level=error msg=\"request failed\" method=POST path=/api/v1/chat status=503 duration={:.3}s error=\"upstream timeout after {:.1}s: context deadline exceeded\"",
+                share.latency * 2.0,
+                share.latency * 2.0
+            )
+        } else {
+            format!(
+                "level=info msg=\"request served\" method=POST path=/api/v1/chat status=200 duration={:.3}s",
+                share.latency
+            )
+        };
+        live.logs
+            .append(NAMESPACE, &share.pod, container, now, &line);
     }
 }
 

@@ -236,13 +236,24 @@ pub(super) fn write_startup_logs(
             container,
             "level=info msg=\"loading configuration from /etc/kubechat/config.yaml\"",
         );
-    } else if !is_job_pod(pod) {
-        log_line(
-            ctx,
-            pod,
-            container,
-            "level=info msg=\"connected to postgres-primary:5432\"",
-        );
-        log_line(ctx, pod, container, "level=info msg=\"listening on :8080\"");
+    } else if is_job_pod(pod) {
+        // The job's outcome is logged when it finishes.
+    } else if container == "postgres" {
+        for line in [
+            "LOG:  starting PostgreSQL 16 on x86_64-pc-linux-gnu",
+            "LOG:  listening on IPv4 address \"0.0.0.0\", port 5432",
+            "LOG:  database system is ready to accept connections",
+        ] {
+            log_line(ctx, pod, container, line);
+        }
+    } else if pod["metadata"]["labels"]["app.kubernetes.io/component"] == "api-gateway" {
+        for line in [
+            "level=info msg=\"connected to postgres-primary:5432\" pool=20",
+            "level=info msg=\"listening on :8080\"",
+        ] {
+            log_line(ctx, pod, container, line);
+        }
+    } else {
+        log_line(ctx, pod, container, "level=info msg=\"started\"");
     }
 }
