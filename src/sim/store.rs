@@ -453,7 +453,9 @@ impl Store {
             .as_str()
             .unwrap_or("")
             .to_string();
-        for res in resources::RESOURCES.iter() {
+        // Events are never owned (they expire by TTL); skipping them keeps a delete cheap
+        // when a namespace holds many events.
+        for res in resources::RESOURCES.iter().filter(|r| r.kind != "Event") {
             let candidates = if res.namespaced {
                 if ns.is_empty() {
                     continue;
