@@ -32,8 +32,14 @@ pub struct Sources {
 }
 
 /// Runs the console until the user quits or a signal asks it to stop.
-pub async fn run(term: &mut Term, mut state: State, theme: &Theme, sources: Sources) -> anyhow::Result<()> {
-    let started = Instant::now();
+/// `started` is when the process started, for the first-frame log line the benchmark reads.
+pub async fn run(
+    term: &mut Term,
+    mut state: State,
+    theme: &Theme,
+    sources: Sources,
+    started: Instant,
+) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_CAPACITY);
     let mut input = spawn_input(tx.clone());
     let mut tasks = vec![spawn_clock(tx.clone())];

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
@@ -20,6 +20,7 @@ use kubechat_ops::{app, kpi, logging, terminal};
 const DEFAULT_NAMESPACE: &str = "kubechat-system";
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let result = runtime.block_on(run(cli));
+    let result = runtime.block_on(run(cli, started));
     terminal::restore();
     runtime.shutdown_timeout(Duration::from_millis(200));
     match result {
@@ -44,7 +45,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Sim(args)) => {
             kubechat_ops::sim::handle::run_cli(args).await?;
@@ -61,10 +62,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         None => {}
     }
-    console(cli).await.map(|()| ExitCode::SUCCESS)
+    console(cli, started).await.map(|()| ExitCode::SUCCESS)
 }
 
-async fn console(cli: Cli) -> anyhow::Result<()> {
+async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     let paths = Paths::discover()?;
     let mut warnings = Vec::new();
     let config = match &cli.config {
@@ -174,7 +175,7 @@ async fn console(cli: Cli) -> anyhow::Result<()> {
         extra,
     };
     let mut guard = terminal::TerminalGuard::new(Some(log.path.display().to_string()))?;
-    let result = app::run(&mut guard.terminal, state, &theme, sources).await;
+    let result = app::run(&mut guard.terminal, state, &theme, sources, started).await;
     drop(guard);
     if let Some(sim) = _sim {
         sim.shutdown().await;

@@ -1,0 +1,148 @@
+//! End to end: the built binary in tmux, driven by keys, read by capture-pane.
+//! - `--demo`: the dashboard shows the simulated deployments, keys move focus and open
+//!   help, `q` quits with exit 0 and the terminal is restored.
+//! - `--read-only` against a simulated cluster in this process: every mutating key is
+//!   refused on screen and no write request reaches the cluster.
+//! - the cluster stops while the console runs: Kubernetes shows as disconnected with the
+//!   data's age, and recovers by itself when the cluster comes back.
+
+#[path = "common/tmux.rs"]
+mod tmux;
+
+use std::path::Path;
+
+use tmux::Tmux;
+use kubechat_ops::sim::{SimHandle, SimOptions};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubechat-ops");
+
+/// Environment that keeps the console's files in `dir` and hides any real kubeconfig.
+fn isolated_env(dir: &Path) -> Vec<(String, String)> {
+    let d = |s: &str| dir.join(s).display().to_string();
+    vec![
+        ("HOME".into(), d("home")),
+        ("XDG_CONFIG_HOME".into(), d("config")),
+        ("XDG_DATA_HOME".into(), d("data")),
+        ("XDG_STATE_HOME".into(), d("state")),
+        ("TERM".into(), "xterm-256color".into()),
+    ]
+}
+
+fn start(dir: &Path, args: &str, extra_env: &[(&str, String)]) -> Tmux {
+    let mut env = isolated_env(dir);
+    env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    Tmux::start(dir, &format!("{BIN} {args}"), &env, 160, 48)
+}
+
+fn skip_without_tmux() -> bool {
+    if !tmux::available() {
+        eprintln!("SKIPPED: tmux is not installed (scripts/test installs it)");
+        return true;
+    }
+    false
+}
+
+#[test]
+fn demo_shows_the_cluster_moves_focus_opens_help_and_quits_cleanly() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let t = start(dir.path(), "--demo", &[]);
+    let screen = t.wait_text("kubechat-api-gateway");
+    assert!(screen.contains("DEMO"), "{screen}");
+    assert!(screen.contains("READ-WRITE"), "{screen}");
+    t.wait_text("postgres-primary");
+
+    // Focus starts on Rollouts (the heavy border); Tab moves it to KPIs, 3 to the timeline.
+    t.wait_text("┏ 1 Rollouts");
+    t.keys(&["Tab"]);
+    t.wait_text("┏ 2 KPIs");
+    t.keys(&["3"]);
+    t.wait_text("┏ 3 Timeline");
+
+    t.keys(&["?"]);
+    t.wait_text("Keys (Esc closes)");
+    t.keys(&["Escape"]);
+    t.wait_for("help closed", |s| !s.contains("Keys (Esc closes)"));
+
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0, "exit status; screen:\n{}", t.screen());
+    assert!(t.restored(), "terminal not restored:\n{}", t.screen());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_refuses_every_mutating_key_and_writes_nothing() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimHandle::start(SimOptions::default()).await.unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    let t = start(
+        dir.path(),
+        "--read-only",
+        &[("KUBECONFIG", kubeconfig.display().to_string()), ("NO_COLOR", "1".into())],
+    );
+    let screen = t.wait_text("kubechat-api-gateway");
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    t.wait_text("postgres-primary");
+
+    // Every mutating key of the Rollouts pane, on the blue/green row and on the canary row.
+    let keys = [
+        ("s", "scale"),
+        ("r", "restart"),
+        ("u", "undo"),
+        ("p", "pause-resume"),
+        ("w", "switch-slot"),
+        ("P", "promote"),
+        ("F", "promote-full"),
+        ("A", "abort"),
+        ("R", "retry"),
+    ];
+    for row in 0..4 {
+        for (key, name) in keys {
+            t.keys(&[key]);
+            t.wait_text(&format!("read-only mode: {name} refused"));
+            t.keys(&["Escape"]);
+        }
+        t.keys(&["j"]);
+    }
+    t.keys(&[":"]);
+    t.type_text("scale");
+    t.keys(&["Enter"]);
+    t.wait_text("read-only mode: scale refused");
+
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    assert!(t.restored());
+    assert_eq!(sim.client_writes(), Vec::<String>::new(), "writes reached the cluster");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_that_goes_away_shows_disconnected_and_recovers() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimHandle::start(SimOptions::default()).await.unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    let t = start(dir.path(), "", &[("KUBECONFIG", kubeconfig.display().to_string())]);
+    t.wait_text("postgres-primary");
+    t.wait_text("● kube");
+
+    sim.stop().await;
+    let screen = t.wait_text("✕ kube");
+    assert!(screen.contains("postgres-primary"), "the last data stays on screen:\n{screen}");
+
+    sim.restart().await.unwrap();
+    t.wait_for("kube reconnected", |s| s.contains("● kube") && !s.contains("✕ kube"));
+
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    sim.shutdown().await;
+}
