@@ -178,6 +178,8 @@ impl SimHandle {
     /// A kube client for this simulator (default namespace `kubechat-system`). Call it
     /// inside a tokio runtime.
     pub fn client(&self) -> kube::Client {
+        // Two rustls providers are compiled in (see Cargo.toml); choose one for the process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let url = self.url().parse().expect("our own URL parses");
         let mut config = kube::Config::new(url);
         config.default_namespace = DEFAULT_NAMESPACE.into();
