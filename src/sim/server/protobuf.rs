@@ -137,8 +137,12 @@ pub fn decode_message(buf: &[u8], schema: &[Field]) -> Result<Map<String, Value>
             }
         }
     }
-    // Go writes every non-pointer scalar; its JSON omits the empty ones, so do we.
+    // Go writes every non-pointer scalar (and ObjectMeta); its JSON omits the empty
+    // ones, so do we.
     out.retain(|k, v| {
+        if k == "metadata" && v.as_object().is_some_and(Map::is_empty) {
+            return false;
+        }
         let field = schema.iter().find(|f| f.name == k);
         let keep_zero = field.is_some_and(|f| matches!(f.ty, Ty::IntP | Ty::BoolP));
         keep_zero
