@@ -597,7 +597,11 @@ async fn create_job_from_cronjob_copies_the_template() {
     let job = k.json(&["get", "job", "backup-manual"]).await;
     let cron = k.json(&["get", "cronjob", "postgres-backup"]).await;
     assert_eq!(
-        job["spec"]["template"], cron["spec"]["jobTemplate"]["spec"]["template"],
+        job["spec"]["template"]["metadata"]["labels"]["job-name"],
+        "backup-manual"
+    );
+    assert_eq!(
+        job["spec"]["template"]["spec"], cron["spec"]["jobTemplate"]["spec"]["template"]["spec"],
         "kubectl sends the Job as protobuf; it must decode to the template"
     );
     assert_eq!(job["spec"]["backoffLimit"], 0);

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod columns;
 pub mod crds;
+pub mod defaults;
 pub mod discovery;
 pub mod list;
 pub mod logs;
