@@ -269,6 +269,64 @@ async fn kube_runtime_watcher_recovers_from_dropped_watches_and_sees_bookmarks()
 }
 
 #[tokio::test]
+async fn selector_watches_see_objects_enter_and_leave_and_streaming_lists_work() {
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    cms.create(&PostParams::default(), &cm("x", json!({"slot": "blue"})))
+        .await
+        .unwrap();
+    let params = WatchParams::default().labels("slot=blue");
+    let mut blue = cms.watch(&params, "0").await.unwrap().boxed();
+    let Some(Ok(WatchEvent::Added(x))) = next_within(&mut blue).await else {
+        panic!("initial ADDED")
+    };
+    assert_eq!(x.metadata.name.as_deref(), Some("x"));
+    let relabel = |slot: &str| Patch::Merge(json!({"metadata": {"labels": {"slot": slot}}}));
+    cms.patch("x", &PatchParams::default(), &relabel("green"))
+        .await
+        .unwrap();
+    cms.patch("x", &PatchParams::default(), &relabel("blue"))
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        match next_within(&mut blue).await {
+            Some(Ok(WatchEvent::Deleted(_))) => seen.push("DELETED"),
+            Some(Ok(WatchEvent::Added(_))) => seen.push("ADDED"),
+            Some(Ok(WatchEvent::Bookmark(_))) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        seen,
+        ["DELETED", "ADDED"],
+        "leaving the selector is a delete, entering it an add"
+    );
+
+    // kube-rs' streaming lists (sendInitialEvents): initial ADDs, then the end bookmark.
+    let mut events = watcher(cms.clone(), watcher::Config::default().streaming_lists()).boxed();
+    let mut initial = Vec::new();
+    loop {
+        match next_within(&mut events).await.unwrap().unwrap() {
+            watcher::Event::InitApply(o) => initial.push(o.metadata.name.unwrap_or_default()),
+            watcher::Event::InitDone => break,
+            _ => {}
+        }
+    }
+    assert_eq!(initial, ["x"]);
+    cms.create(&PostParams::default(), &cm("y", json!({})))
+        .await
+        .unwrap();
+    loop {
+        if let watcher::Event::Apply(o) = next_within(&mut events).await.unwrap().unwrap() {
+            assert_eq!(o.metadata.name.as_deref(), Some("y"));
+            break;
+        }
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn merge_json_and_strategic_patches() {
     let sim = start().await;
     let deploys: Api<Deployment> = Api::default_namespaced(sim.client());

@@ -1,5 +1,5 @@
 //! `GET pods/NAME/log`: container, tailLines, previous, follow (streams new lines until
-//! the pod is deleted or the client goes away).
+//! the pod is deleted, the client goes away or streams are dropped by a fault).
 
 use std::sync::Arc;
 
@@ -93,7 +93,13 @@ fn prepare(
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     let _ = tx.try_send(Bytes::from(text));
     let key = (ns, name.to_string(), container);
-    tokio::spawn(follow_lines(tx, new_lines, changes, key));
+    tokio::spawn(follow_lines(
+        tx,
+        new_lines,
+        changes,
+        sim.faults.watch_drops(),
+        key,
+    ));
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
     });
@@ -104,6 +110,7 @@ async fn follow_lines(
     tx: mpsc::Sender<Bytes>,
     mut lines: broadcast::Receiver<super::logs::LogLine>,
     mut changes: broadcast::Receiver<Arc<crate::sim::store::StoreEvent>>,
+    mut drops: tokio::sync::watch::Receiver<u64>,
     key: (String, String, String),
 ) {
     loop {
@@ -125,6 +132,7 @@ async fn follow_lines(
                 Err(broadcast::error::RecvError::Closed) => return,
                 _ => {}
             },
+            _ = drops.changed() => return,
             _ = tx.closed() => return,
         }
     }
