@@ -327,6 +327,43 @@ async fn selector_watches_see_objects_enter_and_leave_and_streaming_lists_work()
 }
 
 #[tokio::test]
+async fn a_burst_larger_than_one_batch_reaches_the_watcher_complete() {
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    let mut stream = cms
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
+    const BURST: usize = 3_000;
+    {
+        let shared = sim.shared();
+        let mut store = shared.store.lock().unwrap();
+        let res = kubechat_ops::sim::resources::core("configmaps");
+        for i in 0..BURST {
+            store
+                .create(
+                    res,
+                    "kubechat-system",
+                    json!({"metadata": {"name": format!("burst-{i:04}")}}),
+                )
+                .unwrap();
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    while seen.len() < BURST {
+        match next_within(&mut stream).await {
+            Some(Ok(WatchEvent::Added(o))) => {
+                assert!(seen.insert(o.metadata.name.unwrap()), "no duplicates");
+            }
+            Some(Ok(WatchEvent::Bookmark(_))) => {}
+            other => panic!("after {} events: {other:?}", seen.len()),
+        }
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn merge_json_and_strategic_patches() {
     let sim = start().await;
     let deploys: Api<Deployment> = Api::default_namespaced(sim.client());

@@ -64,9 +64,10 @@ fn render(
             let rv = obj["metadata"]["resourceVersion"]
                 .as_str()
                 .map(str::to_string);
-            response::json(
+            let now = sim.clock.now();
+            response::json_bytes(
                 code,
-                &table::table(path.res, &[obj], sim.clock.now(), include, rv, None),
+                table::table_bytes(path.res, &[obj], now, include, rv, None),
             )
         }
         _ => response::json(code, obj),

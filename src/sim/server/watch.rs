@@ -88,8 +88,8 @@ impl Watcher {
         out.extend_from_slice(b"\",\"object\":");
         match self.table {
             Some(include) => {
-                let t = table::table(self.res, &[obj], self.sim.clock.now(), include, None, None);
-                let _ = serde_json::to_writer(&mut *out, &t);
+                let now = self.sim.clock.now();
+                table::write_table(out, self.res, &[obj], now, include, None, None);
             }
             None => {
                 let _ = serde_json::to_writer(&mut *out, obj);
@@ -262,7 +262,8 @@ async fn stream_changes(
         tokio::select! {
             ev = changes.recv() => {
                 let mut next = ev;
-                for _ in 0..BATCH {
+                let mut taken = 0;
+                loop {
                     match next {
                         Ok(ev) => {
                             if ev.rv > last_rv {
@@ -280,6 +281,11 @@ async fn stream_changes(
                         }
                         Err(broadcast::error::RecvError::Closed) => return,
                     }
+                    taken += 1;
+                    if taken == BATCH {
+                        break;
+                    }
+                    // Batch whatever is already queued into the same chunk.
                     next = match changes.try_recv() {
                         Ok(ev) => Ok(ev),
                         Err(broadcast::error::TryRecvError::Lagged(n)) => Err(broadcast::error::RecvError::Lagged(n)),
