@@ -253,6 +253,15 @@ async fn kube_runtime_watcher_recovers_from_dropped_watches_and_sees_bookmarks()
             _ => continue,
         }
     }
+    // timeoutSeconds ends a watch from the server side.
+    let mut short = cms
+        .watch(&WatchParams::default().timeout(1), "0")
+        .await
+        .unwrap()
+        .boxed();
+    while let Some(ev) = next_within(&mut short).await {
+        assert!(ev.is_ok(), "{ev:?}");
+    }
     // Bookmarks arrive on their own on a watch that allows them.
     let mut raw = cms
         .watch(&WatchParams::default(), "0")
@@ -825,15 +834,112 @@ async fn stop_restart_refuse_and_the_admin_api() {
     sim.shutdown().await;
 }
 
-#[tokio::test]
-async fn cli_refuses_a_remote_address_without_allow_remote() {
+fn sim_args(args: &[&str]) -> kubechat_ops::sim::handle::SimArgs {
     use clap::Parser;
     #[derive(Parser)]
     struct Cli {
         #[command(flatten)]
         sim: kubechat_ops::sim::handle::SimArgs,
     }
-    let args = Cli::parse_from(["sim", "--listen", "0.0.0.0:0"]).sim;
-    let err = kubechat_ops::sim::handle::run_cli(args).await.unwrap_err();
+    Cli::parse_from(std::iter::once("sim").chain(args.iter().copied())).sim
+}
+
+/// Lines written by `serve_until`, sent on as they come.
+struct LineSender(tokio::sync::mpsc::UnboundedSender<String>, Vec<u8>);
+
+impl std::io::Write for LineSender {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.1.extend_from_slice(buf);
+        while let Some(end) = self.1.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.1.drain(..=end).collect();
+            let _ = self
+                .0
+                .send(String::from_utf8_lossy(&line).trim_end().to_string());
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn cli_prints_the_address_first_writes_the_kubeconfig_and_stops_cleanly() {
+    let dir = std::env::temp_dir().join(format!("kubechat-sim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    let args = sim_args(&[
+        "--kubeconfig-out",
+        kubeconfig.to_str().unwrap(),
+        "--speed",
+        "10",
+    ]);
+    let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let mut out = LineSender(lines_tx, Vec::new());
+        kubechat_ops::sim::handle::serve_until(args, &mut out, async {
+            let _ = stop_rx.await;
+        })
+        .await
+    });
+    let first = tokio::time::timeout(DEADLINE, lines.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let url = first
+        .strip_prefix("listening on ")
+        .expect("the first line names the address");
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+        "{first}"
+    );
+
+    let config = kube::config::Kubeconfig::read_from(&kubeconfig).unwrap();
+    assert_eq!(config.current_context.as_deref(), Some("kubechat-sim"));
+    // As the console's main must: pick the rustls provider (two are compiled in).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let options = kube::config::KubeConfigOptions::default();
+    let client = Client::try_from(
+        kube::Config::from_custom_kubeconfig(config, &options)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(client.default_namespace(), "kubechat-system");
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client);
+    let names = names(&namespaces.list(&ListParams::default()).await.unwrap().items);
+    assert_eq!(
+        names,
+        [
+            "default",
+            "kube-system",
+            "kubechat-system",
+            "monitoring-system"
+        ]
+    );
+
+    stop_tx.send(()).unwrap();
+    tokio::time::timeout(DEADLINE, server)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(
+        reqwest::get(format!("{url}/version")).await.is_err(),
+        "the listener is closed"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn cli_refuses_a_remote_address_without_allow_remote() {
+    let err = kubechat_ops::sim::handle::run_cli(sim_args(&["--listen", "0.0.0.0:0"]))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("--allow-remote"), "{err}");
+    let err = kubechat_ops::sim::handle::run_cli(sim_args(&["--speed", "0"]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--speed"), "{err}");
 }

@@ -264,6 +264,27 @@ pub struct SimArgs {
 }
 
 pub async fn run_cli(args: SimArgs) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    // Handlers first, so a SIGTERM sent right after the first line is caught.
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let stop = async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    };
+    serve_until(args, &mut std::io::stdout(), stop).await
+}
+
+/// [`run_cli`] with its output and its stop signal given: prints
+/// `listening on http://ADDR` as the first line of `out` (after writing the kubeconfig)
+/// and serves until `stop` completes.
+pub async fn serve_until(
+    args: SimArgs,
+    out: &mut (dyn Write + Send),
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
     refuse_remote(args.listen, args.allow_remote)?;
     if !(args.speed.is_finite() && args.speed > 0.0) {
         anyhow::bail!("--speed must be a positive number, got {}", args.speed);
@@ -275,25 +296,13 @@ pub async fn run_cli(args: SimArgs) -> anyhow::Result<()> {
         allow_remote: args.allow_remote,
     })
     .await?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on {}", handle.url())?;
-        out.flush()?;
-    }
+    // The kubeconfig is written first: whoever reads the first line can use it at once.
     if let Some(path) = &args.kubeconfig_out {
         handle.write_kubeconfig(path)?;
     }
-    wait_for_signal().await?;
+    writeln!(out, "listening on {}", handle.url())?;
+    out.flush()?;
+    stop.await;
     handle.shutdown().await;
-    Ok(())
-}
-
-async fn wait_for_signal() -> anyhow::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("installing the SIGTERM handler")?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.context("waiting for SIGINT")?,
-        _ = term.recv() => {}
-    }
     Ok(())
 }

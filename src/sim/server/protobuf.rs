@@ -275,6 +275,25 @@ mod tests {
     }
 
     #[test]
+    fn random_bytes_never_panic() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for len in 0..400 {
+            let mut body = MAGIC.to_vec();
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                body.push(x as u8);
+            }
+            let _ = decode_body(&body);
+            let _ = decode_message(
+                &body[4..],
+                super::super::proto_schema::schema_for("batch/v1", "Job").unwrap(),
+            );
+        }
+    }
+
+    #[test]
     fn garbage_is_a_clear_400() {
         assert_eq!(decode_body(b"nope").unwrap_err().code, 400);
         assert_eq!(decode_body(b"k8s\0\x12\xff").unwrap_err().code, 400);

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use axum::routing::get;
@@ -22,6 +22,9 @@ pub const PROMETHEUS_PROXIES: &[&str] = &[
     "/api/v1/namespaces/monitoring-system/services/http:prometheus:9090/proxy",
     "/api/v1/namespaces/monitoring-system/services/prometheus/proxy",
 ];
+
+/// The largest request body accepted (the real API server's limit is 3 MiB).
+pub const MAX_BODY: usize = 3 * 1024 * 1024;
 
 pub fn router(sim: Arc<SimShared>) -> Router {
     let prom = promql::router(sim.clone());
@@ -49,6 +52,7 @@ pub fn router(sim: Arc<SimShared>) -> Router {
         .route("/readyz", get(|| async { "ok" }))
         .merge(admin::router())
         .fallback(api)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(sim);
     for prefix in PROMETHEUS_PROXIES {
         app = app.nest(prefix, prom.clone());
