@@ -5,6 +5,7 @@
 //! (`/_sim/`, see [`admin`]). [`serve`] runs it on a listener that obeys [`Faults`].
 
 pub mod admin;
+pub mod cells;
 pub mod columns;
 pub mod crds;
 pub mod defaults;
