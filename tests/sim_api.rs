@@ -447,6 +447,49 @@ async fn merge_json_and_strategic_patches() {
 }
 
 #[tokio::test]
+async fn status_subresource_is_separate_from_the_main_resource() {
+    let sim = start().await;
+    let deploys: Api<Deployment> = Api::default_namespaced(sim.client());
+    deploys
+        .create(&PostParams::default(), &deployment("web"))
+        .await
+        .unwrap();
+    let status = json!({"status": {"replicas": 2, "readyReplicas": 1, "observedGeneration": 1}});
+    let after = deploys
+        .patch_status("web", &PatchParams::default(), &Patch::Merge(status))
+        .await
+        .unwrap();
+    assert_eq!(after.status.as_ref().unwrap().ready_replicas, Some(1));
+    assert_eq!(
+        after.metadata.generation,
+        Some(1),
+        "a status write is not a spec change"
+    );
+    // A write of the main resource cannot change status; one of status cannot change spec.
+    let sneaky = json!({"spec": {"replicas": 9}, "status": {"readyReplicas": 9}});
+    let main = deploys
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(sneaky.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(main.status.unwrap().ready_replicas, Some(1));
+    assert_eq!(main.spec.unwrap().replicas, Some(9));
+    let mut reverted = deploys.get("web").await.unwrap();
+    reverted.spec.as_mut().unwrap().replicas = Some(1);
+    reverted.status.as_mut().unwrap().ready_replicas = Some(2);
+    let via_status = deploys
+        .replace_status("web", &PostParams::default(), &reverted)
+        .await
+        .unwrap();
+    assert_eq!(via_status.spec.unwrap().replicas, Some(9));
+    assert_eq!(via_status.status.unwrap().ready_replicas, Some(2));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn scale_subresource_for_deployments_and_rollouts() {
     let sim = start().await;
     let deploys: Api<Deployment> = Api::default_namespaced(sim.client());
