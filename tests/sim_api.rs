@@ -802,6 +802,14 @@ async fn stop_restart_refuse_and_the_admin_api() {
     cms.create(&PostParams::default(), &cm("kept", json!({})))
         .await
         .unwrap();
+    use kube::runtime::WatchStreamExt;
+    let mut events = watcher(cms.clone(), watcher::Config::default())
+        .default_backoff()
+        .boxed();
+    while !matches!(
+        next_within(&mut events).await,
+        Some(Ok(watcher::Event::InitDone))
+    ) {}
     sim.stop().await;
     assert!(
         reqwest::get(format!("{}/version", sim.url()))
@@ -815,6 +823,22 @@ async fn stop_restart_refuse_and_the_admin_api() {
         fresh.get("kept").await.is_ok(),
         "state survives a restart on the same port"
     );
+    // The watcher that lost its server reconnects (with backoff) and sees new changes.
+    fresh
+        .create(&PostParams::default(), &cm("after-restart", json!({})))
+        .await
+        .unwrap();
+    loop {
+        match next_within(&mut events).await {
+            Some(Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)))
+                if o.metadata.name.as_deref() == Some("after-restart") =>
+            {
+                break
+            }
+            Some(_) => continue,
+            None => panic!("the watcher stream ended"),
+        }
+    }
 
     let http = reqwest::Client::new();
     let r = http
@@ -856,10 +880,13 @@ async fn stop_restart_refuse_and_the_admin_api() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    assert!(
-        next_within(&mut stream).await.is_none(),
-        "the watch was dropped"
-    );
+    // The watch ends (after whatever was already on its way).
+    while let Some(ev) = next_within(&mut stream).await {
+        assert!(
+            matches!(ev, Ok(WatchEvent::Added(_) | WatchEvent::Bookmark(_))),
+            "{ev:?}"
+        );
+    }
     let r = refused
         .post(format!("{}/_sim/action", sim.url()))
         .body("not json")
