@@ -68,6 +68,43 @@ fn names<K: kube::Resource>(items: &[K]) -> Vec<String> {
 }
 
 #[tokio::test]
+async fn kube_discovery_finds_every_kind_legacy_and_aggregated() {
+    let sim = start().await;
+    for aggregated in [false, true] {
+        let discovery = kube::Discovery::new(sim.client());
+        let discovery = if aggregated {
+            discovery.run_aggregated().await
+        } else {
+            discovery.run().await
+        }
+        .unwrap();
+        for (group, kind) in [
+            ("", "Pod"),
+            ("apps", "Deployment"),
+            ("argoproj.io", "Rollout"),
+            ("postgresql.cnpg.io", "Cluster"),
+            ("events.k8s.io", "Event"),
+        ] {
+            let gvk = GroupVersionKind::gvk(
+                group,
+                if group == "argoproj.io" {
+                    "v1alpha1"
+                } else {
+                    "v1"
+                },
+                kind,
+            );
+            let (ar, caps) = discovery
+                .resolve_gvk(&gvk)
+                .unwrap_or_else(|| panic!("{kind} not discovered (aggregated: {aggregated})"));
+            assert!(!ar.plural.is_empty());
+            assert!(caps.supports_operation(kube::discovery::verbs::WATCH));
+        }
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn list_get_selectors_and_pagination() {
     let sim = start().await;
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());

@@ -35,10 +35,7 @@ pub fn router(sim: Arc<SimShared>) -> Router {
         )
         .route("/api", get(api_versions))
         .route("/api/v1", get(|| async { resources("", "v1") }))
-        .route(
-            "/apis",
-            get(|| async { response::json(200, &discovery::groups()) }),
-        )
+        .route("/apis", get(apis))
         .route("/apis/{group}", get(group))
         .route("/apis/{group}/{version}", get(group_resources))
         .route(
@@ -60,7 +57,29 @@ pub fn router(sim: Arc<SimShared>) -> Router {
     app.merge(prom)
 }
 
+fn accept(headers: &HeaderMap) -> &str {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+}
+
+fn aggregated(core: bool) -> Response {
+    let body = serde_json::to_vec(&discovery::aggregated(core)).unwrap_or_default();
+    response::text(200, discovery::AGGREGATED, body)
+}
+
+async fn apis(headers: HeaderMap) -> Response {
+    if discovery::wants_aggregated(accept(&headers)) {
+        return aggregated(false);
+    }
+    response::json(200, &discovery::groups())
+}
+
 async fn api_versions(headers: HeaderMap) -> Response {
+    if discovery::wants_aggregated(accept(&headers)) {
+        return aggregated(true);
+    }
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
