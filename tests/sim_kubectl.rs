@@ -621,6 +621,111 @@ async fn create_job_from_cronjob_copies_the_template() {
     k.finish().await;
 }
 
+/// Every field of `want` is in `got` with the same value (`got` may have defaults).
+fn assert_subset(want: &Value, got: &Value, path: &str) {
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            for (k, v) in w {
+                if k == "creationTimestamp" && v.is_null() {
+                    continue;
+                }
+                let gv = g.get(k).unwrap_or(&Value::Null);
+                assert_subset(v, gv, &format!("{path}.{k}"));
+            }
+        }
+        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => {
+            for (i, (a, b)) in w.iter().zip(g).enumerate() {
+                assert_subset(a, b, &format!("{path}[{i}]"));
+            }
+        }
+        // `{}` or `{"creationTimestamp": null}`: Go's JSON for an empty ObjectMeta.
+        (Value::Object(w), Value::Null)
+            if w.iter()
+                .all(|(k, v)| k == "creationTimestamp" && v.is_null()) => {}
+        _ => assert_eq!(want, got, "at {path}"),
+    }
+}
+
+#[tokio::test]
+async fn kubectl_create_commands_sent_as_protobuf_arrive_intact() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    let commands: &[(&str, &[&str])] = &[
+        (
+            "deployment/api",
+            &[
+                "create",
+                "deployment",
+                "api",
+                "--image=kubechat/api:1.2",
+                "--replicas=3",
+                "--port=8080",
+            ],
+        ),
+        (
+            "cronjob/nightly",
+            &[
+                "create",
+                "cronjob",
+                "nightly",
+                "--image=postgres:16",
+                "--schedule=0 3 * * *",
+                "--",
+                "pg_dump",
+                "-v",
+            ],
+        ),
+        (
+            "service/gw",
+            &[
+                "create",
+                "service",
+                "clusterip",
+                "gw",
+                "--tcp=80:8080",
+                "--tcp=443:8443",
+            ],
+        ),
+        (
+            "configmap/settings",
+            &[
+                "create",
+                "configmap",
+                "settings",
+                "--from-literal=LOG_LEVEL=debug",
+                "--from-literal=MODE=demo",
+            ],
+        ),
+        (
+            "secret/token",
+            &[
+                "create",
+                "secret",
+                "generic",
+                "token",
+                "--from-literal=value=s3cret",
+            ],
+        ),
+        ("namespace/scratch", &["create", "namespace", "scratch"]),
+        (
+            "serviceaccount/robot",
+            &["create", "serviceaccount", "robot"],
+        ),
+    ];
+    for (object, args) in commands {
+        let mut dry = args.to_vec();
+        let at = dry.iter().position(|a| *a == "--").unwrap_or(dry.len());
+        dry.splice(at..at, ["--dry-run=client", "-o", "json"]);
+        let sent: Value = serde_json::from_str(&k.ok(&dry).await).unwrap();
+        k.ok(args).await;
+        let stored = k.json(&["get", object]).await;
+        assert_subset(&sent, &stored, object);
+    }
+    k.finish().await;
+}
+
 #[tokio::test]
 async fn logs_tail_previous_and_follow() {
     if !kubectl_present() {

@@ -46,6 +46,49 @@ pub fn apply(res: &Resource, obj: &mut Value) {
     }
 }
 
+/// The status the API server gives a new object of a kind whose status it initialises
+/// (a Pod is Pending with its QoS class, a Service has an empty load balancer).
+pub fn initial_status(res: &Resource, obj: &Value) -> Option<Value> {
+    match (res.group, res.plural) {
+        ("", "pods") => Some(json!({"phase": "Pending", "qosClass": qos_class(&obj["spec"])})),
+        ("", "services") => Some(json!({"loadBalancer": {}})),
+        _ => None,
+    }
+}
+
+/// Guaranteed when every container's requests equal its limits for cpu and memory,
+/// BestEffort when none sets any, Burstable otherwise.
+fn qos_class(spec: &Value) -> &'static str {
+    let containers: Vec<&Value> = spec["containers"]
+        .as_array()
+        .map(|c| c.iter().collect())
+        .unwrap_or_default();
+    let resources = |c: &&Value, kind: &str| {
+        c["resources"][kind]
+            .as_object()
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
+    if containers
+        .iter()
+        .all(|c| resources(c, "requests") == 0 && resources(c, "limits") == 0)
+    {
+        return "BestEffort";
+    }
+    let guaranteed = containers.iter().all(|c| {
+        let limits = &c["resources"]["limits"];
+        let requests = &c["resources"]["requests"];
+        ["cpu", "memory"].iter().all(|r| {
+            limits.get(*r).is_some() && requests.get(*r).is_none_or(|q| Some(q) == limits.get(*r))
+        })
+    });
+    if guaranteed {
+        "Guaranteed"
+    } else {
+        "Burstable"
+    }
+}
+
 fn deployment(spec: Option<&mut Value>) {
     let Some(spec) = spec else {
         return;
@@ -195,6 +238,24 @@ mod tests {
         let mut bare = json!({"metadata": {"name": "d"}});
         apply(resources::of("apps", "deployments"), &mut bare);
         assert_eq!(bare, json!({"metadata": {"name": "d"}}));
+    }
+
+    #[test]
+    fn pods_start_pending_with_their_qos_class() {
+        let pods = resources::core("pods");
+        let with = |res: Value| json!({"spec": {"containers": [{"name": "c", "resources": res}]}});
+        let qos = |o: Value| initial_status(pods, &o).unwrap()["qosClass"].clone();
+        assert_eq!(qos(with(json!({}))), "BestEffort");
+        assert_eq!(
+            qos(with(json!({"limits": {"cpu": "1", "memory": "1Gi"}}))),
+            "Guaranteed"
+        );
+        assert_eq!(qos(with(json!({"requests": {"cpu": "100m"}}))), "Burstable");
+        assert_eq!(
+            initial_status(pods, &with(json!({}))).unwrap()["phase"],
+            "Pending"
+        );
+        assert!(initial_status(resources::of("apps", "deployments"), &json!({})).is_none());
     }
 
     #[test]

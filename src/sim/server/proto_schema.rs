@@ -1,5 +1,7 @@
 //! Field tables of the Kubernetes protobuf messages kubectl sends (from the
 //! `generated.proto` files of k8s.io/api and apimachinery), for [`super::protobuf`].
+//! Checked against kubectl: `tests/sim_kubectl.rs` compares what kubectl sends as
+//! protobuf with the JSON it prints for `--dry-run=client -o json`.
 
 /// A field's wire type as JSON needs it.
 pub enum Ty {
@@ -360,10 +362,77 @@ static SERVICE_ACCOUNT: &[Field] = &[
     f(4, "automountServiceAccountToken", BoolP),
 ];
 
+static ROLLING_UPDATE: &[Field] = &[f(1, "maxUnavailable", IntOrStr), f(2, "maxSurge", IntOrStr)];
+static DEPLOYMENT_STRATEGY: &[Field] = &[
+    f(1, "type", Str),
+    f(2, "rollingUpdate", Msg(ROLLING_UPDATE)),
+];
+static DEPLOYMENT_SPEC: &[Field] = &[
+    f(1, "replicas", IntP),
+    f(2, "selector", Msg(LABEL_SELECTOR)),
+    f(3, "template", Msg(POD_TEMPLATE)),
+    f(4, "strategy", Msg(DEPLOYMENT_STRATEGY)),
+    f(5, "minReadySeconds", Int),
+    f(6, "revisionHistoryLimit", IntP),
+    f(7, "paused", Bool),
+    f(9, "progressDeadlineSeconds", IntP),
+];
+static DEPLOYMENT: &[Field] = &[
+    f(1, "metadata", Msg(OBJECT_META)),
+    f(2, "spec", Msg(DEPLOYMENT_SPEC)),
+];
+static JOB_TEMPLATE: &[Field] = &[
+    f(1, "metadata", Msg(OBJECT_META)),
+    f(2, "spec", Msg(JOB_SPEC)),
+];
+static CRON_JOB_SPEC: &[Field] = &[
+    f(1, "schedule", Str),
+    f(2, "startingDeadlineSeconds", IntP),
+    f(3, "concurrencyPolicy", Str),
+    f(4, "suspend", BoolP),
+    f(5, "jobTemplate", Msg(JOB_TEMPLATE)),
+    f(6, "successfulJobsHistoryLimit", IntP),
+    f(7, "failedJobsHistoryLimit", IntP),
+    f(8, "timeZone", Str),
+];
+static CRON_JOB: &[Field] = &[
+    f(1, "metadata", Msg(OBJECT_META)),
+    f(2, "spec", Msg(CRON_JOB_SPEC)),
+];
+static SERVICE_PORT: &[Field] = &[
+    f(1, "name", Str),
+    f(2, "protocol", Str),
+    f(3, "port", Int),
+    f(4, "targetPort", IntOrStr),
+    f(5, "nodePort", Int),
+    f(6, "appProtocol", Str),
+];
+static SERVICE_SPEC: &[Field] = &[
+    rep(1, "ports", Msg(SERVICE_PORT)),
+    f(2, "selector", MapStr),
+    f(3, "clusterIP", Str),
+    f(4, "type", Str),
+    rep(5, "externalIPs", Str),
+    f(7, "sessionAffinity", Str),
+    f(8, "loadBalancerIP", Str),
+    f(10, "externalName", Str),
+    f(11, "externalTrafficPolicy", Str),
+    rep(18, "clusterIPs", Str),
+    rep(19, "ipFamilies", Str),
+    f(20, "ipFamilyPolicy", Str),
+];
+static SERVICE: &[Field] = &[
+    f(1, "metadata", Msg(OBJECT_META)),
+    f(2, "spec", Msg(SERVICE_SPEC)),
+];
+
 /// The message table of a kind kubectl may send as protobuf.
 pub fn schema_for(api_version: &str, kind: &str) -> Option<&'static [Field]> {
     Some(match (api_version, kind) {
         ("batch/v1", "Job") => JOB,
+        ("batch/v1", "CronJob") => CRON_JOB,
+        ("apps/v1", "Deployment") => DEPLOYMENT,
+        ("v1", "Service") => SERVICE,
         ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => SSAR,
         ("v1", "ConfigMap") => CONFIG_MAP,
         ("v1", "Secret") => SECRET,

@@ -140,7 +140,14 @@ fn create(
         }
         return Ok((201, obj));
     }
-    let created = store.create(storage, ns_of(path), obj)?;
+    let created = match defaults::initial_status(path.res, &obj) {
+        // The server sets the first status itself (a client's status is ignored).
+        Some(status) => {
+            obj["status"] = status;
+            store.create_internal(storage, ns_of(path), obj)?
+        }
+        None => store.create(storage, ns_of(path), obj)?,
+    };
     Ok((201, (*views::present(path.res, &created)).clone()))
 }
 
