@@ -45,10 +45,9 @@ async fn drop_watches(State(sim): State<Arc<SimShared>>) -> Response {
 async fn refuse(State(sim): State<Arc<SimShared>>, uri: Uri) -> Response {
     let params = Params::parse(&uri);
     let seconds = params.get("seconds").and_then(|s| s.parse::<f64>().ok());
-    match seconds.filter(|s| s.is_finite() && *s >= 0.0) {
-        Some(s) => {
-            sim.faults
-                .refuse_connections_for(Duration::from_secs_f64(s));
+    match seconds.and_then(|s| Duration::try_from_secs_f64(s).ok()) {
+        Some(d) => {
+            sim.faults.refuse_connections_for(d);
             ok()
         }
         None => response::error(&ApiError::bad_request(

@@ -42,7 +42,9 @@ impl Faults {
     /// Closes every new connection at once for `d`.
     pub fn refuse_connections_for(&self, d: Duration) {
         if let Ok(mut until) = self.refuse_until.lock() {
-            *until = Some(Instant::now() + d);
+            // A duration past the end of time means "until further notice".
+            let far = Instant::now() + Duration::from_secs(100 * 365 * 86_400);
+            *until = Some(Instant::now().checked_add(d).unwrap_or(far).min(far));
         }
     }
 
@@ -79,5 +81,34 @@ impl axum::serve::Listener for RefusingListener {
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         self.inner.local_addr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_windows_open_close_and_never_overflow() {
+        let faults = Faults::default();
+        assert!(!faults.refusing());
+        faults.refuse_connections_for(Duration::MAX);
+        assert!(faults.refusing());
+        faults.refuse_connections_for(Duration::ZERO);
+        assert!(!faults.refusing());
+    }
+
+    #[test]
+    fn dropping_watches_wakes_every_open_receiver() {
+        let faults = Faults::default();
+        let mut a = faults.watch_drops();
+        let b = faults.watch_drops();
+        assert_eq!(faults.open_watches(), 2);
+        assert!(!a.has_changed().unwrap());
+        faults.drop_watches();
+        assert!(a.has_changed().unwrap() && b.has_changed().unwrap());
+        a.mark_unchanged();
+        drop(b);
+        assert_eq!(faults.open_watches(), 1);
     }
 }
