@@ -3,11 +3,15 @@
 //! | request | effect |
 //! |---|---|
 //! | `POST /_sim/drop-watches` | ends every open watch stream (clients see EOF and re-watch) |
-//! | `POST /_sim/refuse?seconds=N` | for N seconds every new connection is closed at once |
+//! | `POST /_sim/refuse?seconds=N` | for N seconds every new connection is accepted and closed at once (clients see EOF/reset; open connections and watches are kept; `seconds=0` ends it) |
 //! | `POST /_sim/action` with a JSON body | injects one scenario timeline action now (`controllers::apply_action`) |
 //! | `GET /_sim/status` | `{"resourceVersion": N, "watches": n, "speed": x}` |
 //!
 //! Success is `200 {"ok": true}`; a bad request is `400` with a `kind: Status` body.
+//!
+//! In-process, [`crate::sim::SimHandle`] offers the same faults (`drop_watches`,
+//! `refuse_connections_for`) plus `stop` (close the listener and every connection, keep
+//! the state) and `restart` (listen again on the same port).
 
 use std::sync::Arc;
 use std::time::Duration;
