@@ -1,4 +1,4 @@
-//! Per-container log buffers behind `pods/log`, kept inside the [`Store`] so the kubelet
+//! Per-container log buffers behind `pods/log`, kept inside the [`Store`](crate::sim::store::Store) so the kubelet
 //! simulation can append while it holds the store lock anyway.
 //!
 //! Writers (the controllers): [`append`] (or `Store::append_log`) adds a line;

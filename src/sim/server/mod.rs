@@ -2,7 +2,7 @@
 //!
 //! [`router`] builds the axum app: discovery, the REST resources, the Prometheus query API
 //! (at the root and behind the `prometheus` service proxy), `/metrics`, and the admin API
-//! (`/_sim/`, see [`admin`]). [`serve`] runs it on a listener that obeys [`Faults`].
+//! (`/_sim/`, see [`admin`]). [`SimHandle`](crate::sim::SimHandle) serves it on a [`RefusingListener`], which obeys [`Faults`].
 
 pub mod admin;
 pub mod cells;
