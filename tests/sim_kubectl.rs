@@ -745,6 +745,20 @@ async fn logs_tail_previous_and_follow() {
     }
     assert_eq!(k.ok(&["logs", "web-pod"]).await, "line 1\nline 2\nline 3\n");
     assert_eq!(k.ok(&["logs", "web-pod", "--tail=1"]).await, "line 3\n");
+    assert_eq!(
+        k.ok(&["logs", "web-pod", "--since=1h"])
+            .await
+            .lines()
+            .count(),
+        3
+    );
+    let stamped = k.ok(&["logs", "web-pod", "--timestamps", "--tail=1"]).await;
+    let (time, text) = stamped.trim_end().split_once(' ').unwrap();
+    assert!(
+        time.parse::<jiff::Timestamp>().is_ok() && text == "line 3",
+        "{stamped}"
+    );
+    assert_eq!(k.ok(&["logs", "deploy/web", "--tail=1"]).await, "line 3\n");
     let (ok, _, err) = k.run(&["logs", "web-pod", "--previous"]).await;
     assert!(
         !ok && err.contains("previous terminated container"),
