@@ -877,6 +877,15 @@ async fn stop_restart_refuse_and_the_admin_api() {
         }
     }
 
+    // A refusal cuts open streams and refuses new connections until it ends.
+    let mut open = fresh
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
+    let Some(Ok(WatchEvent::Added(_))) = next_within(&mut open).await else {
+        panic!("initial ADDED")
+    };
     let http = reqwest::Client::new();
     let r = http
         .post(format!("{}/_sim/refuse?seconds=30", sim.url()))
@@ -884,25 +893,32 @@ async fn stop_restart_refuse_and_the_admin_api() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    while let Some(ev) = next_within(&mut open).await {
+        assert!(
+            matches!(ev, Ok(WatchEvent::Added(_) | WatchEvent::Bookmark(_))),
+            "{ev:?}"
+        );
+    }
     let refused = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
+    let version = format!("{}/version", sim.url());
     assert!(
-        refused
-            .get(format!("{}/version", sim.url()))
-            .send()
-            .await
-            .is_err(),
+        refused.get(&version).send().await.is_err(),
         "new connections are refused"
     );
     sim.refuse_connections_for(Duration::ZERO);
-    assert!(refused
-        .get(format!("{}/version", sim.url()))
-        .send()
-        .await
-        .is_ok());
+    // The listener comes back on its own: poll for it, within the deadline.
+    let back = tokio::time::timeout(DEADLINE, async {
+        while refused.get(&version).send().await.is_err() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(back.is_ok(), "the server listens again after the refusal");
 
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     let mut stream = cms
         .watch(&WatchParams::default(), "0")
         .await

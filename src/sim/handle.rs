@@ -9,12 +9,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use serde_json::json;
-use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Mutex};
 use tokio::task::JoinHandle;
 
 use super::clock::SimClock;
-use super::server::{self, crds, Faults, RefusingListener};
+use super::server::lifecycle::ServerControl;
+use super::server::{crds, Faults};
 use super::store::{Store, DEFAULT_HISTORY};
 use super::{controllers, promql, resources, scenario, traffic, SimShared};
 
@@ -28,8 +27,6 @@ pub const BASE_NAMESPACES: &[&str] = &[
 /// The kubeconfig context (and cluster and user) name.
 pub const CONTEXT: &str = "kubechat-sim";
 pub const DEFAULT_NAMESPACE: &str = "kubechat-system";
-/// How long `stop` waits for open connections to finish before cutting them.
-const STOP_GRACE: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -53,16 +50,11 @@ impl Default for SimOptions {
     }
 }
 
-struct Server {
-    shutdown: oneshot::Sender<()>,
-    task: JoinHandle<()>,
-}
-
 /// A running simulator. Dropping it aborts its tasks; prefer [`SimHandle::shutdown`].
 pub struct SimHandle {
     shared: Arc<SimShared>,
     addr: SocketAddr,
-    server: Mutex<Option<Server>>,
+    control: Arc<ServerControl>,
     background: Vec<JoinHandle<()>>,
 }
 
@@ -93,23 +85,6 @@ fn initial_store(clock: SimClock, scenario: &scenario::Scenario) -> anyhow::Resu
     Ok(store)
 }
 
-fn spawn_server(listener: TcpListener, shared: Arc<SimShared>) -> Server {
-    let (shutdown, rx) = oneshot::channel::<()>();
-    let app = server::router(shared.clone());
-    let listener = RefusingListener {
-        inner: listener,
-        sim: shared,
-    };
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
-    Server { shutdown, task }
-}
-
 impl SimHandle {
     pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
         refuse_remote(opts.listen, opts.allow_remote)?;
@@ -126,19 +101,16 @@ impl SimHandle {
             tsdb: promql::Tsdb::default(),
             faults: Faults::default(),
         });
-        let listener = TcpListener::bind(opts.listen)
-            .await
-            .with_context(|| format!("listening on {}", opts.listen))?;
-        let addr = listener.local_addr()?;
-        let server = spawn_server(listener, shared.clone());
+        let (control, supervisor) = ServerControl::start(shared.clone(), opts.listen).await?;
         let background = vec![
+            supervisor,
             controllers::spawn(shared.clone()),
             promql::spawn_recorder(shared.clone()),
         ];
         Ok(SimHandle {
             shared,
-            addr,
-            server: Mutex::new(Some(server)),
+            addr: control.addr(),
+            control,
             background,
         })
     }
@@ -191,36 +163,20 @@ impl SimHandle {
         self.shared.faults.drop_watches();
     }
 
-    /// Closes every new connection at once for `d`.
+    /// Refuses connections for `d`: the listener is closed until then (clients get
+    /// "connection refused") and open connections are cut; `Duration::ZERO` ends it.
     pub fn refuse_connections_for(&self, d: Duration) {
         self.shared.faults.refuse_connections_for(d);
     }
 
     /// Closes the listener and every connection; the state is kept.
     pub async fn stop(&self) {
-        let Some(server) = self.server.lock().await.take() else {
-            return;
-        };
-        self.shared.faults.drop_watches();
-        let _ = server.shutdown.send(());
-        let mut task = server.task;
-        if tokio::time::timeout(STOP_GRACE, &mut task).await.is_err() {
-            task.abort();
-            let _ = task.await;
-        }
+        self.control.stop().await;
     }
 
     /// Listens again on the same port, with the same state.
     pub async fn restart(&self) -> anyhow::Result<()> {
-        let mut slot = self.server.lock().await;
-        if slot.is_some() {
-            return Ok(());
-        }
-        let listener = TcpListener::bind(self.addr)
-            .await
-            .with_context(|| format!("listening again on {}", self.addr))?;
-        *slot = Some(spawn_server(listener, self.shared.clone()));
-        Ok(())
+        self.control.restart().await
     }
 
     /// Stops the server and the simulated control plane.
@@ -237,9 +193,7 @@ impl Drop for SimHandle {
         for task in &self.background {
             task.abort();
         }
-        if let Some(server) = self.server.get_mut().take() {
-            server.task.abort();
-        }
+        self.control.abort();
     }
 }
 

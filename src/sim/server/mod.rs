@@ -10,6 +10,7 @@ pub mod columns;
 pub mod crds;
 pub mod defaults;
 pub mod discovery;
+pub mod lifecycle;
 pub mod list;
 pub mod logs;
 pub mod openapi;
