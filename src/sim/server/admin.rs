@@ -3,7 +3,7 @@
 //! | request | effect |
 //! |---|---|
 //! | `POST /_sim/drop-watches` | ends every open watch stream (clients see EOF and re-watch) |
-//! | `POST /_sim/refuse?seconds=N` | for N seconds every new connection is accepted and closed at once (clients see EOF/reset; open connections and watches are kept; `seconds=0` ends it) |
+//! | `POST /_sim/refuse?seconds=N` | the server goes away for N seconds: open connections and watches are cut, the listener is closed (clients get "connection refused"), then it listens again on the same port with the same state |
 //! | `POST /_sim/action` with a JSON body | injects one scenario timeline action now (`controllers::apply_action`) |
 //! | `GET /_sim/status` | `{"resourceVersion": N, "watches": n, "speed": x}` |
 //!

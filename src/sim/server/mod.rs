@@ -2,7 +2,8 @@
 //!
 //! [`router`] builds the axum app: discovery, the REST resources, the Prometheus query API
 //! (at the root and behind the `prometheus` service proxy), `/metrics`, and the admin API
-//! (`/_sim/`, see [`admin`]). [`SimHandle`](crate::sim::SimHandle) serves it on a [`RefusingListener`], which obeys [`Faults`].
+//! (`/_sim/`, see [`admin`]). [`lifecycle`] serves it, stops and restarts it, and closes it for
+//! refusal windows ([`Faults`]).
 
 pub mod admin;
 pub mod cells;
