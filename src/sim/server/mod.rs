@@ -17,6 +17,7 @@ pub mod logs;
 pub mod openapi;
 pub mod patch;
 pub mod podlog;
+pub mod proto_kinds;
 pub mod proto_schema;
 pub mod protobuf;
 pub mod request;

@@ -7,7 +7,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::proto_schema::{schema_for, Field, Ty, TYPE_META, UNKNOWN};
+use super::proto_kinds::schema_for;
+use super::proto_schema::{Field, Ty, TYPE_META, UNKNOWN};
 use super::views::base64;
 use crate::sim::status::ApiError;
 
@@ -286,10 +287,7 @@ mod tests {
                 body.push(x as u8);
             }
             let _ = decode_body(&body);
-            let _ = decode_message(
-                &body[4..],
-                super::super::proto_schema::schema_for("batch/v1", "Job").unwrap(),
-            );
+            let _ = decode_message(&body[4..], schema_for("batch/v1", "Job").unwrap());
         }
     }
 
