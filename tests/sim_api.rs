@@ -957,6 +957,29 @@ async fn stop_restart_refuse_and_the_admin_api() {
     sim.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_server_stopped_during_a_refusal_stays_stopped_until_restarted() {
+    let sim = start().await;
+    let version = format!("{}/version", sim.url());
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    sim.refuse_connections_for(Duration::from_secs(60));
+    sim.stop().await;
+    sim.refuse_connections_for(Duration::ZERO);
+    // Let the supervisor react to the end of the window (on this current-thread runtime,
+    // yielding runs it); it must not listen again behind the user's back.
+    assert!(!sim.shared().faults.refusing());
+    for _ in 0..5 {
+        tokio::task::yield_now().await;
+    }
+    assert!(http.get(&version).send().await.is_err(), "still stopped");
+    sim.restart().await.unwrap();
+    assert!(http.get(&version).send().await.is_ok());
+    sim.shutdown().await;
+}
+
 fn sim_args(args: &[&str]) -> kubechat_ops::sim::handle::SimArgs {
     use clap::Parser;
     #[derive(Parser)]
