@@ -63,8 +63,18 @@ fn state_with_pods(pods: usize) -> State {
                  "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "big:1"}]}}},
         "status": {"replicas": pods, "readyReplicas": pods, "availableReplicas": pods}
     })).unwrap();
-    update(&mut state, Msg::Kube(KubeMsg::Deployments(Change::Upsert(DeploymentView::from(&deploy)))));
-    update(&mut state, Msg::Kube(KubeMsg::ReplicaSets(Change::Upsert(ReplicaSetView::from(&rs)))));
+    update(
+        &mut state,
+        Msg::Kube(KubeMsg::Deployments(Change::Upsert(DeploymentView::from(
+            &deploy,
+        )))),
+    );
+    update(
+        &mut state,
+        Msg::Kube(KubeMsg::ReplicaSets(Change::Upsert(ReplicaSetView::from(
+            &rs,
+        )))),
+    );
     for i in 0..pods {
         let pod: Pod = serde_json::from_value(json!({
             "metadata": {"name": format!("big-abc-{i:05}"), "namespace": "kubechat-system",
@@ -75,7 +85,10 @@ fn state_with_pods(pods: usize) -> State {
             "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
                        "containerStatuses": [{"name": "c", "ready": true, "restartCount": 0, "image": "big:1", "imageID": "", "started": true}]}
         })).unwrap();
-        update(&mut state, Msg::Kube(KubeMsg::Pods(Change::Upsert(PodView::from(&pod)))));
+        update(
+            &mut state,
+            Msg::Kube(KubeMsg::Pods(Change::Upsert(PodView::from(&pod)))),
+        );
     }
     update(&mut state, Msg::Tick(now));
     state
@@ -86,12 +99,16 @@ fn draw_time() {
     let theme = Theme::default();
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
     for _ in 0..20 {
-        terminal.draw(|f| kubechat_ops::ui::render(&state, &theme, f)).unwrap();
+        terminal
+            .draw(|f| kubechat_ops::ui::render(&state, &theme, f))
+            .unwrap();
     }
     let mut times: Vec<Duration> = (0..500)
         .map(|_| {
             let t = Instant::now();
-            terminal.draw(|f| kubechat_ops::ui::render(&state, &theme, f)).unwrap();
+            terminal
+                .draw(|f| kubechat_ops::ui::render(&state, &theme, f))
+                .unwrap();
             t.elapsed()
         })
         .collect();
@@ -119,12 +136,19 @@ fn first_frame() {
         let env = isolated(dir.path());
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let t = tmux::Tmux::start(dir.path(), &format!("exec {BIN} --demo"), &env, 160, 48);
-        let log = dir.path().join("XDG_STATE_HOME/kubechat-ops/kubechat-ops.log");
+        let log = dir
+            .path()
+            .join("XDG_STATE_HOME/kubechat-ops/kubechat-ops.log");
         let deadline = Instant::now() + Duration::from_secs(30);
         let ms = loop {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             if let Some(line) = text.lines().find(|l| l.contains("first frame drawn")) {
-                let n: u64 = line.split("drawn ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+                let n: u64 = line
+                    .split("drawn ")
+                    .nth(1)
+                    .and_then(|r| r.split(' ').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
                 break n;
             }
             assert!(Instant::now() < deadline, "no first frame logged");
@@ -170,8 +194,14 @@ fn cpu_ticks(pid: u32) -> u64 {
     let after = stat.rsplit(')').next().unwrap_or("");
     let fields: Vec<&str> = after.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of /proc/PID/stat (11 and 12 after the name).
-    fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+    fields
+        .get(11)
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        + fields
+            .get(12)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
 }
 
 fn rss_kib(pid: u32) -> u64 {

@@ -43,7 +43,11 @@ pub async fn run(
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_CAPACITY);
     let mut input = spawn_input(tx.clone());
     let mut tasks = vec![spawn_clock(tx.clone())];
-    tasks.extend(kube_watch::spawn_all(sources.kube, &sources.namespace, tx.clone()));
+    tasks.extend(kube_watch::spawn_all(
+        sources.kube,
+        &sources.namespace,
+        tx.clone(),
+    ));
     for start in sources.extra {
         tasks.push(start(tx.clone()));
     }
@@ -60,7 +64,10 @@ pub async fn run(
             state.dirty = false;
             if first_frame {
                 first_frame = false;
-                tracing::info!("first frame drawn {} ms after start", started.elapsed().as_millis());
+                tracing::info!(
+                    "first frame drawn {} ms after start",
+                    started.elapsed().as_millis()
+                );
             }
         }
         let msg = tokio::select! {

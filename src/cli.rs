@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-const ABOUT: &str = "A full-screen terminal operations console for the KubeChat service on Kubernetes: \
+const ABOUT: &str =
+    "A full-screen terminal operations console for the KubeChat service on Kubernetes: \
 rollouts, KPIs and the timeline of what just happened, in one keyboard-driven screen.";
 
 const AFTER_HELP: &str = "\

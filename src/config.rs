@@ -189,14 +189,20 @@ mod tests {
 
     #[test]
     fn malformed_config_names_file_line_and_field() {
-        let err = Config::parse("theme = \"dark\"\n\n[prometheus]\nurll = 3\n", Path::new("/x/config.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Config::parse(
+            "theme = \"dark\"\n\n[prometheus]\nurll = 3\n",
+            Path::new("/x/config.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("/x/config.toml:4:1: "), "{err}");
         assert!(err.contains("urll"), "{err}");
-        let err = Config::parse("[prometheus]\ninterval_seconds = \"soon\"\n", Path::new("c.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Config::parse(
+            "[prometheus]\ninterval_seconds = \"soon\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("c.toml:2:"), "{err}");
     }
 

@@ -88,7 +88,8 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     // The demo: asked for, or no cluster configured at all.
     let demo = cli.demo.clone().or_else(|| {
         (!cluster_configured()).then(|| {
-            warnings.push("no Kubernetes cluster configured: running the embedded demo".to_string());
+            warnings
+                .push("no Kubernetes cluster configured: running the embedded demo".to_string());
             "default".to_string()
         })
     });
@@ -100,11 +101,14 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
                 speed: cli.demo_speed,
                 ..SimOptions::default()
             })
-                .await
-                .with_context(|| format!("cannot start the demo scenario {scenario:?}"))?;
-            let config = kube::Config::from_custom_kubeconfig(sim.kubeconfig(), &KubeConfigOptions::default())
-                .await
-                .context("the demo cluster's kubeconfig")?;
+            .await
+            .with_context(|| format!("cannot start the demo scenario {scenario:?}"))?;
+            let config = kube::Config::from_custom_kubeconfig(
+                sim.kubeconfig(),
+                &KubeConfigOptions::default(),
+            )
+            .await
+            .context("the demo cluster's kubeconfig")?;
             _sim = Some(sim);
             (config, "kubechat-sim".to_string())
         }
@@ -123,13 +127,20 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     };
     let read_only = cli.read_only || config.forces_read_only(&context);
     if read_only && !cli.read_only {
-        warnings.push(format!("context {context} is read-only by the config's read_only_contexts"));
+        warnings.push(format!(
+            "context {context} is read-only by the config's read_only_contexts"
+        ));
     }
-    let client = kube::Client::try_from(kube_config.clone()).context("cannot build the Kubernetes client")?;
+    let client = kube::Client::try_from(kube_config.clone())
+        .context("cannot build the Kubernetes client")?;
     // The writer is built only in read-write mode: in read-only mode nothing can write.
     let writer = (!read_only).then(|| KubeWriter::new(client.clone(), &namespace));
 
-    let theme_name = cli.theme.clone().or(config.theme.clone()).unwrap_or_else(|| "dark".into());
+    let theme_name = cli
+        .theme
+        .clone()
+        .or(config.theme.clone())
+        .unwrap_or_else(|| "dark".into());
     let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
         Theme::no_color()
     } else {
@@ -144,7 +155,9 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     warnings.extend(kpi_warnings);
 
     let prometheus = kubechat_ops::io::prom_source::resolve(
-        cli.prometheus.as_deref().or(config.prometheus.url.as_deref()),
+        cli.prometheus
+            .as_deref()
+            .or(config.prometheus.url.as_deref()),
         _sim.as_ref().map(|s: &SimHandle| s.url()),
         &config.prometheus,
         &kube_config,
@@ -153,7 +166,9 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     let interval = Duration::from_secs(config.prometheus.interval_seconds.max(1));
     let mut extra: Vec<Box<dyn FnOnce(_) -> _ + Send>> = Vec::new();
     let prom_client = kubechat_ops::io::prom::PromClient::new(prometheus)?;
-    extra.push(Box::new(move |tx| kubechat_ops::io::prom::spawn_poller(prom_client, kpi_defs.clone(), interval, tx)));
+    extra.push(Box::new(move |tx| {
+        kubechat_ops::io::prom::spawn_poller(prom_client, kpi_defs.clone(), interval, tx)
+    }));
     for w in &warnings {
         tracing::warn!("{w}");
     }

@@ -11,8 +11,8 @@ mod tmux;
 
 use std::path::Path;
 
-use tmux::Tmux;
 use kubechat_ops::sim::{SimHandle, SimOptions};
+use tmux::Tmux;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kubechat-ops");
 
@@ -84,7 +84,10 @@ async fn read_only_refuses_every_mutating_key_and_writes_nothing() {
     let t = start(
         dir.path(),
         "--read-only",
-        &[("KUBECONFIG", kubeconfig.display().to_string()), ("NO_COLOR", "1".into())],
+        &[
+            ("KUBECONFIG", kubeconfig.display().to_string()),
+            ("NO_COLOR", "1".into()),
+        ],
     );
     let screen = t.wait_text("kubechat-api-gateway");
     assert!(screen.contains("READ-ONLY"), "{screen}");
@@ -102,7 +105,7 @@ async fn read_only_refuses_every_mutating_key_and_writes_nothing() {
         ("A", "abort"),
         ("R", "retry"),
     ];
-    for row in 0..4 {
+    for _row in 0..4 {
         for (key, name) in keys {
             t.keys(&[key]);
             t.wait_text(&format!("read-only mode: {name} refused"));
@@ -118,7 +121,11 @@ async fn read_only_refuses_every_mutating_key_and_writes_nothing() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
     assert!(t.restored());
-    assert_eq!(sim.client_writes(), Vec::<String>::new(), "writes reached the cluster");
+    assert_eq!(
+        sim.client_writes(),
+        Vec::<String>::new(),
+        "writes reached the cluster"
+    );
     sim.shutdown().await;
 }
 
@@ -131,16 +138,25 @@ async fn a_cluster_that_goes_away_shows_disconnected_and_recovers() {
     let sim = SimHandle::start(SimOptions::default()).await.unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     sim.write_kubeconfig(&kubeconfig).unwrap();
-    let t = start(dir.path(), "", &[("KUBECONFIG", kubeconfig.display().to_string())]);
+    let t = start(
+        dir.path(),
+        "",
+        &[("KUBECONFIG", kubeconfig.display().to_string())],
+    );
     t.wait_text("postgres-primary");
     t.wait_text("● kube");
 
     sim.stop().await;
     let screen = t.wait_text("✕ kube");
-    assert!(screen.contains("postgres-primary"), "the last data stays on screen:\n{screen}");
+    assert!(
+        screen.contains("postgres-primary"),
+        "the last data stays on screen:\n{screen}"
+    );
 
     sim.restart().await.unwrap();
-    t.wait_for("kube reconnected", |s| s.contains("● kube") && !s.contains("✕ kube"));
+    t.wait_for("kube reconnected", |s| {
+        s.contains("● kube") && !s.contains("✕ kube")
+    });
 
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);

@@ -100,22 +100,34 @@ where
                 Ok(event) => {
                     if failing {
                         failing = false;
-                        let recovered = KubeMsg::SourceError { kind, error: None, at: jiff::Timestamp::now() };
+                        let recovered = KubeMsg::SourceError {
+                            kind,
+                            error: None,
+                            at: jiff::Timestamp::now(),
+                        };
                         if tx.send(Msg::Kube(recovered)).await.is_err() {
                             return;
                         }
                     }
                     match event {
                         watcher::Event::Init => Change::Reset,
-                        watcher::Event::InitApply(obj) | watcher::Event::Apply(obj) => Change::Upsert(to_view(&obj)),
+                        watcher::Event::InitApply(obj) | watcher::Event::Apply(obj) => {
+                            Change::Upsert(to_view(&obj))
+                        }
                         watcher::Event::InitDone => Change::Ready,
-                        watcher::Event::Delete(obj) => Change::Remove(to_view(&obj).key().to_string()),
+                        watcher::Event::Delete(obj) => {
+                            Change::Remove(to_view(&obj).key().to_string())
+                        }
                     }
                 }
                 Err(err) => {
                     failing = true;
                     tracing::warn!("{kind} watch failed: {err}");
-                    let msg = KubeMsg::SourceError { kind, error: Some(one_line(&err.to_string())), at: jiff::Timestamp::now() };
+                    let msg = KubeMsg::SourceError {
+                        kind,
+                        error: Some(one_line(&err.to_string())),
+                        at: jiff::Timestamp::now(),
+                    };
                     if tx.send(Msg::Kube(msg)).await.is_err() {
                         return;
                     }
@@ -143,7 +155,14 @@ macro_rules! name_key {
         }
     )*};
 }
-name_key!(DeploymentView, ReplicaSetView, PodView, ServiceView, EventView, RolloutView);
+name_key!(
+    DeploymentView,
+    ReplicaSetView,
+    PodView,
+    ServiceView,
+    EventView,
+    RolloutView
+);
 
 fn one_line(s: &str) -> String {
     let line = s.lines().next().unwrap_or("").trim();

@@ -38,43 +38,76 @@ impl KubeWriter {
 
     /// Carries out one write; Ok is a one-line summary for the timeline.
     pub async fn apply(&self, write: &ClusterWrite) -> Result<String, String> {
-        self.apply_inner(write).await.map_err(|e| match e.downcast_ref::<kube::Error>() {
-            Some(kube::Error::Api(status)) => status.message.clone(),
-            _ => e.to_string(),
-        })
+        self.apply_inner(write)
+            .await
+            .map_err(|e| match e.downcast_ref::<kube::Error>() {
+                Some(kube::Error::Api(status)) => status.message.clone(),
+                _ => e.to_string(),
+            })
     }
 
     async fn apply_inner(&self, write: &ClusterWrite) -> anyhow::Result<String> {
         let pp = PatchParams::default();
         match write {
-            ClusterWrite::Scale { kind: WorkloadKind::Deployment, name, replicas } => {
+            ClusterWrite::Scale {
+                kind: WorkloadKind::Deployment,
+                name,
+                replicas,
+            } => {
                 let patch = json!({"spec": {"replicas": replicas}});
-                self.deployments().patch_scale(name, &pp, &Patch::Merge(&patch)).await?;
+                self.deployments()
+                    .patch_scale(name, &pp, &Patch::Merge(&patch))
+                    .await?;
                 Ok(format!("deployment/{name} scaled to {replicas}"))
             }
-            ClusterWrite::Scale { kind: WorkloadKind::Rollout, name, replicas } => {
+            ClusterWrite::Scale {
+                kind: WorkloadKind::Rollout,
+                name,
+                replicas,
+            } => {
                 let patch = json!({"spec": {"replicas": replicas}});
-                self.rollouts().patch(name, &pp, &Patch::Merge(&patch)).await?;
+                self.rollouts()
+                    .patch(name, &pp, &Patch::Merge(&patch))
+                    .await?;
                 Ok(format!("rollout/{name} scaled to {replicas}"))
             }
-            ClusterWrite::Restart { kind: WorkloadKind::Deployment, name } => {
-                let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+            ClusterWrite::Restart {
+                kind: WorkloadKind::Deployment,
+                name,
+            } => {
+                let now = jiff::Timestamp::now()
+                    .strftime("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string();
                 let patch = json!({"spec": {"template": {"metadata": {"annotations": {
                     "kubectl.kubernetes.io/restartedAt": now}}}}});
-                self.deployments().patch(name, &pp, &Patch::Strategic(&patch)).await?;
+                self.deployments()
+                    .patch(name, &pp, &Patch::Strategic(&patch))
+                    .await?;
                 Ok(format!("deployment/{name} restarted"))
             }
-            ClusterWrite::Restart { kind: WorkloadKind::Rollout, name } => {
-                let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+            ClusterWrite::Restart {
+                kind: WorkloadKind::Rollout,
+                name,
+            } => {
+                let now = jiff::Timestamp::now()
+                    .strftime("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string();
                 let patch = json!({"spec": {"restartAt": now}});
-                self.rollouts().patch(name, &pp, &Patch::Merge(&patch)).await?;
+                self.rollouts()
+                    .patch(name, &pp, &Patch::Merge(&patch))
+                    .await?;
                 Ok(format!("rollout/{name} restarted"))
             }
             ClusterWrite::Undo { name, to_revision } => self.undo(name, *to_revision).await,
             ClusterWrite::SetPaused { name, paused } => {
                 let patch = json!({"spec": {"paused": paused}});
-                self.deployments().patch(name, &pp, &Patch::Merge(&patch)).await?;
-                Ok(format!("deployment/{name} {}", if *paused { "paused" } else { "resumed" }))
+                self.deployments()
+                    .patch(name, &pp, &Patch::Merge(&patch))
+                    .await?;
+                Ok(format!(
+                    "deployment/{name} {}",
+                    if *paused { "paused" } else { "resumed" }
+                ))
             }
             ClusterWrite::SwitchSlot { service, slot } => {
                 let patch = json!({"spec": {"selector": {"deployment-slot": slot}}});
@@ -88,23 +121,36 @@ impl KubeWriter {
                 } else {
                     json!({"status": {"pauseConditions": null}})
                 };
-                self.rollouts().patch_status(name, &pp, &Patch::Merge(&status)).await?;
+                self.rollouts()
+                    .patch_status(name, &pp, &Patch::Merge(&status))
+                    .await?;
                 let spec = json!({"spec": {"paused": false}});
-                self.rollouts().patch(name, &pp, &Patch::Merge(&spec)).await?;
-                Ok(format!("rollout/{name} promoted{}", if *full { " fully" } else { "" }))
+                self.rollouts()
+                    .patch(name, &pp, &Patch::Merge(&spec))
+                    .await?;
+                Ok(format!(
+                    "rollout/{name} promoted{}",
+                    if *full { " fully" } else { "" }
+                ))
             }
             ClusterWrite::Abort { name } => {
                 let status = json!({"status": {"abort": true}});
-                self.rollouts().patch_status(name, &pp, &Patch::Merge(&status)).await?;
+                self.rollouts()
+                    .patch_status(name, &pp, &Patch::Merge(&status))
+                    .await?;
                 Ok(format!("rollout/{name} aborted"))
             }
             ClusterWrite::Retry { name } => {
                 let status = json!({"status": {"abort": false}});
-                self.rollouts().patch_status(name, &pp, &Patch::Merge(&status)).await?;
+                self.rollouts()
+                    .patch_status(name, &pp, &Patch::Merge(&status))
+                    .await?;
                 Ok(format!("rollout/{name} retried"))
             }
             ClusterWrite::DeleteDeployment { name } => {
-                self.deployments().delete(name, &DeleteParams::background()).await?;
+                self.deployments()
+                    .delete(name, &DeleteParams::background())
+                    .await?;
                 Ok(format!("deployment/{name} deleted"))
             }
         }
@@ -143,9 +189,15 @@ impl KubeWriter {
             });
         };
         let mut template = serde_json::to_value(
-            rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default(),
+            rs.spec
+                .as_ref()
+                .and_then(|s| s.template.clone())
+                .unwrap_or_default(),
         )?;
-        if let Some(labels) = template.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
+        if let Some(labels) = template
+            .pointer_mut("/metadata/labels")
+            .and_then(Value::as_object_mut)
+        {
             labels.remove("pod-template-hash");
         }
         let patch: json_patch::Patch = serde_json::from_value(json!([
@@ -154,7 +206,9 @@ impl KubeWriter {
         self.deployments()
             .patch(name, &PatchParams::default(), &Patch::Json::<()>(patch))
             .await?;
-        Ok(format!("deployment/{name} rolled back to revision {revision}"))
+        Ok(format!(
+            "deployment/{name} rolled back to revision {revision}"
+        ))
     }
 }
 

@@ -47,7 +47,9 @@ impl Executor {
                     None => {
                         tracing::error!("refused a cluster write in read-only mode: {write:?}");
                         tokio::spawn(async move {
-                            let refusal = "read-only mode: no cluster writer exists, nothing was sent".to_string();
+                            let refusal =
+                                "read-only mode: no cluster writer exists, nothing was sent"
+                                    .to_string();
                             let _ = tx.send(Msg::Done(effect, Err(refusal))).await;
                         });
                     }

@@ -24,13 +24,18 @@ pub fn resolve(
         config.timeout = timeout;
         config.ca_file = settings.ca_file.clone();
         if let Some(file) = &settings.bearer_token_file {
-            let token = std::fs::read_to_string(file)
-                .with_context(|| format!("{}: cannot read the Prometheus bearer token", file.display()))?;
+            let token = std::fs::read_to_string(file).with_context(|| {
+                format!(
+                    "{}: cannot read the Prometheus bearer token",
+                    file.display()
+                )
+            })?;
             config.bearer_token = Some(token.trim().to_string());
         }
         if let (Some(user), Some(file)) = (&settings.username, &settings.password_file) {
-            let password = std::fs::read_to_string(file)
-                .with_context(|| format!("{}: cannot read the Prometheus password", file.display()))?;
+            let password = std::fs::read_to_string(file).with_context(|| {
+                format!("{}: cannot read the Prometheus password", file.display())
+            })?;
             config.basic_auth = Some((user.clone(), password.trim().to_string()));
         }
         return Ok(config);
@@ -40,10 +45,23 @@ pub fn resolve(
         config.timeout = timeout;
         return Ok(config);
     }
-    let mut config = PromConfig::new(service_proxy_url(&kube.cluster_url.to_string(), &settings.service)?);
+    let mut config = PromConfig::new(service_proxy_url(
+        &kube.cluster_url.to_string(),
+        &settings.service,
+    )?);
     config.timeout = timeout;
-    config.bearer_token = kube.auth_info.token.as_ref().map(|t| t.expose_secret().to_string());
-    config.ca_pem = kube.root_cert.as_ref().map(|certs| certs.iter().map(|der| der_to_pem(der)).collect::<String>().into_bytes());
+    config.bearer_token = kube
+        .auth_info
+        .token
+        .as_ref()
+        .map(|t| t.expose_secret().to_string());
+    config.ca_pem = kube.root_cert.as_ref().map(|certs| {
+        certs
+            .iter()
+            .map(|der| der_to_pem(der))
+            .collect::<String>()
+            .into_bytes()
+    });
     config.insecure = kube.accept_invalid_certs;
     Ok(config)
 }
@@ -71,7 +89,10 @@ fn der_to_pem(der: &[u8]) -> String {
         .chunks(64)
         .map(|c| std::str::from_utf8(c).unwrap_or_default())
         .collect();
-    format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", body.join("\n"))
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        body.join("\n")
+    )
 }
 
 #[cfg(test)]

@@ -32,10 +32,14 @@ impl Audit {
 
 /// True for a request that changes the cluster.
 pub fn is_cluster_write(method: &Method, path: &str) -> bool {
-    let writes = matches!(*method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
+    let writes = matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
     let kube_api = path.starts_with("/api/") || path.starts_with("/apis/");
     let prometheus = path.contains("/proxy/api/v1/") || path.starts_with("/api/v1/query");
-    let self_review = path.contains("/selfsubjectaccessreviews") || path.contains("/selfsubjectrulesreviews");
+    let self_review =
+        path.contains("/selfsubjectaccessreviews") || path.contains("/selfsubjectrulesreviews");
     writes && kube_api && !prometheus && !self_review
 }
 
@@ -53,12 +57,24 @@ mod tests {
 
     #[test]
     fn classifies_writes() {
-        assert!(is_cluster_write(&Method::PATCH, "/apis/apps/v1/namespaces/x/deployments/d/scale"));
-        assert!(is_cluster_write(&Method::DELETE, "/api/v1/namespaces/x/pods/p"));
+        assert!(is_cluster_write(
+            &Method::PATCH,
+            "/apis/apps/v1/namespaces/x/deployments/d/scale"
+        ));
+        assert!(is_cluster_write(
+            &Method::DELETE,
+            "/api/v1/namespaces/x/pods/p"
+        ));
         assert!(!is_cluster_write(&Method::GET, "/api/v1/namespaces/x/pods"));
         assert!(!is_cluster_write(&Method::POST, "/api/v1/query"));
-        assert!(!is_cluster_write(&Method::POST, "/api/v1/namespaces/monitoring-system/services/prometheus:9090/proxy/api/v1/query"));
-        assert!(!is_cluster_write(&Method::POST, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"));
+        assert!(!is_cluster_write(
+            &Method::POST,
+            "/api/v1/namespaces/monitoring-system/services/prometheus:9090/proxy/api/v1/query"
+        ));
+        assert!(!is_cluster_write(
+            &Method::POST,
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+        ));
         assert!(!is_cluster_write(&Method::POST, "/_sim/drop-watches"));
     }
 }

@@ -9,12 +9,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use serde_json::json;
-use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Mutex};
 use tokio::task::JoinHandle;
 
 use super::clock::SimClock;
-use super::server::{self, crds, Faults, RefusingListener};
+use super::server::lifecycle::ServerControl;
+use super::server::{crds, Faults};
 use super::store::{Store, DEFAULT_HISTORY};
 use super::{controllers, promql, resources, scenario, traffic, SimShared};
 
@@ -28,8 +27,6 @@ pub const BASE_NAMESPACES: &[&str] = &[
 /// The kubeconfig context (and cluster and user) name.
 pub const CONTEXT: &str = "kubechat-sim";
 pub const DEFAULT_NAMESPACE: &str = "kubechat-system";
-/// How long `stop` waits for open connections to finish before cutting them.
-const STOP_GRACE: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -53,16 +50,11 @@ impl Default for SimOptions {
     }
 }
 
-struct Server {
-    shutdown: oneshot::Sender<()>,
-    task: JoinHandle<()>,
-}
-
 /// A running simulator. Dropping it aborts its tasks; prefer [`SimHandle::shutdown`].
 pub struct SimHandle {
     shared: Arc<SimShared>,
     addr: SocketAddr,
-    server: Mutex<Option<Server>>,
+    control: Arc<ServerControl>,
     background: Vec<JoinHandle<()>>,
 }
 
@@ -93,23 +85,6 @@ fn initial_store(clock: SimClock, scenario: &scenario::Scenario) -> anyhow::Resu
     Ok(store)
 }
 
-fn spawn_server(listener: TcpListener, shared: Arc<SimShared>) -> Server {
-    let (shutdown, rx) = oneshot::channel::<()>();
-    let app = server::router(shared.clone());
-    let listener = RefusingListener {
-        inner: listener,
-        sim: shared,
-    };
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
-    Server { shutdown, task }
-}
-
 impl SimHandle {
     pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
         refuse_remote(opts.listen, opts.allow_remote)?;
@@ -125,20 +100,18 @@ impl SimHandle {
             traffic,
             tsdb: promql::Tsdb::default(),
             faults: Faults::default(),
+            audit: Default::default(),
         });
-        let listener = TcpListener::bind(opts.listen)
-            .await
-            .with_context(|| format!("listening on {}", opts.listen))?;
-        let addr = listener.local_addr()?;
-        let server = spawn_server(listener, shared.clone());
+        let (control, supervisor) = ServerControl::start(shared.clone(), opts.listen).await?;
         let background = vec![
+            supervisor,
             controllers::spawn(shared.clone()),
             promql::spawn_recorder(shared.clone()),
         ];
         Ok(SimHandle {
             shared,
-            addr,
-            server: Mutex::new(Some(server)),
+            addr: control.addr(),
+            control,
             background,
         })
     }
@@ -184,41 +157,30 @@ impl SimHandle {
         kube::Client::try_from(config).expect("a plain-HTTP client needs no TLS setup")
     }
 
+    /// Every write request ("METHOD path") a client has sent to the Kubernetes API.
+    pub fn client_writes(&self) -> Vec<String> {
+        self.shared.audit.writes()
+    }
+
     /// Ends every open watch stream (clients see the stream end and re-watch).
     pub fn drop_watches(&self) {
         self.shared.faults.drop_watches();
     }
 
-    /// Closes every new connection at once for `d`.
+    /// Refuses connections for `d`: the listener is closed until then (clients get
+    /// "connection refused") and open connections are cut; `Duration::ZERO` ends it.
     pub fn refuse_connections_for(&self, d: Duration) {
         self.shared.faults.refuse_connections_for(d);
     }
 
     /// Closes the listener and every connection; the state is kept.
     pub async fn stop(&self) {
-        let Some(server) = self.server.lock().await.take() else {
-            return;
-        };
-        self.shared.faults.drop_watches();
-        let _ = server.shutdown.send(());
-        let mut task = server.task;
-        if tokio::time::timeout(STOP_GRACE, &mut task).await.is_err() {
-            task.abort();
-            let _ = task.await;
-        }
+        self.control.stop().await;
     }
 
     /// Listens again on the same port, with the same state.
     pub async fn restart(&self) -> anyhow::Result<()> {
-        let mut slot = self.server.lock().await;
-        if slot.is_some() {
-            return Ok(());
-        }
-        let listener = TcpListener::bind(self.addr)
-            .await
-            .with_context(|| format!("listening again on {}", self.addr))?;
-        *slot = Some(spawn_server(listener, self.shared.clone()));
-        Ok(())
+        self.control.restart().await
     }
 
     /// Stops the server and the simulated control plane.
@@ -235,9 +197,7 @@ impl Drop for SimHandle {
         for task in &self.background {
             task.abort();
         }
-        if let Some(server) = self.server.get_mut().take() {
-            server.task.abort();
-        }
+        self.control.abort();
     }
 }
 
@@ -262,6 +222,27 @@ pub struct SimArgs {
 }
 
 pub async fn run_cli(args: SimArgs) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    // Handlers first, so a SIGTERM sent right after the first line is caught.
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let stop = async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    };
+    serve_until(args, &mut std::io::stdout(), stop).await
+}
+
+/// [`run_cli`] with its output and its stop signal given: prints
+/// `listening on http://ADDR` as the first line of `out` (after writing the kubeconfig)
+/// and serves until `stop` completes.
+pub async fn serve_until(
+    args: SimArgs,
+    out: &mut (dyn Write + Send),
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
     refuse_remote(args.listen, args.allow_remote)?;
     if !(args.speed.is_finite() && args.speed > 0.0) {
         anyhow::bail!("--speed must be a positive number, got {}", args.speed);
@@ -273,25 +254,13 @@ pub async fn run_cli(args: SimArgs) -> anyhow::Result<()> {
         allow_remote: args.allow_remote,
     })
     .await?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on {}", handle.url())?;
-        out.flush()?;
-    }
+    // The kubeconfig is written first: whoever reads the first line can use it at once.
     if let Some(path) = &args.kubeconfig_out {
         handle.write_kubeconfig(path)?;
     }
-    wait_for_signal().await?;
+    writeln!(out, "listening on {}", handle.url())?;
+    out.flush()?;
+    stop.await;
     handle.shutdown().await;
-    Ok(())
-}
-
-async fn wait_for_signal() -> anyhow::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("installing the SIGTERM handler")?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.context("waiting for SIGINT")?,
-        _ = term.recv() => {}
-    }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! time. Used by `--demo`, `kubechat-ops sim`, the tests and the benchmarks; never by
 //! `state/`, `ui/` or `io/`.
 
+pub mod audit;
 pub mod clock;
 pub mod controllers;
 pub mod events;
@@ -30,4 +31,6 @@ pub struct SimShared {
     pub tsdb: promql::Tsdb,
     /// Fault switches (dropped watches, refused connections) the server obeys.
     pub faults: server::Faults,
+    /// Every write a client sent (the read-only mode's outside check).
+    pub audit: audit::Audit,
 }

@@ -506,7 +506,8 @@ impl Store {
 
     /// Appends one line to a container's log (served by `pods/log`).
     pub fn append_log(&mut self, ns: &str, pod: &str, container: &str, line: &str) {
-        self.logs.append(ns, pod, container, line);
+        let now = self.now();
+        self.logs.append_at(now, ns, pod, container, line);
     }
 
     /// A container restarted: its log so far becomes the `previous` log.

@@ -31,7 +31,11 @@ impl Tmux {
         }
         cmd.arg(command);
         let out = cmd.output().expect("tmux runs");
-        assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         tmux.run(&["set-option", "-t", &tmux.session, "remain-on-exit", "on"]);
         tmux
     }
@@ -86,9 +90,15 @@ impl Tmux {
 
     /// A tmux format value for the pane, e.g. "pane_dead", "alternate_on", "cursor_flag".
     pub fn pane(&self, format: &str) -> String {
-        self.run(&["display-message", "-p", "-t", &self.session, &format!("#{{{format}}}")])
-            .trim()
-            .to_string()
+        self.run(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.session,
+            &format!("#{{{format}}}"),
+        ])
+        .trim()
+        .to_string()
     }
 
     /// Waits for the program to exit; returns its exit status.
@@ -96,7 +106,10 @@ impl Tmux {
         let deadline = Instant::now() + PATIENCE;
         while self.pane("pane_dead") != "1" {
             if Instant::now() > deadline {
-                panic!("the program did not exit; the screen shows:\n{}", self.screen());
+                panic!(
+                    "the program did not exit; the screen shows:\n{}",
+                    self.screen()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -117,5 +130,8 @@ impl Drop for Tmux {
 
 /// True when tmux is installed (the end-to-end tests need it; scripts/test installs it).
 pub fn available() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }

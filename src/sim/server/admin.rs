@@ -3,11 +3,15 @@
 //! | request | effect |
 //! |---|---|
 //! | `POST /_sim/drop-watches` | ends every open watch stream (clients see EOF and re-watch) |
-//! | `POST /_sim/refuse?seconds=N` | for N seconds every new connection is closed at once |
+//! | `POST /_sim/refuse?seconds=N` | the server goes away for N seconds: open connections and watches are cut, the listener is closed (clients get "connection refused"), then it listens again on the same port with the same state |
 //! | `POST /_sim/action` with a JSON body | injects one scenario timeline action now (`controllers::apply_action`) |
 //! | `GET /_sim/status` | `{"resourceVersion": N, "watches": n, "speed": x}` |
 //!
 //! Success is `200 {"ok": true}`; a bad request is `400` with a `kind: Status` body.
+//!
+//! In-process, [`crate::sim::SimHandle`] offers the same faults (`drop_watches`,
+//! `refuse_connections_for`) plus `stop` (close the listener and every connection, keep
+//! the state) and `restart` (listen again on the same port).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,10 +49,9 @@ async fn drop_watches(State(sim): State<Arc<SimShared>>) -> Response {
 async fn refuse(State(sim): State<Arc<SimShared>>, uri: Uri) -> Response {
     let params = Params::parse(&uri);
     let seconds = params.get("seconds").and_then(|s| s.parse::<f64>().ok());
-    match seconds.filter(|s| s.is_finite() && *s >= 0.0) {
-        Some(s) => {
-            sim.faults
-                .refuse_connections_for(Duration::from_secs_f64(s));
+    match seconds.and_then(|s| Duration::try_from_secs_f64(s).ok()) {
+        Some(d) => {
+            sim.faults.refuse_connections_for(d);
             ok()
         }
         None => response::error(&ApiError::bad_request(

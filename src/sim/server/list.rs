@@ -137,7 +137,7 @@ pub fn list(
     if let Some(include) = table_req {
         let objs: Vec<&Value> = page.items.iter().map(|o| o.as_ref()).collect();
         let now = sim.clock.now();
-        let t = table::table(
+        let body = table::table_bytes(
             path.res,
             &objs,
             now,
@@ -145,7 +145,7 @@ pub fn list(
             Some(page.resource_version.to_string()),
             page.continue_token.clone(),
         );
-        return response::json(200, &t);
+        return response::json_bytes(200, body);
     }
     response::json_bytes(200, list_body(path.res, &page))
 }

@@ -1,4 +1,4 @@
-//! Per-container log buffers behind `pods/log`, kept inside the [`Store`] so the kubelet
+//! Per-container log buffers behind `pods/log`, kept inside the [`Store`](crate::sim::store::Store) so the kubelet
 //! simulation can append while it holds the store lock anyway.
 //!
 //! Writers (the controllers): [`append`] (or `Store::append_log`) adds a line;
@@ -8,6 +8,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use jiff::Timestamp;
 use tokio::sync::broadcast;
 
 use crate::sim::SimShared;
@@ -21,12 +22,39 @@ pub type LogKey = (String, String, String);
 #[derive(Debug, Clone)]
 pub struct LogLine {
     pub key: Arc<LogKey>,
+    /// When it was written (simulated time).
+    pub at: Timestamp,
     pub text: String,
 }
 
+/// What a `pods/log` request selects.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogQuery {
+    pub previous: bool,
+    /// The last N lines only.
+    pub tail: Option<usize>,
+    /// Lines written at or after this time only.
+    pub since: Option<Timestamp>,
+    /// Prefix each line with its RFC 3339 time, as `kubectl logs --timestamps`.
+    pub timestamps: bool,
+}
+
+impl LogQuery {
+    /// One line as the client sees it (with its newline); times in Go's RFC3339Nano.
+    pub fn render(&self, at: Timestamp, text: &str) -> String {
+        if self.timestamps {
+            format!("{} {text}\n", at.strftime("%Y-%m-%dT%H:%M:%S%.fZ"))
+        } else {
+            format!("{text}\n")
+        }
+    }
+}
+
+type Buffer = VecDeque<(Timestamp, String)>;
+
 pub struct PodLogs {
-    current: HashMap<LogKey, VecDeque<String>>,
-    previous: HashMap<LogKey, VecDeque<String>>,
+    current: HashMap<LogKey, Buffer>,
+    previous: HashMap<LogKey, Buffer>,
     lines: broadcast::Sender<LogLine>,
 }
 
@@ -53,15 +81,21 @@ fn key(ns: &str, pod: &str, container: &str) -> LogKey {
 }
 
 impl PodLogs {
+    /// Appends a line written now (wall-clock time; the store passes simulated time).
     pub fn append(&mut self, ns: &str, pod: &str, container: &str, line: &str) {
+        self.append_at(Timestamp::now(), ns, pod, container, line);
+    }
+
+    pub fn append_at(&mut self, at: Timestamp, ns: &str, pod: &str, container: &str, line: &str) {
         let k = key(ns, pod, container);
         let buf = self.current.entry(k.clone()).or_default();
         if buf.len() == LINES_PER_CONTAINER {
             buf.pop_front();
         }
-        buf.push_back(line.to_string());
+        buf.push_back((at, line.to_string()));
         let _ = self.lines.send(LogLine {
             key: Arc::new(k),
+            at,
             text: line.to_string(),
         });
     }
@@ -79,26 +113,26 @@ impl PodLogs {
         self.previous.retain(|(n, p, _), _| !(n == ns && p == pod));
     }
 
-    /// The last `tail` lines (all when None); `None` if `previous` was asked and there is none.
-    pub fn read(
-        &self,
-        ns: &str,
-        pod: &str,
-        container: &str,
-        previous: bool,
-        tail: Option<usize>,
-    ) -> Option<Vec<String>> {
+    /// The lines a query selects, rendered; `None` if `previous` was asked and there is none.
+    pub fn read(&self, ns: &str, pod: &str, container: &str, q: &LogQuery) -> Option<Vec<String>> {
         let k = key(ns, pod, container);
-        let buf = if previous {
+        let empty = Buffer::new();
+        let buf = if q.previous {
             self.previous.get(&k)?
         } else {
-            match self.current.get(&k) {
-                Some(b) => b,
-                None => return Some(Vec::new()),
-            }
+            self.current.get(&k).unwrap_or(&empty)
         };
-        let skip = tail.map_or(0, |t| buf.len().saturating_sub(t));
-        Some(buf.iter().skip(skip).cloned().collect())
+        let recent: Vec<&(Timestamp, String)> = buf
+            .iter()
+            .filter(|(at, _)| q.since.is_none_or(|s| *at >= s))
+            .collect();
+        let skip = q.tail.map_or(0, |t| recent.len().saturating_sub(t));
+        Some(
+            recent[skip..]
+                .iter()
+                .map(|(at, text)| q.render(*at, text))
+                .collect(),
+        )
     }
 
     /// Every line appended from now on (for `follow`).
@@ -124,20 +158,51 @@ mod tests {
         for i in 0..5 {
             logs.append("ns", "p", "c", &format!("line {i}"));
         }
+        let tail2 = LogQuery {
+            tail: Some(2),
+            ..LogQuery::default()
+        };
         assert_eq!(
-            logs.read("ns", "p", "c", false, Some(2)).unwrap(),
-            ["line 3", "line 4"]
+            logs.read("ns", "p", "c", &tail2).unwrap(),
+            ["line 3\n", "line 4\n"]
         );
-        assert!(logs.read("ns", "p", "c", true, None).is_none());
+        let previous = LogQuery {
+            previous: true,
+            ..LogQuery::default()
+        };
+        assert!(logs.read("ns", "p", "c", &previous).is_none());
         logs.restart_container("ns", "p", "c");
-        assert_eq!(logs.read("ns", "p", "c", true, None).unwrap().len(), 5);
-        assert!(logs.read("ns", "p", "c", false, None).unwrap().is_empty());
+        assert_eq!(logs.read("ns", "p", "c", &previous).unwrap().len(), 5);
+        assert!(logs
+            .read("ns", "p", "c", &LogQuery::default())
+            .unwrap()
+            .is_empty());
         for i in 0..LINES_PER_CONTAINER + 3 {
             logs.append("ns", "p", "c", &i.to_string());
         }
         assert_eq!(
-            logs.read("ns", "p", "c", false, None).unwrap().len(),
+            logs.read("ns", "p", "c", &LogQuery::default())
+                .unwrap()
+                .len(),
             LINES_PER_CONTAINER
+        );
+    }
+
+    #[test]
+    fn since_and_timestamps() {
+        let mut logs = PodLogs::default();
+        let t0: Timestamp = "2026-11-28T10:00:00Z".parse().unwrap();
+        let t1: Timestamp = "2026-11-28T10:05:00Z".parse().unwrap();
+        logs.append_at(t0, "ns", "p", "c", "old");
+        logs.append_at(t1, "ns", "p", "c", "new");
+        let q = LogQuery {
+            since: Some("2026-11-28T10:01:00Z".parse().unwrap()),
+            timestamps: true,
+            ..LogQuery::default()
+        };
+        assert_eq!(
+            logs.read("ns", "p", "c", &q).unwrap(),
+            ["2026-11-28T10:05:00Z new\n"]
         );
     }
 }

@@ -2,17 +2,22 @@
 //!
 //! [`router`] builds the axum app: discovery, the REST resources, the Prometheus query API
 //! (at the root and behind the `prometheus` service proxy), `/metrics`, and the admin API
-//! (`/_sim/`, see [`admin`]). [`serve`] runs it on a listener that obeys [`Faults`].
+//! (`/_sim/`, see [`admin`]). [`lifecycle`] serves it, stops and restarts it, and closes it for
+//! refusal windows ([`Faults`]).
 
 pub mod admin;
+pub mod cells;
 pub mod columns;
 pub mod crds;
+pub mod defaults;
 pub mod discovery;
+pub mod lifecycle;
 pub mod list;
 pub mod logs;
 pub mod openapi;
 pub mod patch;
 pub mod podlog;
+pub mod proto_kinds;
 pub mod proto_schema;
 pub mod protobuf;
 pub mod request;

@@ -1,5 +1,5 @@
 //! `GET pods/NAME/log`: container, tailLines, previous, follow (streams new lines until
-//! the pod is deleted or the client goes away).
+//! the pod is deleted, the client goes away or streams are dropped by a fault).
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use axum::response::Response;
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc};
 
+use super::logs::LogQuery;
 use super::request::{ApiPath, Params};
 use super::response;
 use crate::sim::status::ApiError;
@@ -60,9 +61,23 @@ fn prepare(
     params: &Params,
 ) -> Result<Response, ApiError> {
     let ns = path.ns.clone().unwrap_or_default();
-    let tail = params.number("tailLines")?.map(|t| t as usize);
-    let previous = params.flag("previous");
-    let follow = params.flag("follow") && !previous;
+    let now = sim.clock.now();
+    let since = match (params.number("sinceSeconds")?, params.get("sinceTime")) {
+        (Some(secs), _) => {
+            Some(now - jiff::SignedDuration::from_secs(secs.min(i64::MAX as u64) as i64))
+        }
+        (None, Some(t)) => Some(t.parse::<jiff::Timestamp>().map_err(|e| {
+            ApiError::bad_request(format!("sinceTime: Invalid value: \"{t}\": {e}"))
+        })?),
+        (None, None) => None,
+    };
+    let query = LogQuery {
+        previous: params.flag("previous"),
+        tail: params.number("tailLines")?.map(|t| t as usize),
+        since,
+        timestamps: params.flag("timestamps"),
+    };
+    let follow = params.flag("follow") && !query.previous;
     let store = sim
         .store
         .lock()
@@ -73,17 +88,13 @@ fn prepare(
     let container = pick_container(&pod, params.get("container"))?;
     let lines = store
         .logs()
-        .read(&ns, name, &container, previous, tail)
+        .read(&ns, name, &container, &query)
         .ok_or_else(|| {
             ApiError::bad_request(format!(
                 "previous terminated container \"{container}\" in pod \"{name}\" not found"
             ))
         })?;
-    let mut text = String::new();
-    for l in &lines {
-        text.push_str(l);
-        text.push('\n');
-    }
+    let text = lines.concat();
     if !follow {
         return Ok(response::text(200, TEXT, text));
     }
@@ -93,7 +104,14 @@ fn prepare(
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     let _ = tx.try_send(Bytes::from(text));
     let key = (ns, name.to_string(), container);
-    tokio::spawn(follow_lines(tx, new_lines, changes, key));
+    tokio::spawn(follow_lines(
+        tx,
+        new_lines,
+        changes,
+        sim.faults.watch_drops(),
+        key,
+        query,
+    ));
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
     });
@@ -104,13 +122,15 @@ async fn follow_lines(
     tx: mpsc::Sender<Bytes>,
     mut lines: broadcast::Receiver<super::logs::LogLine>,
     mut changes: broadcast::Receiver<Arc<crate::sim::store::StoreEvent>>,
+    mut drops: tokio::sync::watch::Receiver<u64>,
     key: (String, String, String),
+    query: LogQuery,
 ) {
     loop {
         tokio::select! {
             line = lines.recv() => match line {
                 Ok(l) if *l.key == key => {
-                    if tx.send(Bytes::from(format!("{}\n", l.text))).await.is_err() {
+                    if tx.send(Bytes::from(query.render(l.at, &l.text))).await.is_err() {
                         return;
                     }
                 }
@@ -125,6 +145,7 @@ async fn follow_lines(
                 Err(broadcast::error::RecvError::Closed) => return,
                 _ => {}
             },
+            _ = drops.changed() => return,
             _ = tx.closed() => return,
         }
     }

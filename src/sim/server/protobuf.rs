@@ -7,7 +7,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::proto_schema::{schema_for, Field, Ty, TYPE_META, UNKNOWN};
+use super::proto_kinds::schema_for;
+use super::proto_schema::{Field, Ty, TYPE_META, UNKNOWN};
 use super::views::base64;
 use crate::sim::status::ApiError;
 
@@ -137,8 +138,12 @@ pub fn decode_message(buf: &[u8], schema: &[Field]) -> Result<Map<String, Value>
             }
         }
     }
-    // Go writes every non-pointer scalar; its JSON omits the empty ones, so do we.
+    // Go writes every non-pointer scalar (and ObjectMeta); its JSON omits the empty
+    // ones, so do we.
     out.retain(|k, v| {
+        if k == "metadata" && v.as_object().is_some_and(Map::is_empty) {
+            return false;
+        }
         let field = schema.iter().find(|f| f.name == k);
         let keep_zero = field.is_some_and(|f| matches!(f.ty, Ty::IntP | Ty::BoolP));
         keep_zero
@@ -268,6 +273,22 @@ mod tests {
             v["spec"]["resourceAttributes"],
             json!({"namespace": "ns", "verb": "delete", "resource": "pods"})
         );
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for len in 0..400 {
+            let mut body = MAGIC.to_vec();
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                body.push(x as u8);
+            }
+            let _ = decode_body(&body);
+            let _ = decode_message(&body[4..], schema_for("batch/v1", "Job").unwrap());
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::patch::{self, PatchKind};
 use super::request::{self, ApiPath, IncludeObject, Params};
-use super::{list, podlog, response, scale, table, views, watch};
+use super::{defaults, list, podlog, response, scale, table, views, watch};
 use crate::sim::status::ApiError;
 use crate::sim::store::{Propagation, WriteMode};
 use crate::sim::SimShared;
@@ -64,9 +64,10 @@ fn render(
             let rv = obj["metadata"]["resourceVersion"]
                 .as_str()
                 .map(str::to_string);
-            response::json(
+            let now = sim.clock.now();
+            response::json_bytes(
                 code,
-                &table::table(path.res, &[obj], sim.clock.now(), include, rv, None),
+                table::table_bytes(path.res, &[obj], now, include, rv, None),
             )
         }
         _ => response::json(code, obj),
@@ -117,6 +118,12 @@ fn create(
         return Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource: create needs a namespace"));
     }
     obj = views::to_storage(path.res, obj);
+    if obj["metadata"]["namespace"].is_null() {
+        if let Some(ns) = &path.ns {
+            obj["metadata"]["namespace"] = json!(ns);
+        }
+    }
+    defaults::apply(path.res, &mut obj);
     let storage = views::storage_of(path.res);
     let mut store = lock(sim)?;
     if dry_run(params) {
@@ -133,7 +140,14 @@ fn create(
         }
         return Ok((201, obj));
     }
-    let created = store.create(storage, ns_of(path), obj)?;
+    let created = match defaults::initial_status(path.res, &obj) {
+        // The server sets the first status itself (a client's status is ignored).
+        Some(status) => {
+            obj["status"] = status;
+            store.create_internal(storage, ns_of(path), obj)?
+        }
+        None => store.create(storage, ns_of(path), obj)?,
+    };
     Ok((201, (*views::present(path.res, &created)).clone()))
 }
 
@@ -168,7 +182,10 @@ fn update(
     body: &[u8],
 ) -> Result<(u16, Value), ApiError> {
     let mode = mode_for(sub)?;
-    let obj = views::to_storage(path.res, parse_body(body)?);
+    let mut obj = views::to_storage(path.res, parse_body(body)?);
+    if mode == WriteMode::Main {
+        defaults::apply(path.res, &mut obj);
+    }
     let storage = views::storage_of(path.res);
     let written = lock(sim)?.write(storage, ns_of(path), name, obj, mode)?;
     Ok((200, (*views::present(path.res, &written)).clone()))

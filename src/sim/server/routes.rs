@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use axum::routing::get;
@@ -23,8 +23,12 @@ pub const PROMETHEUS_PROXIES: &[&str] = &[
     "/api/v1/namespaces/monitoring-system/services/prometheus/proxy",
 ];
 
+/// The largest request body accepted (the real API server's limit is 3 MiB).
+pub const MAX_BODY: usize = 3 * 1024 * 1024;
+
 pub fn router(sim: Arc<SimShared>) -> Router {
     let prom = promql::router(sim.clone());
+    let audit = sim.audit.clone();
     let mut app = Router::new()
         .route(
             "/version",
@@ -32,10 +36,7 @@ pub fn router(sim: Arc<SimShared>) -> Router {
         )
         .route("/api", get(api_versions))
         .route("/api/v1", get(|| async { resources("", "v1") }))
-        .route(
-            "/apis",
-            get(|| async { response::json(200, &discovery::groups()) }),
-        )
+        .route("/apis", get(apis))
         .route("/apis/{group}", get(group))
         .route("/apis/{group}/{version}", get(group_resources))
         .route(
@@ -49,14 +50,40 @@ pub fn router(sim: Arc<SimShared>) -> Router {
         .route("/readyz", get(|| async { "ok" }))
         .merge(admin::router())
         .fallback(api)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(sim);
     for prefix in PROMETHEUS_PROXIES {
         app = app.nest(prefix, prom.clone());
     }
-    app.merge(prom)
+    app.merge(prom).layer(axum::middleware::from_fn_with_state(
+        audit,
+        crate::sim::audit::record_writes,
+    ))
+}
+
+fn accept(headers: &HeaderMap) -> &str {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+}
+
+fn aggregated(core: bool) -> Response {
+    let body = serde_json::to_vec(&discovery::aggregated(core)).unwrap_or_default();
+    response::text(200, discovery::AGGREGATED, body)
+}
+
+async fn apis(headers: HeaderMap) -> Response {
+    if discovery::wants_aggregated(accept(&headers)) {
+        return aggregated(false);
+    }
+    response::json(200, &discovery::groups())
 }
 
 async fn api_versions(headers: HeaderMap) -> Response {
+    if discovery::wants_aggregated(accept(&headers)) {
+        return aggregated(true);
+    }
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())

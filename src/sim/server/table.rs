@@ -8,15 +8,17 @@ use super::columns::{self, Column};
 use super::request::IncludeObject;
 use crate::sim::resources::Resource;
 
-/// A Table for `objects` (a list, a single get, or one watch event).
-pub fn table(
+/// Writes a Table for `objects` (a list, a single get, or one watch event) into `out`,
+/// row by row, without building the whole Table in memory.
+pub fn write_table(
+    out: &mut Vec<u8>,
     res: &Resource,
     objects: &[&Value],
     now: Timestamp,
     include: IncludeObject,
     resource_version: Option<String>,
     continue_token: Option<String>,
-) -> Value {
+) {
     let cols = columns::for_resource(res);
     let defs: Vec<Value> = cols
         .iter()
@@ -30,10 +32,6 @@ pub fn table(
             })
         })
         .collect();
-    let rows: Vec<Value> = objects
-        .iter()
-        .map(|obj| row(&cols, obj, now, include))
-        .collect();
     let mut meta = json!({});
     if let Some(rv) = resource_version {
         meta["resourceVersion"] = json!(rv);
@@ -41,30 +39,67 @@ pub fn table(
     if let Some(c) = continue_token {
         meta["continue"] = json!(c);
     }
-    json!({
-        "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": meta,
-        "columnDefinitions": defs,
-        "rows": rows,
-    })
+    out.extend_from_slice(br#"{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":"#);
+    let _ = serde_json::to_writer(&mut *out, &meta);
+    out.extend_from_slice(br#","columnDefinitions":"#);
+    let _ = serde_json::to_writer(&mut *out, &defs);
+    out.extend_from_slice(br#","rows":["#);
+    for (i, obj) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_row(out, &cols, obj, now, include);
+    }
+    out.extend_from_slice(b"]}");
 }
 
-fn row(cols: &[Column], obj: &Value, now: Timestamp, include: IncludeObject) -> Value {
+/// The Table for `objects` as a JSON body.
+pub fn table_bytes(
+    res: &Resource,
+    objects: &[&Value],
+    now: Timestamp,
+    include: IncludeObject,
+    resource_version: Option<String>,
+    continue_token: Option<String>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256 + objects.len() * 256);
+    write_table(
+        &mut out,
+        res,
+        objects,
+        now,
+        include,
+        resource_version,
+        continue_token,
+    );
+    out
+}
+
+fn write_row(
+    out: &mut Vec<u8>,
+    cols: &[Column],
+    obj: &Value,
+    now: Timestamp,
+    include: IncludeObject,
+) {
     let cells: Vec<Value> = cols.iter().map(|c| (c.cell)(obj, now)).collect();
-    let mut row = json!({"cells": cells});
+    out.extend_from_slice(br#"{"cells":"#);
+    let _ = serde_json::to_writer(&mut *out, &cells);
     match include {
         IncludeObject::None => {}
-        IncludeObject::Object => row["object"] = obj.clone(),
+        IncludeObject::Object => {
+            out.extend_from_slice(br#","object":"#);
+            let _ = serde_json::to_writer(&mut *out, obj);
+        }
         IncludeObject::Metadata => {
-            row["object"] = json!({
-                "kind": "PartialObjectMetadata",
-                "apiVersion": "meta.k8s.io/v1",
-                "metadata": obj["metadata"].clone(),
-            })
+            out.extend_from_slice(
+                br#","object":{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":"#,
+            );
+            let _ = serde_json::to_writer(&mut *out, &obj["metadata"]);
+            out.push(b'}');
         }
     }
-    row
+    out.push(b'}');
 }
 
 /// Kubernetes' `HumanDuration` (apimachinery/pkg/util/duration).

@@ -3,6 +3,7 @@
 //! event when it is older than the kept history), allowWatchBookmarks, sendInitialEvents,
 //! timeoutSeconds, Table output and the drop-watches fault.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +32,17 @@ struct Watcher {
     ns: Option<String>,
     filter: Filter,
     table: Option<IncludeObject>,
+    /// With a selector: the objects the client has been told match it, so an object that
+    /// stops matching is sent as DELETED and one that starts matching as ADDED.
+    matching: Option<HashSet<(String, String)>>,
+}
+
+fn key_of(obj: &Value) -> (String, String) {
+    let m = &obj["metadata"];
+    (
+        m["namespace"].as_str().unwrap_or("").to_string(),
+        m["name"].as_str().unwrap_or("").to_string(),
+    )
 }
 
 impl Watcher {
@@ -39,12 +51,35 @@ impl Watcher {
             && self.ns.as_deref().is_none_or(|ns| ns == ev.namespace)
     }
 
-    fn write(&self, out: &mut Vec<u8>, kind: &str, obj: &Obj) {
+    /// Writes one change as the client should see it through its selector; `live` is
+    /// false while replaying history (event types are then kept as they were).
+    fn write(&mut self, out: &mut Vec<u8>, kind: &str, obj: &Obj, live: bool) {
         let obj = views::present(self.res, obj);
-        if !self.filter.matches(&obj) {
+        let matches = self.filter.matches(&obj);
+        let Some(known) = self.matching.as_mut() else {
+            if matches {
+                self.write_unfiltered(out, kind, &obj);
+            }
             return;
-        }
-        self.write_unfiltered(out, kind, &obj);
+        };
+        let key = key_of(&obj);
+        let was_known = known.contains(&key);
+        let sent = match (matches, kind) {
+            (true, "DELETED") | (false, _) if was_known => {
+                known.remove(&key);
+                "DELETED"
+            }
+            (true, "DELETED") | (false, _) => return,
+            (true, "MODIFIED") if live && !was_known => {
+                known.insert(key);
+                "ADDED"
+            }
+            (true, other) => {
+                known.insert(key);
+                other
+            }
+        };
+        self.write_unfiltered(out, sent, &obj);
     }
 
     fn write_unfiltered(&self, out: &mut Vec<u8>, kind: &str, obj: &Value) {
@@ -53,8 +88,8 @@ impl Watcher {
         out.extend_from_slice(b"\",\"object\":");
         match self.table {
             Some(include) => {
-                let t = table::table(self.res, &[obj], self.sim.clock.now(), include, None, None);
-                let _ = serde_json::to_writer(&mut *out, &t);
+                let now = self.sim.clock.now();
+                table::write_table(out, self.res, &[obj], now, include, None, None);
             }
             None => {
                 let _ = serde_json::to_writer(&mut *out, obj);
@@ -124,13 +159,15 @@ pub fn watch(
             }
         }
     };
-    let watcher = Watcher {
+    let tracks_selector = !filter.labels.is_empty() || !filter.fields.is_empty();
+    let mut watcher = Watcher {
         sim: sim.clone(),
         res: path.res,
         storage: views::storage_of(path.res),
         ns: path.ns.clone(),
         filter,
         table: table_req,
+        matching: tracks_selector.then(HashSet::new),
     };
     let (tx, rx) = mpsc::channel::<Bytes>(16);
     // Everything before the stream is taken under one lock, so no change falls between.
@@ -148,9 +185,17 @@ pub fn watch(
                     store.resource_version(),
                 ))
             }
-            Some(rv) => store
-                .watch_from(rv)
-                .map(|(replay, sub)| (Vec::new(), replay, sub, store.resource_version())),
+            Some(rv) => store.watch_from(rv).map(|(replay, sub)| {
+                if let Some(known) = watcher.matching.as_mut() {
+                    for obj in store.list(watcher.storage, watcher.ns.as_deref()) {
+                        let obj = views::present(watcher.res, &obj);
+                        if watcher.filter.matches(&obj) {
+                            known.insert(key_of(&obj));
+                        }
+                    }
+                }
+                (Vec::new(), replay, sub, store.resource_version())
+            }),
         }
     };
     let (initial, replay, changes, start_rv) = match start {
@@ -165,7 +210,7 @@ pub fn watch(
     tokio::spawn(async move {
         let mut out = Vec::new();
         for obj in &initial {
-            watcher.write(&mut out, "ADDED", obj);
+            watcher.write(&mut out, "ADDED", obj, false);
             if out.len() > 1 << 20
                 && tx
                     .send(Bytes::from(std::mem::take(&mut out)))
@@ -179,8 +224,11 @@ pub fn watch(
             watcher.bookmark(&mut out, start_rv, true);
         }
         let mut last_rv = start_rv;
-        for ev in replay.iter().filter(|e| watcher.wants(e)) {
-            watcher.write(&mut out, ev.kind.as_str(), &ev.object);
+        for ev in &replay {
+            if !watcher.wants(ev) {
+                continue;
+            }
+            watcher.write(&mut out, ev.kind.as_str(), &ev.object, false);
             last_rv = last_rv.max(ev.rv);
         }
         if !out.is_empty()
@@ -197,7 +245,7 @@ pub fn watch(
 }
 
 async fn stream_changes(
-    watcher: Watcher,
+    mut watcher: Watcher,
     tx: mpsc::Sender<Bytes>,
     mut changes: broadcast::Receiver<Arc<StoreEvent>>,
     mut drops: tokio::sync::watch::Receiver<u64>,
@@ -214,13 +262,14 @@ async fn stream_changes(
         tokio::select! {
             ev = changes.recv() => {
                 let mut next = ev;
-                for _ in 0..BATCH {
+                let mut taken = 0;
+                loop {
                     match next {
                         Ok(ev) => {
                             if ev.rv > last_rv {
                                 last_rv = ev.rv;
                                 if watcher.wants(&ev) {
-                                    watcher.write(&mut out, ev.kind.as_str(), &ev.object);
+                                    watcher.write(&mut out, ev.kind.as_str(), &ev.object, true);
                                 }
                             }
                         }
@@ -232,6 +281,11 @@ async fn stream_changes(
                         }
                         Err(broadcast::error::RecvError::Closed) => return,
                     }
+                    taken += 1;
+                    if taken == BATCH {
+                        break;
+                    }
+                    // Batch whatever is already queued into the same chunk.
                     next = match changes.try_recv() {
                         Ok(ev) => Ok(ev),
                         Err(broadcast::error::TryRecvError::Lagged(n)) => Err(broadcast::error::RecvError::Lagged(n)),

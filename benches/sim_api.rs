@@ -1,0 +1,149 @@
+//! Speed and memory of the simulated API server at 10,000 pods (issue 2 targets: a full
+//! pod list in ≤250 ms, ≥20,000 watch events/s to one client, ≤200 MiB for the sim).
+//!
+//! `cargo bench --bench sim_api` (release profile) or, on a busy machine,
+//! `cargo bench --profile dev --bench sim_api` for rough figures. Prints a report; asserts
+//! nothing. The pods are created straight in the store (what the `scale` scenario does).
+
+use std::time::{Duration, Instant};
+
+use kubechat_ops::sim::{resources, SimHandle, SimOptions};
+use serde_json::json;
+
+const PODS: usize = 10_000;
+const WATCH_EVENTS: usize = 50_000;
+
+fn pod(i: usize) -> serde_json::Value {
+    json!({
+        "metadata": {"name": format!("api-gateway-7d9f8c6b5-{i:05}"),
+            "labels": {"app": "kubechat-api-gateway", "pod-template-hash": "7d9f8c6b5", "deployment-slot": "blue"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "api-gateway-7d9f8c6b5", "uid": "1", "controller": true}]},
+        "spec": {"nodeName": format!("node-{}", i % 20), "containers": [{"name": "api", "image": "kubechat/api-gateway:1.4.2",
+            "ports": [{"containerPort": 8080, "protocol": "TCP"}], "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+            "env": [{"name": "LOG_LEVEL", "value": "info"}]}]},
+        "status": {"phase": "Running", "podIP": format!("10.0.{}.{}", i / 250, i % 250), "startTime": "2026-11-28T10:00:00Z",
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [{"name": "api", "ready": true, "restartCount": 0, "image": "kubechat/api-gateway:1.4.2",
+                "state": {"running": {"startedAt": "2026-11-28T10:00:05Z"}}}]}
+    })
+}
+
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let before = rss_mib();
+    let sim = SimHandle::start(SimOptions::default()).await?;
+    let shared = sim.shared();
+    {
+        let mut store = shared.store.lock().expect("store");
+        let pods = resources::core("pods");
+        for i in 0..PODS {
+            store.create_internal(pods, "kubechat-system", pod(i))?;
+        }
+    }
+    let seeded = rss_mib();
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/namespaces/kubechat-system/pods", sim.url());
+    let mut lists = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..7 {
+        let t = Instant::now();
+        bytes = http.get(&url).send().await?.bytes().await?.len();
+        lists.push(t.elapsed());
+    }
+    let mut tables = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        http.get(&url)
+            .header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        tables.push(t.elapsed());
+    }
+    let after_lists = rss_mib();
+
+    // One client watches; a writer thread modifies pods as fast as it can.
+    let rv = shared.store.lock().expect("store").resource_version();
+    let mut body = http
+        .get(format!("{url}?watch=true&resourceVersion={rv}"))
+        .send()
+        .await?;
+    let writer_store = shared.store.clone();
+    let writer = std::thread::spawn(move || {
+        let pods = resources::core("pods");
+        let mut n = 0usize;
+        while n < WATCH_EVENTS {
+            let mut store = writer_store.lock().expect("store");
+            for _ in 0..100 {
+                let name = format!("api-gateway-7d9f8c6b5-{:05}", n % PODS);
+                let _ = store.modify(pods, "kubechat-system", &name, |o| {
+                    o["metadata"]["annotations"] = json!({"n": n.to_string()})
+                });
+                n += 1;
+            }
+        }
+    });
+    let t = Instant::now();
+    let mut events = 0usize;
+    while events < WATCH_EVENTS {
+        match tokio::time::timeout(Duration::from_secs(30), body.chunk()).await {
+            Ok(Ok(Some(chunk))) => events += chunk.iter().filter(|b| **b == b'\n').count(),
+            _ => break,
+        }
+    }
+    let watch_time = t.elapsed();
+    let _ = writer.join();
+    let after_watch = rss_mib();
+
+    // The same client replays changes already in the history: the server side alone.
+    let newest = shared.store.lock().expect("store").resource_version();
+    let replay_from = newest - 19_000;
+    let t = Instant::now();
+    let mut replay = http
+        .get(format!("{url}?watch=true&resourceVersion={replay_from}"))
+        .send()
+        .await?;
+    let mut replayed = 0usize;
+    while replayed < 19_000 {
+        match tokio::time::timeout(Duration::from_secs(30), replay.chunk()).await {
+            Ok(Ok(Some(chunk))) => replayed += chunk.iter().filter(|b| **b == b'\n').count(),
+            _ => break,
+        }
+    }
+    let replay_time = t.elapsed();
+
+    println!("simulated API server, {PODS} pods (process RSS includes the benchmark's client)");
+    println!("  RSS: start {before:.0} MiB, seeded {seeded:.0} MiB, after lists {after_lists:.0} MiB, after {WATCH_EVENTS} changes {after_watch:.0} MiB");
+    println!(
+        "  full pod list ({:.1} MB JSON): median {:?} of {}",
+        bytes as f64 / 1e6,
+        median(lists.clone()),
+        lists.len()
+    );
+    println!("  full pod list as Table: median {:?}", median(tables));
+    println!(
+        "  watch: {events} events in {watch_time:?} = {:.0} events/s to one client (bounded by the writer)",
+        events as f64 / watch_time.as_secs_f64()
+    );
+    println!(
+        "  watch replay from history: {replayed} events in {replay_time:?} = {:.0} events/s",
+        replayed as f64 / replay_time.as_secs_f64()
+    );
+    sim.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,1089 @@
+//! The simulated API server driven by kube-rs over HTTP, as the console drives a cluster.
+
+use std::time::Duration;
+
+use axum::http::Request;
+use futures::{Stream, StreamExt};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
+use kube::api::{
+    Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams, WatchEvent,
+    WatchParams,
+};
+use kube::core::{ApiResource, GroupVersionKind};
+use kube::runtime::watcher;
+use kube::Client;
+use kubechat_ops::sim::{SimHandle, SimOptions};
+use serde_json::{json, Value};
+
+/// How long a test waits for something the server must do promptly.
+const DEADLINE: Duration = Duration::from_secs(10);
+
+async fn start() -> SimHandle {
+    SimHandle::start(SimOptions::default())
+        .await
+        .expect("the simulator starts")
+}
+
+async fn next_within<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
+    tokio::time::timeout(DEADLINE, s.next())
+        .await
+        .expect("no event before the deadline")
+}
+
+fn cm(name: &str, labels: Value) -> ConfigMap {
+    serde_json::from_value(
+        json!({"metadata": {"name": name, "labels": labels}, "data": {"k": name}}),
+    )
+    .unwrap()
+}
+
+fn deployment(name: &str) -> Deployment {
+    serde_json::from_value(json!({
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [
+                {"name": "app", "image": "kubechat/api:1.0", "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]},
+                {"name": "sidecar", "image": "envoy:1"}
+            ]}}
+        }
+    }))
+    .unwrap()
+}
+
+fn api_error(err: kube::Error) -> (u16, String, String) {
+    match err {
+        kube::Error::Api(s) => (s.code, s.reason, s.message),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+fn names<K: kube::Resource>(items: &[K]) -> Vec<String> {
+    items
+        .iter()
+        .map(|o| o.meta().name.clone().unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn kube_discovery_finds_every_kind_legacy_and_aggregated() {
+    let sim = start().await;
+    for aggregated in [false, true] {
+        let discovery = kube::Discovery::new(sim.client());
+        let discovery = if aggregated {
+            discovery.run_aggregated().await
+        } else {
+            discovery.run().await
+        }
+        .unwrap();
+        for (group, kind) in [
+            ("", "Pod"),
+            ("apps", "Deployment"),
+            ("argoproj.io", "Rollout"),
+            ("postgresql.cnpg.io", "Cluster"),
+            ("events.k8s.io", "Event"),
+        ] {
+            let gvk = GroupVersionKind::gvk(
+                group,
+                if group == "argoproj.io" {
+                    "v1alpha1"
+                } else {
+                    "v1"
+                },
+                kind,
+            );
+            let (ar, caps) = discovery
+                .resolve_gvk(&gvk)
+                .unwrap_or_else(|| panic!("{kind} not discovered (aggregated: {aggregated})"));
+            assert!(!ar.plural.is_empty());
+            assert!(caps.supports_operation(kube::discovery::verbs::WATCH));
+        }
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn list_get_selectors_and_pagination() {
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    for (name, tier, env) in [
+        ("a", "web", "prod"),
+        ("b", "web", "dev"),
+        ("c", "db", "prod"),
+        ("d", "cache", ""),
+    ] {
+        let labels = if env.is_empty() {
+            json!({"tier": tier})
+        } else {
+            json!({"tier": tier, "env": env})
+        };
+        cms.create(&PostParams::default(), &cm(name, labels))
+            .await
+            .unwrap();
+    }
+    let got = cms.get("b").await.unwrap();
+    assert_eq!(got.data.unwrap()["k"], "b");
+    assert!(got.metadata.uid.is_some() && got.metadata.creation_timestamp.is_some());
+
+    let cases = [
+        ("tier=web", vec!["a", "b"]),
+        ("tier!=web", vec!["c", "d"]),
+        ("tier in (db,cache)", vec!["c", "d"]),
+        ("tier notin (db,cache),env=prod", vec!["a"]),
+        ("env", vec!["a", "b", "c"]),
+        ("!env", vec!["d"]),
+    ];
+    for (selector, want) in cases {
+        let list = cms
+            .list(&ListParams::default().labels(selector))
+            .await
+            .unwrap();
+        assert_eq!(names(&list.items), want, "labelSelector {selector}");
+    }
+    let by_name = cms
+        .list(&ListParams::default().fields("metadata.name=c"))
+        .await
+        .unwrap();
+    assert_eq!(names(&by_name.items), ["c"]);
+
+    let first = cms.list(&ListParams::default().limit(3)).await.unwrap();
+    assert_eq!(names(&first.items), ["a", "b", "c"]);
+    let token = first.metadata.continue_.clone().expect("a continue token");
+    let rest = cms
+        .list(&ListParams::default().limit(3).continue_token(&token))
+        .await
+        .unwrap();
+    assert_eq!(names(&rest.items), ["d"]);
+    assert!(rest.metadata.continue_.is_none());
+
+    let all: Api<ConfigMap> = Api::all(sim.client());
+    let everywhere = all
+        .list(&ListParams::default().fields("metadata.namespace=kubechat-system"))
+        .await
+        .unwrap();
+    assert_eq!(everywhere.items.len(), 4);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn watch_resumes_after_dropped_connection_and_after_410() {
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    let start_rv = cms
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .metadata
+        .resource_version
+        .unwrap();
+
+    let mut stream = cms
+        .watch(&WatchParams::default(), &start_rv)
+        .await
+        .unwrap()
+        .boxed();
+    cms.create(&PostParams::default(), &cm("one", json!({})))
+        .await
+        .unwrap();
+    let Some(Ok(WatchEvent::Added(one))) = next_within(&mut stream).await else {
+        panic!("expected ADDED")
+    };
+    assert_eq!(one.metadata.name.as_deref(), Some("one"));
+    let seen_rv = one.metadata.resource_version.clone().unwrap();
+
+    // The server drops every watch: the stream ends; a re-watch from the last seen
+    // version gets exactly what happened in between.
+    sim.drop_watches();
+    loop {
+        match next_within(&mut stream).await {
+            None => break,
+            Some(Ok(WatchEvent::Bookmark(_))) => continue,
+            other => panic!("expected the stream to end, got {other:?}"),
+        }
+    }
+    cms.create(&PostParams::default(), &cm("two", json!({})))
+        .await
+        .unwrap();
+    let mut resumed = cms
+        .watch(&WatchParams::default(), &seen_rv)
+        .await
+        .unwrap()
+        .boxed();
+    let Some(Ok(WatchEvent::Added(two))) = next_within(&mut resumed).await else {
+        panic!("expected ADDED two")
+    };
+    assert_eq!(two.metadata.name.as_deref(), Some("two"));
+
+    // Push the first version out of the kept history: a watch from it gets 410 Expired.
+    {
+        let shared = sim.shared();
+        let mut store = shared.store.lock().unwrap();
+        let res = kubechat_ops::sim::resources::core("configmaps");
+        for i in 0..kubechat_ops::sim::store::DEFAULT_HISTORY + 10 {
+            store
+                .modify(res, "kubechat-system", "two", |o| {
+                    o["data"]["n"] = json!(i.to_string())
+                })
+                .unwrap();
+        }
+    }
+    let mut expired = cms
+        .watch(&WatchParams::default(), &start_rv)
+        .await
+        .unwrap()
+        .boxed();
+    match next_within(&mut expired).await {
+        Some(Ok(WatchEvent::Error(status))) => {
+            assert_eq!((status.code, status.reason.as_str()), (410, "Expired"));
+        }
+        other => panic!("expected a 410 ERROR event, got {other:?}"),
+    }
+    // What a client does on 410: list again and watch from the fresh version.
+    let fresh = cms
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .metadata
+        .resource_version
+        .unwrap();
+    let mut after = cms
+        .watch(&WatchParams::default(), &fresh)
+        .await
+        .unwrap()
+        .boxed();
+    cms.create(&PostParams::default(), &cm("three", json!({})))
+        .await
+        .unwrap();
+    let Some(Ok(WatchEvent::Added(three))) = next_within(&mut after).await else {
+        panic!("expected ADDED three")
+    };
+    assert_eq!(three.metadata.name.as_deref(), Some("three"));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn kube_runtime_watcher_recovers_from_dropped_watches_and_sees_bookmarks() {
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    cms.create(&PostParams::default(), &cm("before", json!({})))
+        .await
+        .unwrap();
+    let mut events = watcher(cms.clone(), watcher::Config::default().labels("!skip")).boxed();
+    loop {
+        if let watcher::Event::InitDone = next_within(&mut events).await.unwrap().unwrap() {
+            break;
+        }
+    }
+    sim.drop_watches();
+    cms.create(&PostParams::default(), &cm("after", json!({})))
+        .await
+        .unwrap();
+    loop {
+        match next_within(&mut events).await.unwrap() {
+            Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o))
+                if o.metadata.name.as_deref() == Some("after") =>
+            {
+                break
+            }
+            _ => continue,
+        }
+    }
+    // timeoutSeconds ends a watch from the server side.
+    let mut short = cms
+        .watch(&WatchParams::default().timeout(1), "0")
+        .await
+        .unwrap()
+        .boxed();
+    while let Some(ev) = next_within(&mut short).await {
+        assert!(ev.is_ok(), "{ev:?}");
+    }
+    // Bookmarks arrive on their own on a watch that allows them.
+    let mut raw = cms
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
+    loop {
+        if let Some(Ok(WatchEvent::Bookmark(b))) = next_within(&mut raw).await {
+            assert!(!b.metadata.resource_version.is_empty());
+            break;
+        }
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn selector_watches_see_objects_enter_and_leave_and_streaming_lists_work() {
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    cms.create(&PostParams::default(), &cm("x", json!({"slot": "blue"})))
+        .await
+        .unwrap();
+    let params = WatchParams::default().labels("slot=blue");
+    let mut blue = cms.watch(&params, "0").await.unwrap().boxed();
+    let Some(Ok(WatchEvent::Added(x))) = next_within(&mut blue).await else {
+        panic!("initial ADDED")
+    };
+    assert_eq!(x.metadata.name.as_deref(), Some("x"));
+    let relabel = |slot: &str| Patch::Merge(json!({"metadata": {"labels": {"slot": slot}}}));
+    cms.patch("x", &PatchParams::default(), &relabel("green"))
+        .await
+        .unwrap();
+    cms.patch("x", &PatchParams::default(), &relabel("blue"))
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        match next_within(&mut blue).await {
+            Some(Ok(WatchEvent::Deleted(_))) => seen.push("DELETED"),
+            Some(Ok(WatchEvent::Added(_))) => seen.push("ADDED"),
+            Some(Ok(WatchEvent::Bookmark(_))) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        seen,
+        ["DELETED", "ADDED"],
+        "leaving the selector is a delete, entering it an add"
+    );
+
+    // kube-rs' streaming lists (sendInitialEvents): initial ADDs, then the end bookmark.
+    let mut events = watcher(cms.clone(), watcher::Config::default().streaming_lists()).boxed();
+    let mut initial = Vec::new();
+    loop {
+        match next_within(&mut events).await.unwrap().unwrap() {
+            watcher::Event::InitApply(o) => initial.push(o.metadata.name.unwrap_or_default()),
+            watcher::Event::InitDone => break,
+            _ => {}
+        }
+    }
+    assert_eq!(initial, ["x"]);
+    cms.create(&PostParams::default(), &cm("y", json!({})))
+        .await
+        .unwrap();
+    loop {
+        if let watcher::Event::Apply(o) = next_within(&mut events).await.unwrap().unwrap() {
+            assert_eq!(o.metadata.name.as_deref(), Some("y"));
+            break;
+        }
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_burst_larger_than_one_batch_reaches_the_watcher_complete() {
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    let mut stream = cms
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
+    const BURST: usize = 3_000;
+    {
+        let shared = sim.shared();
+        let mut store = shared.store.lock().unwrap();
+        let res = kubechat_ops::sim::resources::core("configmaps");
+        for i in 0..BURST {
+            store
+                .create(
+                    res,
+                    "kubechat-system",
+                    json!({"metadata": {"name": format!("burst-{i:04}")}}),
+                )
+                .unwrap();
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    while seen.len() < BURST {
+        match next_within(&mut stream).await {
+            Some(Ok(WatchEvent::Added(o))) => {
+                assert!(seen.insert(o.metadata.name.unwrap()), "no duplicates");
+            }
+            Some(Ok(WatchEvent::Bookmark(_))) => {}
+            other => panic!("after {} events: {other:?}", seen.len()),
+        }
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn merge_json_and_strategic_patches() {
+    let sim = start().await;
+    let deploys: Api<Deployment> = Api::default_namespaced(sim.client());
+    let created = deploys
+        .create(&PostParams::default(), &deployment("web"))
+        .await
+        .unwrap();
+    assert_eq!(created.metadata.generation, Some(1));
+    let pp = PatchParams::default();
+
+    let merged = deploys
+        .patch(
+            "web",
+            &pp,
+            &Patch::Merge(json!({"metadata": {"labels": {"tier": "front"}}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(merged.metadata.labels.unwrap()["tier"], "front");
+    assert_eq!(
+        merged.metadata.generation,
+        Some(1),
+        "a label change is not a spec change"
+    );
+
+    let strategic = json!({"spec": {"template": {"spec": {"containers": [
+        {"name": "app", "image": "kubechat/api:1.1", "env": [{"name": "B", "$patch": "delete"}, {"name": "C", "value": "3"}]}
+    ]}}}});
+    let patched = deploys
+        .patch("web", &pp, &Patch::Strategic(strategic))
+        .await
+        .unwrap();
+    let spec = patched.spec.unwrap().template.spec.unwrap();
+    assert_eq!(spec.containers.len(), 2, "the sidecar is kept");
+    assert_eq!(
+        spec.containers[0].image.as_deref(),
+        Some("kubechat/api:1.1")
+    );
+    let env: Vec<String> = spec.containers[0]
+        .env
+        .clone()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(env, ["A", "C"]);
+    assert_eq!(patched.metadata.generation, Some(2));
+
+    // kube is built without its `jsonpatch` feature: send the JSON patch as kubectl does.
+    let json_patch = |ops: Value| {
+        Request::patch("/apis/apps/v1/namespaces/kubechat-system/deployments/web")
+            .header("Content-Type", "application/json-patch+json")
+            .body(serde_json::to_vec(&ops).unwrap())
+            .unwrap()
+    };
+    let ops = json!([
+        {"op": "replace", "path": "/spec/replicas", "value": 5},
+        {"op": "add", "path": "/metadata/annotations", "value": {"note": "json"}}
+    ]);
+    let jsoned: Deployment = sim.client().request(json_patch(ops)).await.unwrap();
+    assert_eq!(jsoned.spec.unwrap().replicas, Some(5));
+    assert_eq!(jsoned.metadata.annotations.unwrap()["note"], "json");
+    let bad = json!([{"op": "test", "path": "/spec/replicas", "value": 1}]);
+    let err = sim
+        .client()
+        .request::<Deployment>(json_patch(bad))
+        .await
+        .unwrap_err();
+    let (code, reason, _) = api_error(err);
+    assert_eq!((code, reason.as_str()), (422, "Invalid"));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn status_subresource_is_separate_from_the_main_resource() {
+    let sim = start().await;
+    let deploys: Api<Deployment> = Api::default_namespaced(sim.client());
+    deploys
+        .create(&PostParams::default(), &deployment("web"))
+        .await
+        .unwrap();
+    let status = json!({"status": {"replicas": 2, "readyReplicas": 1, "observedGeneration": 1}});
+    let after = deploys
+        .patch_status("web", &PatchParams::default(), &Patch::Merge(status))
+        .await
+        .unwrap();
+    assert_eq!(after.status.as_ref().unwrap().ready_replicas, Some(1));
+    assert_eq!(
+        after.metadata.generation,
+        Some(1),
+        "a status write is not a spec change"
+    );
+    // A write of the main resource cannot change status; one of status cannot change spec.
+    let sneaky = json!({"spec": {"replicas": 9}, "status": {"readyReplicas": 9}});
+    let main = deploys
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(sneaky.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(main.status.unwrap().ready_replicas, Some(1));
+    assert_eq!(main.spec.unwrap().replicas, Some(9));
+    let mut reverted = deploys.get("web").await.unwrap();
+    reverted.spec.as_mut().unwrap().replicas = Some(1);
+    reverted.status.as_mut().unwrap().ready_replicas = Some(2);
+    let via_status = deploys
+        .replace_status("web", &PostParams::default(), &reverted)
+        .await
+        .unwrap();
+    assert_eq!(via_status.spec.unwrap().replicas, Some(9));
+    assert_eq!(via_status.status.unwrap().ready_replicas, Some(2));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn scale_subresource_for_deployments_and_rollouts() {
+    let sim = start().await;
+    let deploys: Api<Deployment> = Api::default_namespaced(sim.client());
+    deploys
+        .create(&PostParams::default(), &deployment("web"))
+        .await
+        .unwrap();
+    let scale = deploys.get_scale("web").await.unwrap();
+    assert_eq!(scale.spec.unwrap().replicas, Some(2));
+    assert_eq!(scale.status.unwrap().selector.as_deref(), Some("app=web"));
+    let scaled = deploys
+        .patch_scale(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 4}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(scaled.spec.unwrap().replicas, Some(4));
+    assert_eq!(
+        deploys.get("web").await.unwrap().spec.unwrap().replicas,
+        Some(4)
+    );
+
+    let gvk = GroupVersionKind::gvk("argoproj.io", "v1alpha1", "Rollout");
+    let rollouts: Api<DynamicObject> =
+        Api::default_namespaced_with(sim.client(), &ApiResource::from_gvk(&gvk));
+    let ro: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+        "metadata": {"name": "api"}, "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "api"}}}
+    }))
+    .unwrap();
+    rollouts.create(&PostParams::default(), &ro).await.unwrap();
+    rollouts
+        .patch_scale(
+            "api",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 6}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rollouts.get("api").await.unwrap().data["spec"]["replicas"],
+        6
+    );
+    let (code, _, _) = api_error(
+        rollouts
+            .patch(
+                "api",
+                &PatchParams::default(),
+                &Patch::Strategic(json!({"spec": {}})),
+            )
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, 415, "custom resources refuse strategic merge patch");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn stale_update_conflicts_and_status_errors_have_the_real_shapes() {
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    let v1 = cms
+        .create(&PostParams::default(), &cm("c", json!({})))
+        .await
+        .unwrap();
+    let mut v2 = v1.clone();
+    v2.data = Some([("k".to_string(), "new".to_string())].into());
+    cms.replace("c", &PostParams::default(), &v2).await.unwrap();
+    let (code, reason, message) = api_error(
+        cms.replace("c", &PostParams::default(), &v1)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((code, reason.as_str()), (409, "Conflict"));
+    assert!(
+        message.contains("the object has been modified"),
+        "{message}"
+    );
+
+    let (code, reason, message) = api_error(cms.get("missing").await.unwrap_err());
+    assert_eq!(
+        (code, reason.as_str(), message.as_str()),
+        (404, "NotFound", "configmaps \"missing\" not found")
+    );
+    let (code, reason, _) = api_error(
+        cms.create(&PostParams::default(), &cm("c", json!({})))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((code, reason.as_str()), (409, "AlreadyExists"));
+    let (code, reason, message) = api_error(
+        cms.create(&PostParams::default(), &cm("Bad_Name", json!({})))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((code, reason.as_str()), (422, "Invalid"));
+    assert!(message.contains("Bad_Name"), "{message}");
+    let (code, reason, message) = api_error(
+        cms.list(&ListParams::default().labels("a in b"))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((code, reason.as_str()), (400, "BadRequest"));
+    assert!(message.contains("a in b"), "{message}");
+
+    let raw = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/namespaces/kubechat-system/configmaps/c",
+            sim.url()
+        ))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status().as_u16(), 405);
+    let status: Value = raw.json().await.unwrap();
+    assert_eq!(
+        (status["kind"].as_str(), status["reason"].as_str()),
+        (Some("Status"), Some("MethodNotAllowed"))
+    );
+    sim.shutdown().await;
+}
+
+fn owned(name: &str, owner: &impl kube::Resource<DynamicType = ()>, extra: Value) -> Value {
+    let mut v = json!({"metadata": {"name": name, "labels": {"app": "web"}, "ownerReferences": [owner.controller_owner_ref(&()).unwrap()]}});
+    json_patch::merge(&mut v, &extra);
+    v
+}
+
+#[tokio::test]
+async fn delete_collects_dependents_or_orphans_them() {
+    let sim = start().await;
+    let client: Client = sim.client();
+    let deploys: Api<Deployment> = Api::default_namespaced(client.clone());
+    let sets: Api<ReplicaSet> = Api::default_namespaced(client.clone());
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let pp = PostParams::default();
+    let pod_spec = json!({"spec": {"containers": [{"name": "app", "image": "x"}]}});
+    let rs_spec = json!({"spec": {"selector": {"matchLabels": {"app": "web"}}}});
+
+    let d = deploys.create(&pp, &deployment("web")).await.unwrap();
+    let rs = sets
+        .create(
+            &pp,
+            &serde_json::from_value(owned("web-1", &d, rs_spec.clone())).unwrap(),
+        )
+        .await
+        .unwrap();
+    pods.create(
+        &pp,
+        &serde_json::from_value(owned("web-1-a", &rs, pod_spec.clone())).unwrap(),
+    )
+    .await
+    .unwrap();
+    deploys
+        .delete("web", &DeleteParams::background())
+        .await
+        .unwrap();
+    assert!(
+        sets.get_opt("web-1").await.unwrap().is_none(),
+        "the ReplicaSet is collected"
+    );
+    assert!(
+        pods.get_opt("web-1-a").await.unwrap().is_none(),
+        "and its pod too"
+    );
+
+    let rs = sets
+        .create(
+            &pp,
+            &serde_json::from_value(owned("web-2", &d, rs_spec)).unwrap(),
+        )
+        .await
+        .unwrap();
+    pods.create(
+        &pp,
+        &serde_json::from_value(owned("web-2-a", &rs, pod_spec)).unwrap(),
+    )
+    .await
+    .unwrap();
+    sets.delete("web-2", &DeleteParams::orphan()).await.unwrap();
+    let orphan = pods.get("web-2-a").await.unwrap();
+    assert!(orphan
+        .metadata
+        .owner_references
+        .unwrap_or_default()
+        .is_empty());
+
+    let (code, _, _) = api_error(
+        pods.delete("nope", &DeleteParams::default())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, 404);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn secrets_tables_events_and_the_prometheus_proxy() {
+    let sim = start().await;
+    let client = sim.client();
+    let secrets: Api<Secret> = Api::default_namespaced(client.clone());
+    let s: Secret = serde_json::from_value(
+        json!({"metadata": {"name": "pg"}, "stringData": {"password": "hunter2"}}),
+    )
+    .unwrap();
+    secrets.create(&PostParams::default(), &s).await.unwrap();
+    let raw: Value = client
+        .request(
+            Request::get("/api/v1/namespaces/kubechat-system/secrets/pg")
+                .body(vec![])
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(raw["data"]["password"], "aHVudGVyMg==");
+    assert!(raw.get("stringData").is_none());
+
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    pods.create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "x"}]}})).unwrap()).await.unwrap();
+    let table: Value = client
+        .request(
+            Request::get("/api/v1/namespaces/kubechat-system/pods")
+                .header(
+                    "Accept",
+                    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+                )
+                .body(vec![])
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let columns: Vec<&str> = table["columnDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            "Name",
+            "Ready",
+            "Status",
+            "Restarts",
+            "Age",
+            "IP",
+            "Node",
+            "Nominated Node",
+            "Readiness Gates"
+        ]
+    );
+    assert_eq!(table["rows"][0]["cells"][0], "p");
+    assert_eq!(table["rows"][0]["cells"][1], "0/1");
+
+    let events: Api<DynamicObject> = Api::default_namespaced_with(
+        client.clone(),
+        &ApiResource::from_gvk(&GroupVersionKind::gvk("", "v1", "Event")),
+    );
+    let ev: DynamicObject = serde_json::from_value(json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "p.1"},
+        "involvedObject": {"kind": "Pod", "name": "p", "namespace": "kubechat-system"}, "reason": "BackOff", "message": "Back-off restarting", "type": "Warning"})).unwrap();
+    events.create(&PostParams::default(), &ev).await.unwrap();
+    let new_events: Api<DynamicObject> = Api::default_namespaced_with(
+        client.clone(),
+        &ApiResource::from_gvk(&GroupVersionKind::gvk("events.k8s.io", "v1", "Event")),
+    );
+    let listed = new_events
+        .list(&ListParams::default().fields("regarding.name=p"))
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(listed.items[0].data["note"], "Back-off restarting");
+    let core_listed = events
+        .list(&ListParams::default().fields("involvedObject.kind=Pod,reason=BackOff"))
+        .await
+        .unwrap();
+    assert_eq!(core_listed.items.len(), 1);
+
+    let http = reqwest::Client::new();
+    for prefix in [
+        "",
+        "/api/v1/namespaces/monitoring-system/services/prometheus:9090/proxy",
+        "/api/v1/namespaces/monitoring-system/services/http:prometheus:9090/proxy",
+    ] {
+        let r = http
+            .get(format!("{}{prefix}/api/v1/status/buildinfo", sim.url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "prefix {prefix:?}");
+    }
+    let metrics = http
+        .get(format!("{}/metrics", sim.url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(metrics.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn stop_restart_refuse_and_the_admin_api() {
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    cms.create(&PostParams::default(), &cm("kept", json!({})))
+        .await
+        .unwrap();
+    use kube::runtime::WatchStreamExt;
+    let mut events = watcher(cms.clone(), watcher::Config::default())
+        .default_backoff()
+        .boxed();
+    while !matches!(
+        next_within(&mut events).await,
+        Some(Ok(watcher::Event::InitDone))
+    ) {}
+    sim.stop().await;
+    assert!(
+        reqwest::get(format!("{}/version", sim.url()))
+            .await
+            .is_err(),
+        "nothing listens after stop"
+    );
+    sim.restart().await.unwrap();
+    let fresh: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    assert!(
+        fresh.get("kept").await.is_ok(),
+        "state survives a restart on the same port"
+    );
+    // The watcher that lost its server reconnects (with backoff) and sees new changes.
+    fresh
+        .create(&PostParams::default(), &cm("after-restart", json!({})))
+        .await
+        .unwrap();
+    loop {
+        match next_within(&mut events).await {
+            Some(Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)))
+                if o.metadata.name.as_deref() == Some("after-restart") =>
+            {
+                break
+            }
+            Some(_) => continue,
+            None => panic!("the watcher stream ended"),
+        }
+    }
+
+    // A refusal cuts open streams and refuses new connections until it ends.
+    let mut open = fresh
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
+    let Some(Ok(WatchEvent::Added(_))) = next_within(&mut open).await else {
+        panic!("initial ADDED")
+    };
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{}/_sim/refuse?seconds=30", sim.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    while let Some(ev) = next_within(&mut open).await {
+        assert!(
+            matches!(ev, Ok(WatchEvent::Added(_) | WatchEvent::Bookmark(_))),
+            "{ev:?}"
+        );
+    }
+    let refused = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let version = format!("{}/version", sim.url());
+    assert!(
+        refused.get(&version).send().await.is_err(),
+        "new connections are refused"
+    );
+    sim.refuse_connections_for(Duration::ZERO);
+    // The listener comes back on its own: poll for it, within the deadline.
+    let back = tokio::time::timeout(DEADLINE, async {
+        while refused.get(&version).send().await.is_err() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(back.is_ok(), "the server listens again after the refusal");
+
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    let mut stream = cms
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
+    let Some(Ok(WatchEvent::Added(_))) = next_within(&mut stream).await else {
+        panic!("initial ADDED")
+    };
+    let r = refused
+        .post(format!("{}/_sim/drop-watches", sim.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // The watch ends (after whatever was already on its way).
+    while let Some(ev) = next_within(&mut stream).await {
+        assert!(
+            matches!(ev, Ok(WatchEvent::Added(_) | WatchEvent::Bookmark(_))),
+            "{ev:?}"
+        );
+    }
+    let r = refused
+        .post(format!("{}/_sim/action", sim.url()))
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let r = refused
+        .post(format!("{}/_sim/action", sim.url()))
+        .body(r#"{"kind":"noop"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_server_stopped_during_a_refusal_stays_stopped_until_restarted() {
+    let sim = start().await;
+    let version = format!("{}/version", sim.url());
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    sim.refuse_connections_for(Duration::from_secs(60));
+    sim.stop().await;
+    sim.refuse_connections_for(Duration::ZERO);
+    // Let the supervisor react to the end of the window (on this current-thread runtime,
+    // yielding runs it); it must not listen again behind the user's back.
+    assert!(!sim.shared().faults.refusing());
+    for _ in 0..5 {
+        tokio::task::yield_now().await;
+    }
+    assert!(http.get(&version).send().await.is_err(), "still stopped");
+    sim.restart().await.unwrap();
+    assert!(http.get(&version).send().await.is_ok());
+    sim.shutdown().await;
+}
+
+fn sim_args(args: &[&str]) -> kubechat_ops::sim::handle::SimArgs {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        sim: kubechat_ops::sim::handle::SimArgs,
+    }
+    Cli::parse_from(std::iter::once("sim").chain(args.iter().copied())).sim
+}
+
+/// Lines written by `serve_until`, sent on as they come.
+struct LineSender(tokio::sync::mpsc::UnboundedSender<String>, Vec<u8>);
+
+impl std::io::Write for LineSender {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.1.extend_from_slice(buf);
+        while let Some(end) = self.1.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.1.drain(..=end).collect();
+            let _ = self
+                .0
+                .send(String::from_utf8_lossy(&line).trim_end().to_string());
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn cli_prints_the_address_first_writes_the_kubeconfig_and_stops_cleanly() {
+    let dir = std::env::temp_dir().join(format!("kubechat-sim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    let args = sim_args(&[
+        "--kubeconfig-out",
+        kubeconfig.to_str().unwrap(),
+        "--speed",
+        "10",
+    ]);
+    let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let mut out = LineSender(lines_tx, Vec::new());
+        kubechat_ops::sim::handle::serve_until(args, &mut out, async {
+            let _ = stop_rx.await;
+        })
+        .await
+    });
+    let first = tokio::time::timeout(DEADLINE, lines.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let url = first
+        .strip_prefix("listening on ")
+        .expect("the first line names the address");
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+        "{first}"
+    );
+
+    let config = kube::config::Kubeconfig::read_from(&kubeconfig).unwrap();
+    assert_eq!(config.current_context.as_deref(), Some("kubechat-sim"));
+    let options = kube::config::KubeConfigOptions::default();
+    let client = Client::try_from(
+        kube::Config::from_custom_kubeconfig(config, &options)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(client.default_namespace(), "kubechat-system");
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client);
+    let names = names(&namespaces.list(&ListParams::default()).await.unwrap().items);
+    assert_eq!(
+        names,
+        [
+            "default",
+            "kube-system",
+            "kubechat-system",
+            "monitoring-system"
+        ]
+    );
+
+    stop_tx.send(()).unwrap();
+    tokio::time::timeout(DEADLINE, server)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(
+        reqwest::get(format!("{url}/version")).await.is_err(),
+        "the listener is closed"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn cli_refuses_a_remote_address_without_allow_remote() {
+    let err = kubechat_ops::sim::handle::run_cli(sim_args(&["--listen", "0.0.0.0:0"]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--allow-remote"), "{err}");
+    let err = kubechat_ops::sim::handle::run_cli(sim_args(&["--speed", "0"]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--speed"), "{err}");
+}

@@ -1,0 +1,854 @@
+//! The simulated API server driven by the real kubectl (1.33), as the runbooks drive it.
+//! Every test prints a reason and passes when the kubectl binary is absent.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use kubechat_ops::sim::server::logs;
+use kubechat_ops::sim::{SimHandle, SimOptions};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{ChildStdout, Command};
+
+const KUBECTL: &str = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33";
+const DEADLINE: Duration = Duration::from_secs(20);
+
+const OBJECTS: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: app, image: "kubechat/api:1.0"}]}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: web-abc, labels: {app: web}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: app, image: "kubechat/api:1.0"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-pod, labels: {app: web}}
+spec: {containers: [{name: app, image: "kubechat/api:1.0"}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: kubechat-api-gateway}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080, protocol: TCP}]
+  clusterIP: 10.96.0.10
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: kubechat-config}
+data: {LOG_LEVEL: info}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: pg-creds}
+stringData: {password: hunter2}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: backup}
+---
+apiVersion: v1
+kind: Event
+metadata: {name: web-pod.1}
+involvedObject: {kind: Pod, name: web-pod, namespace: kubechat-system}
+reason: Scheduled
+message: Successfully assigned kubechat-system/web-pod
+type: Normal
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: postgres-backup}
+spec:
+  schedule: "0 2 * * *"
+  jobTemplate:
+    spec:
+      backoffLimit: 0
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: backup
+            image: postgres:16
+            command: [sh, -c, "pg_dump > /backup/db.sql"]
+            env:
+            - {name: PGHOST, value: postgres}
+            - name: PGPASSWORD
+              valueFrom: {secretKeyRef: {name: pg-creds, key: password}}
+            resources: {limits: {memory: 256Mi}}
+            volumeMounts: [{name: backup, mountPath: /backup}]
+          volumes: [{name: backup, emptyDir: {}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: backup-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: backup, namespace: kubechat-system}]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: kubechat-api}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: kubechat-api}}
+  template:
+    metadata: {labels: {app: kubechat-api}}
+    spec: {containers: [{name: api, image: "kubechat/api:1.0"}]}
+  strategy: {canary: {steps: [{setWeight: 20}, {pause: {}}]}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: success-rate}
+spec: {metrics: [{name: success-rate, successCondition: "result[0] >= 0.99"}]}
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata: {name: postgres}
+spec: {instances: 3}
+"#;
+
+struct Kubectl {
+    sim: SimHandle,
+    kubeconfig: PathBuf,
+    dir: PathBuf,
+}
+
+fn kubectl_present() -> bool {
+    if Path::new(KUBECTL).exists() {
+        return true;
+    }
+    eprintln!("SKIPPED: {KUBECTL} is not installed on this machine");
+    false
+}
+
+static NEXT_DIR: AtomicU32 = AtomicU32::new(0);
+
+impl Kubectl {
+    async fn start() -> Kubectl {
+        let sim = SimHandle::start(SimOptions::default())
+            .await
+            .expect("the simulator starts");
+        let dir = std::env::temp_dir().join(format!(
+            "kubechat-sim-kubectl-{}-{}",
+            std::process::id(),
+            NEXT_DIR.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let kubeconfig = dir.join("kubeconfig");
+        sim.write_kubeconfig(&kubeconfig).unwrap();
+        Kubectl {
+            sim,
+            kubeconfig,
+            dir,
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(KUBECTL);
+        cmd.arg("--kubeconfig").arg(&self.kubeconfig).args(args);
+        cmd.env("HOME", &self.dir)
+            .env("KUBECACHEDIR", self.dir.join("cache"));
+        cmd.kill_on_drop(true);
+        cmd
+    }
+
+    /// Runs kubectl; returns (success, stdout, stderr).
+    async fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let out = tokio::time::timeout(DEADLINE, self.command(args).output())
+            .await
+            .expect("kubectl finished before the deadline")
+            .expect("kubectl runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Runs kubectl and insists it succeeds; returns stdout.
+    async fn ok(&self, args: &[&str]) -> String {
+        let (ok, out, err) = self.run(args).await;
+        assert!(ok, "kubectl {args:?} failed:\n{err}\n{out}");
+        out
+    }
+
+    async fn apply_objects(&self) {
+        let file = self.dir.join("objects.yaml");
+        std::fs::write(&file, OBJECTS).unwrap();
+        self.ok(&["create", "-f", file.to_str().unwrap()]).await;
+    }
+
+    async fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.extend(["-o", "json"]);
+        serde_json::from_str(&self.ok(&all).await).expect("kubectl printed JSON")
+    }
+
+    async fn finish(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        self.sim.shutdown().await;
+    }
+}
+
+/// Reads lines until one satisfies `want`, within the deadline.
+async fn line_matching(
+    lines: &mut Lines<BufReader<ChildStdout>>,
+    want: impl Fn(&str) -> bool,
+) -> String {
+    tokio::time::timeout(DEADLINE, async {
+        while let Some(line) = lines.next_line().await.expect("reading kubectl output") {
+            if want(&line) {
+                return line;
+            }
+        }
+        panic!("kubectl ended before printing the expected line");
+    })
+    .await
+    .expect("the expected line arrived before the deadline")
+}
+
+fn columns(line: &str) -> Vec<&str> {
+    line.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+#[tokio::test]
+async fn api_resources_lists_every_kind() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    let out = k.ok(&["api-resources"]).await;
+    for kind in [
+        "Pod",
+        "Deployment",
+        "ReplicaSet",
+        "CronJob",
+        "Job",
+        "Rollout",
+        "AnalysisTemplate",
+        "AnalysisRun",
+        "Cluster",
+        "CustomResourceDefinition",
+        "SelfSubjectAccessReview",
+        "ClusterRoleBinding",
+        "PersistentVolumeClaim",
+        "Node",
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.trim_end().ends_with(&format!(" {kind}"))),
+            "{kind} missing from:\n{out}"
+        );
+    }
+    let version = k.ok(&["version"]).await;
+    assert!(version.contains("Server Version: v1.33"), "{version}");
+    k.finish().await;
+}
+
+#[tokio::test]
+async fn get_prints_every_kind_with_its_columns() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    k.apply_objects().await;
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "deployments",
+            "web",
+            &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+        ),
+        (
+            "replicasets",
+            "web-abc",
+            &["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+        ),
+        (
+            "pods",
+            "web-pod",
+            &["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+        ),
+        (
+            "services",
+            "kubechat-api-gateway",
+            &[
+                "NAME",
+                "TYPE",
+                "CLUSTER-IP",
+                "EXTERNAL-IP",
+                "PORT(S)",
+                "AGE",
+            ],
+        ),
+        ("configmaps", "kubechat-config", &["NAME", "DATA", "AGE"]),
+        ("secrets", "pg-creds", &["NAME", "TYPE", "DATA", "AGE"]),
+        ("serviceaccounts", "backup", &["NAME", "SECRETS", "AGE"]),
+        (
+            "cronjobs",
+            "postgres-backup",
+            &[
+                "NAME",
+                "SCHEDULE",
+                "TIMEZONE",
+                "SUSPEND",
+                "ACTIVE",
+                "LAST SCHEDULE",
+                "AGE",
+            ],
+        ),
+        ("roles", "reader", &["NAME", "CREATED AT"]),
+        (
+            "clusterrolebindings",
+            "backup-admin",
+            &["NAME", "ROLE", "AGE"],
+        ),
+        (
+            "rollouts.argoproj.io",
+            "kubechat-api",
+            &[
+                "NAME",
+                "DESIRED",
+                "CURRENT",
+                "UP-TO-DATE",
+                "AVAILABLE",
+                "AGE",
+            ],
+        ),
+        (
+            "analysistemplates.argoproj.io",
+            "success-rate",
+            &["NAME", "AGE"],
+        ),
+        (
+            "clusters.postgresql.cnpg.io",
+            "postgres",
+            &["NAME", "AGE", "INSTANCES", "READY", "STATUS", "PRIMARY"],
+        ),
+        (
+            "customresourcedefinitions",
+            "rollouts.argoproj.io",
+            &["NAME", "CREATED AT"],
+        ),
+        ("namespaces", "kubechat-system", &["NAME", "STATUS", "AGE"]),
+    ];
+    for (kind, name, header) in cases {
+        let out = k.ok(&["get", kind, name]).await;
+        let mut lines = out.lines();
+        assert_eq!(
+            columns(lines.next().unwrap_or("")),
+            *header,
+            "header of {kind}:\n{out}"
+        );
+        let row = lines.next().unwrap_or("");
+        assert_eq!(columns(row).first(), Some(name), "row of {kind}:\n{out}");
+    }
+    let svc = k.ok(&["get", "svc", "kubechat-api-gateway"]).await;
+    assert!(
+        svc.contains("10.96.0.10") && svc.contains("80/TCP"),
+        "{svc}"
+    );
+    let rollout = k.ok(&["get", "ro", "kubechat-api", "--no-headers"]).await;
+    assert_eq!(
+        columns(&rollout)[1],
+        "4",
+        "DESIRED from .spec.replicas: {rollout}"
+    );
+    let events = k.ok(&["get", "events"]).await;
+    assert!(
+        events.contains("pod/web-pod") && events.contains("Scheduled"),
+        "{events}"
+    );
+    let all = k.ok(&["get", "all"]).await;
+    assert!(
+        all.contains("deployment.apps/web") && all.contains("rollout.argoproj.io/kubechat-api"),
+        "{all}"
+    );
+    let (ok, _, err) = k.run(&["get", "pod", "missing"]).await;
+    assert!(!ok && err.contains("pods \"missing\" not found"), "{err}");
+    k.finish().await;
+}
+
+#[tokio::test]
+async fn output_as_json_and_yaml() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    k.apply_objects().await;
+    let deploy = k.json(&["get", "deploy", "web"]).await;
+    assert_eq!(deploy["kind"], "Deployment");
+    assert_eq!(deploy["spec"]["replicas"], 2);
+    let list = k.json(&["get", "pods", "-l", "app=web"]).await;
+    assert_eq!(list["kind"], "List");
+    assert_eq!(list["items"][0]["metadata"]["name"], "web-pod");
+    let secret = k.json(&["get", "secret", "pg-creds"]).await;
+    assert_eq!(secret["data"]["password"], "aHVudGVyMg==");
+    let yaml = k
+        .ok(&["get", "rollout", "kubechat-api", "-o", "yaml"])
+        .await;
+    let parsed: Value = serde_yaml_ng::from_str(&yaml).expect("kubectl printed YAML");
+    assert_eq!(
+        parsed["spec"]["strategy"]["canary"]["steps"][0]["setWeight"],
+        20
+    );
+    let name = k
+        .ok(&[
+            "get",
+            "cm",
+            "kubechat-config",
+            "-o",
+            "jsonpath={.data.LOG_LEVEL}",
+        ])
+        .await;
+    assert_eq!(name, "info");
+    k.finish().await;
+}
+
+#[tokio::test]
+async fn get_watch_sees_a_change() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    k.apply_objects().await;
+    let mut child = k
+        .command(&["get", "deploy", "web", "-w"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    line_matching(&mut lines, |l| {
+        l.starts_with("web ") && columns(l)[1] == "0/2"
+    })
+    .await;
+    k.ok(&["scale", "deploy", "web", "--replicas=5"]).await;
+    line_matching(&mut lines, |l| {
+        l.starts_with("web ") && columns(l)[1] == "0/5"
+    })
+    .await;
+    child.kill().await.unwrap();
+
+    let mut pods = k
+        .command(&["get", "pods", "-w", "-o", "name"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(pods.stdout.take().unwrap()).lines();
+    line_matching(&mut lines, |l| l == "pod/web-pod").await;
+    k.ok(&["run", "late", "--image=busybox", "--restart=Never"])
+        .await;
+    line_matching(&mut lines, |l| l == "pod/late").await;
+    pods.kill().await.unwrap();
+    k.finish().await;
+}
+
+#[tokio::test]
+async fn scale_patch_label_annotate_and_delete() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    k.apply_objects().await;
+    assert_eq!(
+        k.ok(&["scale", "deploy/web", "--replicas=3"]).await.trim(),
+        "deployment.apps/web scaled"
+    );
+    assert_eq!(
+        k.json(&["get", "deploy", "web"]).await["spec"]["replicas"],
+        3
+    );
+    k.ok(&["scale", "rollout/kubechat-api", "--replicas=6"])
+        .await;
+    assert_eq!(
+        k.json(&["get", "rollout", "kubechat-api"]).await["spec"]["replicas"],
+        6
+    );
+
+    k.ok(&["patch", "deploy", "web", "-p", r#"{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"kubechat/api:1.1"}]}}}}"#]).await;
+    let d = k.json(&["get", "deploy", "web"]).await;
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["image"],
+        "kubechat/api:1.1"
+    );
+    assert_eq!(
+        d["metadata"]["generation"], 3,
+        "scale and image change bump the generation"
+    );
+    k.ok(&[
+        "patch",
+        "rollout",
+        "kubechat-api",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"paused":true}}"#,
+    ])
+    .await;
+    assert_eq!(
+        k.json(&["get", "rollout", "kubechat-api"]).await["spec"]["paused"],
+        true
+    );
+    k.ok(&[
+        "patch",
+        "deploy",
+        "web",
+        "--type",
+        "json",
+        "-p",
+        r#"[{"op":"replace","path":"/spec/replicas","value":1}]"#,
+    ])
+    .await;
+    assert_eq!(
+        k.json(&["get", "deploy", "web"]).await["spec"]["replicas"],
+        1
+    );
+    let (ok, _, err) = k
+        .run(&[
+            "patch",
+            "rollout",
+            "kubechat-api",
+            "-p",
+            r#"{"spec":{"paused":false}}"#,
+        ])
+        .await;
+    assert!(
+        !ok && err.contains("not supported"),
+        "strategic merge on a CR: {err}"
+    );
+
+    k.ok(&["label", "deploy", "web", "tier=front"]).await;
+    k.ok(&["annotate", "deploy", "web", "owner=ops"]).await;
+    let d = k.json(&["get", "deploy", "web"]).await;
+    assert_eq!(
+        (
+            d["metadata"]["labels"]["tier"].as_str(),
+            d["metadata"]["annotations"]["owner"].as_str()
+        ),
+        (Some("front"), Some("ops"))
+    );
+    assert_eq!(
+        k.ok(&["get", "deploy", "-l", "tier=front", "-o", "name"])
+            .await
+            .trim(),
+        "deployment.apps/web"
+    );
+    k.ok(&["label", "deploy", "web", "tier-"]).await;
+    assert!(
+        k.json(&["get", "deploy", "web"]).await["metadata"]["labels"]
+            .get("tier")
+            .is_none()
+    );
+
+    assert_eq!(
+        k.ok(&["delete", "pod", "web-pod"]).await.trim(),
+        "pod \"web-pod\" deleted"
+    );
+    let (ok, _, err) = k.run(&["get", "pod", "web-pod"]).await;
+    assert!(!ok && err.contains("not found"), "{err}");
+    k.ok(&["delete", "cm", "-l", "app!=nothing"]).await;
+    assert!(k.json(&["get", "cm"]).await["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    k.finish().await;
+}
+
+#[tokio::test]
+async fn create_job_from_cronjob_copies_the_template() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    k.apply_objects().await;
+    assert_eq!(
+        k.ok(&[
+            "create",
+            "job",
+            "--from=cronjob/postgres-backup",
+            "backup-manual"
+        ])
+        .await
+        .trim(),
+        "job.batch/backup-manual created"
+    );
+    let job = k.json(&["get", "job", "backup-manual"]).await;
+    let cron = k.json(&["get", "cronjob", "postgres-backup"]).await;
+    assert_eq!(
+        job["spec"]["template"]["metadata"]["labels"]["job-name"],
+        "backup-manual"
+    );
+    assert_eq!(
+        job["spec"]["template"]["spec"], cron["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+        "kubectl sends the Job as protobuf; it must decode to the template"
+    );
+    assert_eq!(job["spec"]["backoffLimit"], 0);
+    assert_eq!(
+        job["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"],
+        "manual"
+    );
+    assert_eq!(
+        job["metadata"]["ownerReferences"][0]["name"],
+        "postgres-backup"
+    );
+    let jobs = k.ok(&["get", "jobs"]).await;
+    assert!(
+        jobs.lines().any(|l| l.starts_with("backup-manual ")),
+        "{jobs}"
+    );
+    k.finish().await;
+}
+
+/// Every field of `want` is in `got` with the same value (`got` may have defaults).
+fn assert_subset(want: &Value, got: &Value, path: &str) {
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            for (k, v) in w {
+                if k == "creationTimestamp" && v.is_null() {
+                    continue;
+                }
+                let gv = g.get(k).unwrap_or(&Value::Null);
+                assert_subset(v, gv, &format!("{path}.{k}"));
+            }
+        }
+        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => {
+            for (i, (a, b)) in w.iter().zip(g).enumerate() {
+                assert_subset(a, b, &format!("{path}[{i}]"));
+            }
+        }
+        // `{}` or `{"creationTimestamp": null}`: Go's JSON for an empty ObjectMeta.
+        (Value::Object(w), Value::Null)
+            if w.iter()
+                .all(|(k, v)| k == "creationTimestamp" && v.is_null()) => {}
+        _ => assert_eq!(want, got, "at {path}"),
+    }
+}
+
+#[tokio::test]
+async fn kubectl_create_commands_sent_as_protobuf_arrive_intact() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    let commands: &[(&str, &[&str])] = &[
+        (
+            "deployment/api",
+            &[
+                "create",
+                "deployment",
+                "api",
+                "--image=kubechat/api:1.2",
+                "--replicas=3",
+                "--port=8080",
+            ],
+        ),
+        (
+            "cronjob/nightly",
+            &[
+                "create",
+                "cronjob",
+                "nightly",
+                "--image=postgres:16",
+                "--schedule=0 3 * * *",
+                "--",
+                "pg_dump",
+                "-v",
+            ],
+        ),
+        (
+            "service/gw",
+            &[
+                "create",
+                "service",
+                "clusterip",
+                "gw",
+                "--tcp=80:8080",
+                "--tcp=443:8443",
+            ],
+        ),
+        (
+            "configmap/settings",
+            &[
+                "create",
+                "configmap",
+                "settings",
+                "--from-literal=LOG_LEVEL=debug",
+                "--from-literal=MODE=demo",
+            ],
+        ),
+        (
+            "secret/token",
+            &[
+                "create",
+                "secret",
+                "generic",
+                "token",
+                "--from-literal=value=s3cret",
+            ],
+        ),
+        ("namespace/scratch", &["create", "namespace", "scratch"]),
+        (
+            "serviceaccount/robot",
+            &["create", "serviceaccount", "robot"],
+        ),
+    ];
+    for (object, args) in commands {
+        let mut dry = args.to_vec();
+        let at = dry.iter().position(|a| *a == "--").unwrap_or(dry.len());
+        dry.splice(at..at, ["--dry-run=client", "-o", "json"]);
+        let sent: Value = serde_json::from_str(&k.ok(&dry).await).unwrap();
+        k.ok(args).await;
+        let stored = k.json(&["get", object]).await;
+        assert_subset(&sent, &stored, object);
+    }
+    k.finish().await;
+}
+
+#[tokio::test]
+async fn logs_tail_previous_and_follow() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    k.apply_objects().await;
+    let sim = k.sim.shared();
+    for i in 1..=3 {
+        logs::append(
+            &sim,
+            "kubechat-system",
+            "web-pod",
+            "app",
+            &format!("line {i}"),
+        );
+    }
+    assert_eq!(k.ok(&["logs", "web-pod"]).await, "line 1\nline 2\nline 3\n");
+    assert_eq!(k.ok(&["logs", "web-pod", "--tail=1"]).await, "line 3\n");
+    assert_eq!(
+        k.ok(&["logs", "web-pod", "--since=1h"])
+            .await
+            .lines()
+            .count(),
+        3
+    );
+    let stamped = k.ok(&["logs", "web-pod", "--timestamps", "--tail=1"]).await;
+    let (time, text) = stamped.trim_end().split_once(' ').unwrap();
+    assert!(
+        time.parse::<jiff::Timestamp>().is_ok() && text == "line 3",
+        "{stamped}"
+    );
+    assert_eq!(k.ok(&["logs", "deploy/web", "--tail=1"]).await, "line 3\n");
+    let (ok, _, err) = k.run(&["logs", "web-pod", "--previous"]).await;
+    assert!(
+        !ok && err.contains("previous terminated container"),
+        "{err}"
+    );
+    sim.store
+        .lock()
+        .unwrap()
+        .restart_container_log("kubechat-system", "web-pod", "app");
+    assert_eq!(
+        k.ok(&["logs", "web-pod", "-p"]).await,
+        "line 1\nline 2\nline 3\n"
+    );
+
+    let mut follow = k
+        .command(&["logs", "-f", "web-pod"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(follow.stdout.take().unwrap()).lines();
+    logs::append(&sim, "kubechat-system", "web-pod", "app", "after restart");
+    line_matching(&mut lines, |l| l == "after restart").await;
+    logs::append(&sim, "kubechat-system", "web-pod", "app", "still following");
+    line_matching(&mut lines, |l| l == "still following").await;
+    k.ok(&["delete", "pod", "web-pod", "--wait=false"]).await;
+    let ended = tokio::time::timeout(DEADLINE, follow.wait())
+        .await
+        .expect("logs -f ends when the pod is deleted");
+    assert!(ended.is_ok());
+    k.finish().await;
+}
+
+#[tokio::test]
+async fn auth_can_i_answers_yes() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    assert_eq!(
+        k.ok(&["auth", "can-i", "delete", "pods"]).await.trim(),
+        "yes"
+    );
+    assert_eq!(
+        k.ok(&[
+            "auth",
+            "can-i",
+            "patch",
+            "rollouts.argoproj.io",
+            "-n",
+            "kubechat-system"
+        ])
+        .await
+        .trim(),
+        "yes"
+    );
+    k.finish().await;
+}
+
+#[tokio::test]
+async fn rollout_status_restart_and_undo() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    k.apply_objects().await;
+    let status = k
+        .ok(&["rollout", "status", "deploy/web", "--timeout=60s"])
+        .await;
+    assert!(status.contains("successfully rolled out"), "{status}");
+    k.ok(&["rollout", "restart", "deploy/web"]).await;
+    let d = k.json(&["get", "deploy", "web"]).await;
+    assert!(
+        d["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"]
+            .is_string()
+    );
+    k.ok(&["rollout", "status", "deploy/web", "--timeout=60s"])
+        .await;
+    k.ok(&["set", "image", "deploy/web", "app=kubechat/api:2.0"])
+        .await;
+    k.ok(&["rollout", "status", "deploy/web", "--timeout=60s"])
+        .await;
+    let history = k.ok(&["rollout", "history", "deploy/web"]).await;
+    assert!(history.contains("REVISION"), "{history}");
+    k.ok(&["rollout", "undo", "deploy/web"]).await;
+    k.ok(&["rollout", "status", "deploy/web", "--timeout=60s"])
+        .await;
+    let d = k.json(&["get", "deploy", "web"]).await;
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["image"],
+        "kubechat/api:1.0"
+    );
+    k.finish().await;
+}
