@@ -920,3 +920,82 @@ fn promote_promote_full_and_abort_as_the_plugin_patches_them() {
     let events = w.with_store(|s| events_with(s, "RolloutAborted"));
     assert_eq!(events.len(), 1);
 }
+
+#[test]
+fn crash_scale_and_backup_actions_take_effect() {
+    let w = world("default");
+    w.run_for(Duration::from_secs(20), SEC).unwrap();
+    let pod = w.with_store(|s| {
+        s.list(resources::core("pods"), Some(NS))
+            .into_iter()
+            .find(|p| p["metadata"]["labels"]["deployment-slot"] == "green")
+            .unwrap()
+    });
+    let pod_name = pod["metadata"]["name"].as_str().unwrap().to_string();
+    w.apply_action(json!({"action": "crash", "pod": pod_name, "reason": "out of memory"}))
+        .unwrap();
+    w.run_for(Duration::from_secs(2), SEC).unwrap();
+    let crashed = w.with_store(|s| s.get(resources::core("pods"), NS, &pod_name).unwrap());
+    assert_eq!(crashed["status"]["containerStatuses"][0]["restartCount"], 1);
+    assert!(!ready(&crashed));
+    let back = |s: &Store| ready(&s.get(resources::core("pods"), NS, &pod_name).unwrap());
+    assert!(
+        w.run_until(Duration::from_secs(30), SEC, back).unwrap(),
+        "a single crash recovers after the back-off"
+    );
+    let previous = w
+        .scenario
+        .pod_log(NS, &pod_name, "api-gateway", true)
+        .unwrap();
+    assert!(
+        previous.iter().any(|(_, l)| l.contains("out of memory")),
+        "{previous:?}"
+    );
+
+    w.apply_action(json!({"action": "scale", "target": "deployment/kubechat-api-gateway-green", "replicas": 5})).unwrap();
+    let five =
+        |s: &Store| deploy(s, "kubechat-api-gateway-green")["status"]["availableReplicas"] == 5;
+    assert!(w.run_until(Duration::from_secs(30), SEC, five).unwrap());
+
+    let cronjobs = resources::of("batch", "cronjobs");
+    let outcome = |w: &World| {
+        let done = |s: &Store| {
+            let cj = s.get(cronjobs, NS, "postgres-backup").unwrap();
+            let jobs = owned_by(s, resources::of("batch", "jobs"), &cj);
+            jobs.iter().any(|j| {
+                j["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"
+                    && !j["status"]["conditions"].is_null()
+            })
+        };
+        assert!(w.run_until(Duration::from_secs(180), SEC, done).unwrap());
+        w.with_store(|s| {
+            let cj = s.get(cronjobs, NS, "postgres-backup").unwrap();
+            let job = owned_by(s, resources::of("batch", "jobs"), &cj)
+                .into_iter()
+                .find(|j| {
+                    j["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"
+                })
+                .unwrap();
+            let reason = job["status"]["conditions"][1]["type"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            s.delete(
+                resources::of("batch", "jobs"),
+                NS,
+                job["metadata"]["name"].as_str().unwrap(),
+                Default::default(),
+            )
+            .unwrap();
+            reason
+        })
+    };
+    w.apply_action(json!({"action": "fail-backup"})).unwrap();
+    w.apply_action(json!({"action": "run-job", "cronjob": "postgres-backup"}))
+        .unwrap();
+    assert_eq!(outcome(&w), "Failed");
+    w.apply_action(json!({"action": "fix-backup"})).unwrap();
+    w.apply_action(json!({"action": "run-job", "cronjob": "postgres-backup"}))
+        .unwrap();
+    assert_eq!(outcome(&w), "Complete");
+}

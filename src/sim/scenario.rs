@@ -1,10 +1,33 @@
 //! Scenarios: the initial objects of a simulated cluster, the faults it starts with (images
 //! that crash, versions that serve errors, backups that fail) and a timeline of actions.
 //!
-//! A scenario file is YAML: a header mapping (`name`, `bad_images`, `bad_versions`,
-//! `failing_cronjobs`, `rps`, `churn_per_sec`, `timeline`, `objects`), optionally followed by
-//! more YAML documents, each one more Kubernetes object. A malformed file is one error naming
-//! the file, the line and the problem.
+//! A scenario file is YAML: a header mapping, optionally followed by more YAML documents,
+//! each one more Kubernetes object. A malformed file is one error naming the file, the line
+//! and the problem.
+//!
+//! ```yaml
+//! name: my-incident
+//! base: default                 # start from a built-in scenario's objects (optional);
+//!                               # objects below with the same kind/namespace/name replace them
+//! rps: 1200                     # healthy requests/s to the API gateway
+//! bad_images: [api-gateway:9.9.9]          # images (suffixes) that crash-loop
+//! bad_versions:                            # images that serve errors once they get traffic
+//!   - {image: api-gateway:2.5.0, error_ratio: 0.5, latency_seconds: 1.5}
+//! failing_cronjobs: [postgres-backup]      # their jobs fail
+//! timeline:                                # played on the sim clock
+//!   - {at: 30s, action: set-image, target: rollout/kubechat-api-gateway, image: x:2}
+//!   - {at: 2m, action: switch-service, slot: green}
+//!   # also: scale, fail-backup, fix-backup, run-job, delete-pod, crash, bad-version,
+//!   # promote, abort (see [`Action`])
+//! objects:                                 # any kinds the simulated API server serves
+//!   - {apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: kubechat-system}}
+//! ---
+//! apiVersion: v1                           # further documents are objects too
+//! kind: Secret
+//! metadata: {name: s, namespace: kubechat-system}
+//! ```
+//!
+//! Strings such as `now-72h` anywhere in an object become timestamps relative to the start.
 
 mod parse;
 mod scale;
