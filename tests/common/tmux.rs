@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 pub struct Tmux {
     pub session: String,
     socket: PathBuf,
+    /// Everything the program wrote to the terminal (tmux pipe-pane).
+    out: PathBuf,
 }
 
 /// How long a screen may take to show what a test waits for. Not a timing assertion: only
@@ -19,17 +21,29 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 impl Tmux {
     /// Starts `command` (a shell command line) in a new session `width`×`height`, with
     /// `env` set; the pane stays after the program exits so its status can be read.
+    /// The command runs in a small wrapper script that, after it exits, prints the
+    /// terminal's line discipline (`icanon`/`-icanon`, `echo`/`-echo`), so a test can see
+    /// that raw mode was left; all output is also recorded to `pane.out` to check the
+    /// escape sequences that show the cursor and leave the alternate screen.
     pub fn start(dir: &Path, command: &str, env: &[(&str, &str)], width: u16, height: u16) -> Tmux {
         let session = format!("kc{}", std::process::id());
         let socket = dir.join("tmux.sock");
-        let tmux = Tmux { session, socket };
+        let script = dir.join("run.sh");
+        std::fs::write(
+            &script,
+            format!(
+                "{command}\ncode=$?\nprintf '\\nafter-exit: %s %s\\n' \"$(stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon)\" \"$(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo)\"\nexit $code\n"
+            ),
+        )
+        .expect("write the wrapper script");
+        let tmux = Tmux { session, socket, out: dir.join("pane.out") };
         let mut cmd = tmux.cmd();
         cmd.args(["-f", "/dev/null", "new-session", "-d", "-s", &tmux.session])
             .args(["-x", &width.to_string(), "-y", &height.to_string()]);
         for (k, v) in env {
             cmd.args(["-e", &format!("{k}={v}")]);
         }
-        cmd.arg(command);
+        cmd.arg(format!("sh {}", script.display()));
         let out = cmd.output().expect("tmux runs");
         assert!(
             out.status.success(),
@@ -37,6 +51,8 @@ impl Tmux {
             String::from_utf8_lossy(&out.stderr)
         );
         tmux.run(&["set-option", "-t", &tmux.session, "remain-on-exit", "on"]);
+        let pipe = format!("cat >> {}", tmux.out.display());
+        tmux.run(&["pipe-pane", "-t", &tmux.session, &pipe]);
         tmux
     }
 
@@ -116,9 +132,26 @@ impl Tmux {
         self.pane("pane_dead_status").parse().unwrap_or(-1)
     }
 
-    /// True when the terminal is back to normal: primary screen, cursor shown.
-    pub fn restored(&self) -> bool {
-        self.pane("alternate_on") == "0" && self.pane("cursor_flag") == "1"
+    /// After the program exited: the terminal is back to normal — cooked mode with echo
+    /// (as the wrapper's `stty` saw it), the alternate screen left and the cursor shown
+    /// (the last such escape sequences the program wrote). Err says what is not restored.
+    pub fn restored(&self) -> Result<(), String> {
+        let screen = self.screen();
+        let line = screen.lines().find(|l| l.starts_with("after-exit:")).unwrap_or("");
+        if line != "after-exit: icanon echo" {
+            let script = std::fs::read_to_string(self.out.with_file_name("run.sh")).unwrap_or_default();
+            let out = String::from_utf8_lossy(&std::fs::read(&self.out).unwrap_or_default()).chars().rev().take(600).collect::<String>().chars().rev().collect::<String>();
+            return Err(format!("line discipline after exit: {line:?}\n{screen}\nscript:\n{script}\nout tail: {out:?}"));
+        }
+        let out = std::fs::read(&self.out).unwrap_or_default();
+        let last = |seq: &[u8]| out.windows(seq.len()).rposition(|w| w == seq);
+        if self.pane("alternate_on") != "0" || last(b"\x1b[?1049l") < last(b"\x1b[?1049h") {
+            return Err("still on the alternate screen".into());
+        }
+        if last(b"\x1b[?25h") < last(b"\x1b[?25l") {
+            return Err("the cursor is still hidden".into());
+        }
+        Ok(())
     }
 }
 
