@@ -162,3 +162,64 @@ async fn a_cluster_that_goes_away_shows_disconnected_and_recovers() {
     assert_eq!(t.wait_exit(), 0);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_write_scale_asks_confirmation_then_patches_the_cluster() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimHandle::start(SimOptions::default()).await.unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    let t = start(
+        dir.path(),
+        "",
+        &[("KUBECONFIG", kubeconfig.display().to_string())],
+    );
+    t.wait_text("READ-WRITE");
+    t.wait_text("postgres-primary");
+    // Walk down to the postgres-primary row and ask to scale it.
+    t.wait_for("postgres-primary selected", |s| {
+        let selected = s.contains(" postgres-primary · ");
+        if !selected {
+            t.keys(&["j"]);
+        }
+        selected
+    });
+    t.keys(&["s"]);
+    t.wait_text("Replicas for deployment postgres-primary");
+    t.keys(&["BSpace"]);
+    t.type_text("2");
+    t.keys(&["Enter"]);
+    t.wait_text("Scale deployment postgres-primary from 1 to 2 replicas?");
+    assert!(
+        sim.client_writes().is_empty(),
+        "nothing is written before the confirmation"
+    );
+    t.keys(&["y"]);
+    t.wait_text("scale deployment postgres-primary to 2: done");
+
+    let writes = sim.client_writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(
+        writes[0].starts_with(
+            "PATCH /apis/apps/v1/namespaces/kubechat-system/deployments/postgres-primary/scale"
+        ),
+        "{writes:?}"
+    );
+    let deployments: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
+        kube::Api::namespaced(sim.client(), "kubechat-system");
+    let replicas = deployments
+        .get("postgres-primary")
+        .await
+        .unwrap()
+        .spec
+        .unwrap()
+        .replicas;
+    assert_eq!(replicas, Some(2));
+
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    sim.shutdown().await;
+}

@@ -36,7 +36,11 @@ impl Tmux {
             ),
         )
         .expect("write the wrapper script");
-        let tmux = Tmux { session, socket, out: dir.join("pane.out") };
+        let tmux = Tmux {
+            session,
+            socket,
+            out: dir.join("pane.out"),
+        };
         let mut cmd = tmux.cmd();
         cmd.args(["-f", "/dev/null", "new-session", "-d", "-s", &tmux.session])
             .args(["-x", &width.to_string(), "-y", &height.to_string()]);
@@ -137,10 +141,21 @@ impl Tmux {
     /// (the last such escape sequences the program wrote). Err says what is not restored.
     pub fn restored(&self) -> Result<(), String> {
         let screen = self.screen();
-        let line = screen.lines().find(|l| l.starts_with("after-exit:")).unwrap_or("");
+        let line = screen
+            .lines()
+            .find(|l| l.starts_with("after-exit:"))
+            .unwrap_or("");
         if line != "after-exit: icanon echo" {
-            let script = std::fs::read_to_string(self.out.with_file_name("run.sh")).unwrap_or_default();
-            let out = String::from_utf8_lossy(&std::fs::read(&self.out).unwrap_or_default()).chars().rev().take(600).collect::<String>().chars().rev().collect::<String>();
+            let script =
+                std::fs::read_to_string(self.out.with_file_name("run.sh")).unwrap_or_default();
+            let out = String::from_utf8_lossy(&std::fs::read(&self.out).unwrap_or_default())
+                .chars()
+                .rev()
+                .take(600)
+                .collect::<String>()
+                .chars()
+                .rev()
+                .collect::<String>();
             return Err(format!("line discipline after exit: {line:?}\n{screen}\nscript:\n{script}\nout tail: {out:?}"));
         }
         let out = std::fs::read(&self.out).unwrap_or_default();
