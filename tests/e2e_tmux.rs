@@ -223,3 +223,48 @@ async fn read_write_scale_asks_confirmation_then_patches_the_cluster() {
     assert_eq!(t.wait_exit(), 0);
     sim.shutdown().await;
 }
+
+#[test]
+fn without_any_cluster_configured_the_demo_starts_and_says_so() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // HOME without ~/.kube/config, no KUBECONFIG: the README's `cargo run` on a fresh machine.
+    let t = start(dir.path(), "", &[("KUBECONFIG", String::new())]);
+    t.wait_text("running the embedded demo");
+    t.wait_text("DEMO");
+    t.wait_text("postgres-primary");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn an_unreachable_cluster_does_not_hang_start_up() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on: the console opens at once and shows Kubernetes down.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster:\n    server: http://127.0.0.1:{port}\nusers:\n- name: gone\n  user: {{}}\ncontexts:\n- name: gone\n  context:\n    cluster: gone\n    user: gone\ncurrent-context: gone\n"
+        ),
+    )
+    .unwrap();
+    let t = start(
+        dir.path(),
+        "--prometheus http://127.0.0.1:9",
+        &[("KUBECONFIG", kubeconfig.display().to_string())],
+    );
+    let screen = t.wait_text("✕ kube");
+    assert!(screen.contains("gone"), "the context is named:\n{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    t.restored().expect("terminal restored");
+}
