@@ -6,7 +6,7 @@ use super::*;
 use crate::msg::{Change, KubeMsg};
 use crate::state::load::kube_msgs_from_yaml;
 use crate::state::rollout_detail::{canary_detail, detail_for, PauseState, StepMark};
-use crate::state::views::{CanaryStep, ServiceView};
+use crate::state::views::{CanaryStep, ServiceView, SLOT_LABEL};
 use crate::state::ClusterData;
 
 const REG: &str = "harbor.company.com/kubechat/";

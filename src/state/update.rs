@@ -1,16 +1,15 @@
 //! `update`: every `Msg` goes through here. Keys resolve through the keymap to an `Action`
 //! (see `actions`); watch events land in their collection and re-derive the rows.
 
-use std::collections::BTreeMap;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 
-use super::actions::{apply_action, confirm_scale};
+use super::actions::apply_action;
 use super::overlay::{palette_matches, Overlay};
-use super::rollouts::{derive_rows, replica_sets_by_owner, row_key, Phase, RowTarget};
+use super::row_refresh::{refresh_rows, rows_scope};
 use super::sources::SourceTransition;
 use super::timeline::{EntryKind, TimelineEntry};
+use super::write_dialogs::confirm_scale;
 use super::{State, TOAST_SECS};
 use crate::action::Action;
 use crate::effect::Effect;
@@ -105,8 +104,9 @@ pub(crate) fn note_source(state: &mut State, source: &str, t: Option<SourceTrans
 }
 
 fn on_kube(state: &mut State, m: KubeMsg) {
+    let scope = rows_scope(state, &m);
     let data = &mut state.cluster;
-    let (changed, rows_affected) = match m {
+    let changed = match m {
         KubeMsg::SourceError { kind, error, at } => {
             let t = match error {
                 Some(e) => state.kube.failed(format!("{kind}: {e}")),
@@ -116,11 +116,11 @@ fn on_kube(state: &mut State, m: KubeMsg) {
             state.dirty = true;
             return;
         }
-        KubeMsg::Deployments(c) => (data.deployments.apply(c), true),
-        KubeMsg::ReplicaSets(c) => (data.replica_sets.apply(c), true),
-        KubeMsg::Services(c) => (data.services.apply(c), true),
-        KubeMsg::Rollouts(c) => (data.rollouts.apply(c), true),
-        KubeMsg::Pods(c) => (data.pods.apply(c), false),
+        KubeMsg::Deployments(c) => data.deployments.apply(c),
+        KubeMsg::ReplicaSets(c) => data.replica_sets.apply(c),
+        KubeMsg::Services(c) => data.services.apply(c),
+        KubeMsg::Rollouts(c) => data.rollouts.apply(c),
+        KubeMsg::Pods(c) => data.pods.apply(c),
         KubeMsg::Events(c) => {
             if let Change::Upsert(ev) = &c {
                 let seen = data.events.get(&ev.name).map(|old| old.count);
@@ -140,88 +140,16 @@ fn on_kube(state: &mut State, m: KubeMsg) {
                     state.timeline.push(entry);
                 }
             }
-            (state.cluster.events.apply(c), false)
+            state.cluster.events.apply(c)
         }
     };
     let t = state.kube.ok(state.now);
     note_source(state, "kubernetes", t);
-    if rows_affected && changed {
-        refresh_rows(state);
+    if changed {
+        refresh_rows(state, scope);
     }
     if changed {
         state.dirty = true;
-    }
-}
-
-/// Re-derives the rows, keeps the cursor on the same rollout and notes rollouts that
-/// started, finished, stalled or switched slot.
-pub(crate) fn refresh_rows(state: &mut State) {
-    let data = &state.cluster;
-    let by_owner = replica_sets_by_owner(data.replica_sets.values());
-    let rows = derive_rows(
-        data.deployments.values(),
-        &by_owner,
-        data.services.values(),
-        data.rollouts.values(),
-    );
-    let selected = state.selected_row().map(row_key);
-    let old: BTreeMap<String, (Phase, Option<String>)> = state
-        .rows
-        .iter()
-        .map(|r| (row_key(r), (r.phase, live_of(&r.target))))
-        .collect();
-    let mut notes = Vec::new();
-    for row in rows.iter().filter(|r| r.depth == 0) {
-        let Some((was, was_live)) = old.get(&row_key(row)) else {
-            continue;
-        };
-        let now_live = live_of(&row.target);
-        if *was_live != now_live {
-            if let (Some(a), Some(b)) = (was_live, &now_live) {
-                notes.push((false, format!("{} switched from {a} to {b}", row.name)));
-            }
-        }
-        let images = match &row.image_old {
-            Some(old) => format!(" ({old} → {})", row.image_new),
-            None => String::new(),
-        };
-        let note = match (*was, row.phase) {
-            (a, b) if a == b => None,
-            (Phase::Healthy, Phase::Progressing) => {
-                Some((false, format!("rollout started: {}{images}", row.name)))
-            }
-            (_, Phase::Healthy) => Some((false, format!("rollout finished: {}", row.name))),
-            (_, p @ (Phase::Stalled | Phase::Degraded)) => Some((
-                true,
-                format!(
-                    "{} is {}{}",
-                    row.name,
-                    p.label(),
-                    row.note
-                        .as_ref()
-                        .map(|n| format!(": {n}"))
-                        .unwrap_or_default()
-                ),
-            )),
-            (_, Phase::Paused) => Some((false, format!("{} paused", row.name))),
-            _ => None,
-        };
-        notes.extend(note);
-    }
-    state.rows = rows;
-    state.rollout_cursor = selected
-        .and_then(|k| state.rows.iter().position(|r| row_key(r) == k))
-        .unwrap_or(state.rollout_cursor)
-        .min(state.rows.len().saturating_sub(1));
-    for (bad, text) in notes {
-        state.note(EntryKind::Rollout, bad, text);
-    }
-}
-
-fn live_of(t: &RowTarget) -> Option<String> {
-    match t {
-        RowTarget::BlueGreen { live, .. } => live.clone(),
-        _ => None,
     }
 }
 

@@ -431,3 +431,60 @@ fn quit_and_cursor_bounds() {
     );
     assert!(s.should_quit);
 }
+
+fn rows_from_scratch(s: &State) -> Vec<crate::state::rollouts::RolloutRow> {
+    use crate::state::rollouts::{derive_rows, replica_sets_by_owner};
+    let d = &s.cluster;
+    derive_rows(
+        d.deployments.values(),
+        &replica_sets_by_owner(d.replica_sets.values()),
+        d.services.values(),
+        d.rollouts.values(),
+    )
+}
+
+#[test]
+fn single_row_updates_match_a_full_derivation() {
+    let mut s = state(false);
+    assert_eq!(s.rows, rows_from_scratch(&s));
+    // a ReplicaSet of a plain Deployment scales: only that row is re-derived
+    let mut rs = s
+        .cluster
+        .replica_sets
+        .get("kubechat-auth-service-6b7c8d9e0")
+        .unwrap()
+        .clone();
+    rs.replicas = 0;
+    update(&mut s, Msg::Kube(KubeMsg::ReplicaSets(Change::Upsert(rs))));
+    assert_eq!(s.rows, rows_from_scratch(&s));
+    assert_eq!(
+        s.rows[4].image_old, None,
+        "old image gone once its pods are"
+    );
+    // the canary moves a step
+    let mut r = s
+        .cluster
+        .rollouts
+        .get("kubechat-chat-service")
+        .unwrap()
+        .clone();
+    r.current_step = Some(4);
+    r.phase = Some("Progressing".into());
+    update(&mut s, Msg::Kube(KubeMsg::Rollouts(Change::Upsert(r))));
+    assert_eq!(s.rows, rows_from_scratch(&s));
+    // a removed ReplicaSet and Deployment
+    update(
+        &mut s,
+        Msg::Kube(KubeMsg::ReplicaSets(Change::Remove(
+            "kubechat-ai-engine-4d5e6f7a8".into(),
+        ))),
+    );
+    assert_eq!(s.rows, rows_from_scratch(&s));
+    update(
+        &mut s,
+        Msg::Kube(KubeMsg::Deployments(Change::Remove("kubechat-web".into()))),
+    );
+    assert_eq!(s.rows, rows_from_scratch(&s));
+    assert_eq!(s.rows.len(), 6);
+    assert_eq!(s.row_index.len(), 6);
+}
