@@ -131,3 +131,85 @@ fn confirm_dialog_and_read_only_refusal() {
     assert!(key(&mut s, 'w').is_empty());
     insta::assert_snapshot!("refused_switch_ro_80x24", draw(&s, 80, 24));
 }
+
+#[test]
+fn rollouts_pane_zoomed_at_160x48() {
+    let mut s = console(false);
+    select(&mut s, "kubechat-chat-service");
+    key(&mut s, 'z');
+    insta::assert_snapshot!("rollouts_canary_zoomed_160x48", draw(&s, 160, 48));
+}
+
+fn buffer(s: &State, theme: &Theme, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    term.draw(|f| kubechat_ops::ui::render(s, theme, f))
+        .expect("draw");
+    term.backend().buffer().clone()
+}
+
+/// The style of the first cell where `text` starts.
+fn style_at(buf: &ratatui::buffer::Buffer, text: &str) -> ratatui::style::Style {
+    let area = buf.area;
+    for y in 0..area.height {
+        let line: String = (0..area.width).map(|x| buf[(x, y)].symbol()).collect();
+        if let Some(byte) = line.find(text) {
+            let x = line[..byte].chars().count() as u16;
+            return buf[(x, y)].style();
+        }
+    }
+    panic!("{text:?} not on screen");
+}
+
+#[test]
+fn colours_come_from_the_theme_and_no_color_has_none() {
+    let s = console(false);
+    for name in ["dark", "light", "high-contrast"] {
+        let theme = Theme::built_in(name).expect("built-in theme");
+        let buf = buffer(&s, &theme, 120, 40);
+        assert_eq!(style_at(&buf, "Stalled").fg, theme.crit.fg, "{name}");
+        assert_eq!(style_at(&buf, "Healthy").fg, theme.ok.fg, "{name}");
+        assert_eq!(style_at(&buf, "READ-WRITE").bg, theme.badge_read_write.bg, "{name}");
+    }
+    let buf = buffer(&s, &Theme::no_color(), 120, 40);
+    for cell in buf.content() {
+        let st = cell.style();
+        assert!(
+            matches!(st.fg, None | Some(ratatui::style::Color::Reset))
+                && matches!(st.bg, None | Some(ratatui::style::Color::Reset)),
+            "a coloured cell with NO_COLOR: {cell:?}"
+        );
+    }
+}
+
+#[test]
+fn disconnected_kubernetes_shows_with_the_data_age_and_recovers() {
+    let mut s = console(false);
+    update(
+        &mut s,
+        Msg::Kube(kubechat_ops::msg::KubeMsg::SourceError {
+            kind: "deployments",
+            error: Some("connection refused".into()),
+            at: ts("2026-11-28T15:10:01Z"),
+        }),
+    );
+    update(&mut s, Msg::Tick(ts("2026-11-28T15:10:12Z")));
+    let screen = draw(&s, 200, 60);
+    let top = screen.lines().next().unwrap_or_default().to_string();
+    assert!(top.contains("✕ kube 14s"), "{top}");
+    assert!(screen.contains("kubernetes disconnected: deployments: connection refused"));
+    let buf = buffer(&s, &Theme::default(), 120, 40);
+    assert_eq!(style_at(&buf, "✕ kube").fg, Theme::default().crit.fg);
+
+    update(
+        &mut s,
+        Msg::Kube(kubechat_ops::msg::KubeMsg::SourceError {
+            kind: "deployments",
+            error: None,
+            at: ts("2026-11-28T15:10:13Z"),
+        }),
+    );
+    update(&mut s, Msg::Tick(ts("2026-11-28T15:10:14Z")));
+    let screen = draw(&s, 200, 60);
+    assert!(screen.lines().next().unwrap_or_default().contains("● kube 1s"));
+    assert!(screen.contains("kubernetes reconnected"));
+}

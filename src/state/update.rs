@@ -188,8 +188,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         },
         Overlay::Help { scroll } => {
             match state.keymap.resolve(state.focus.key_context(), &key) {
-                Some(Action::Help | Action::CloseOverlay) => state.overlay = Overlay::None,
-                Some(Action::Quit) => state.should_quit = true,
+                _ if ctrl_c => state.should_quit = true,
+                // q closes the overlay rather than the console
+                Some(Action::Help | Action::CloseOverlay | Action::Quit) => {
+                    state.overlay = Overlay::None
+                }
                 Some(Action::Down) => *scroll += 1,
                 Some(Action::Up) => *scroll = scroll.saturating_sub(1),
                 _ => {}
