@@ -168,7 +168,11 @@ fn colours_come_from_the_theme_and_no_color_has_none() {
         let buf = buffer(&s, &theme, 120, 40);
         assert_eq!(style_at(&buf, "Stalled").fg, theme.crit.fg, "{name}");
         assert_eq!(style_at(&buf, "Healthy").fg, theme.ok.fg, "{name}");
-        assert_eq!(style_at(&buf, "READ-WRITE").bg, theme.badge_read_write.bg, "{name}");
+        assert_eq!(
+            style_at(&buf, "READ-WRITE").bg,
+            theme.badge_read_write.bg,
+            "{name}"
+        );
     }
     let buf = buffer(&s, &Theme::no_color(), 120, 40);
     for cell in buf.content() {
@@ -210,6 +214,10 @@ fn disconnected_kubernetes_shows_with_the_data_age_and_recovers() {
     );
     update(&mut s, Msg::Tick(ts("2026-11-28T15:10:14Z")));
     let screen = draw(&s, 200, 60);
-    assert!(screen.lines().next().unwrap_or_default().contains("● kube 1s"));
+    assert!(screen
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .contains("● kube 1s"));
     assert!(screen.contains("kubernetes reconnected"));
 }
