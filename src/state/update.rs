@@ -34,9 +34,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Kpi(m) => {
             let now = state.now_or_epoch();
+            // Prometheus' health comes from Msg::PromStatus: a KPI message may be a failure
             let transitions = state.kpis.apply(m, now);
-            let ok = state.prom.ok(state.now);
-            note_source(state, "prometheus", ok);
             note_kpis(state, transitions);
             state.dirty = true;
             Vec::new()

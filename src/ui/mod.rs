@@ -116,16 +116,16 @@ fn render_pane(state: &State, theme: &Theme, pane: Pane, rect: Rect, buf: &mut B
         }
         .render(rect, buf),
         Pane::Kpis => {
-            let block = pane_block(Pane::Kpis, focused, None, theme);
-            let inner = block.inner(rect);
-            block.render(rect, buf);
+            // the KPI widget draws its own frame; ours goes over it to show the pane's
+            // number and focus like the other panes
             KpiPane {
                 board: &state.kpis,
                 theme,
                 now: state.now_or_epoch(),
                 selected: focused.then_some(state.kpi_cursor),
             }
-            .render(inner, buf);
+            .render(rect, buf);
+            pane_block(Pane::Kpis, focused, None, theme).render(rect, buf);
         }
         Pane::Timeline => timeline::TimelinePane {
             state,
