@@ -148,6 +148,18 @@ fn render_bottom(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         );
         return;
     }
+    let fixed_hints = match &state.overlay {
+        Overlay::None => None,
+        Overlay::Help { .. } => Some("Esc close  j/k scroll"),
+        Overlay::Palette { .. } => Some("type to filter  ↑/↓ choose  Enter run  Esc close"),
+        Overlay::ScaleInput { .. } => Some("type the replicas  Enter next  Esc cancel"),
+        Overlay::Confirm(_) => Some("y/Enter yes  n/Esc no"),
+    };
+    if let Some(text) = fixed_hints {
+        let line = Line::styled(format!(" {text}"), theme.muted);
+        buf.set_line(area.x, area.y, &line, area.width);
+        return;
+    }
     let ctx = state.key_context();
     let mut hints: Vec<Action> = vec![
         Action::Help,
