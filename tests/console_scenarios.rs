@@ -221,3 +221,42 @@ fn disconnected_kubernetes_shows_with_the_data_age_and_recovers() {
         .contains("● kube 1s"));
     assert!(screen.contains("kubernetes reconnected"));
 }
+
+#[test]
+fn any_size_with_any_overlay_draws_without_panicking() {
+    let mut states = Vec::new();
+    for read_only in [false, true] {
+        let base = console(read_only);
+        states.push(base.clone());
+        for keys in ["?", ":pro", "z", "jjw", "jjjjjs", "jjjjjP"] {
+            let mut s = base.clone();
+            for c in keys.chars() {
+                key(&mut s, c);
+            }
+            states.push(s);
+        }
+    }
+    states.push(State::new(StateInit {
+        context: String::new(),
+        namespace: String::new(),
+        read_only: false,
+        demo: None,
+        keymap: Keymap::defaults(),
+        prometheus: None,
+        warnings: vec!["a warning".into(), "another".into()],
+    }));
+    for s in &states {
+        for (w, h) in [
+            (1, 1),
+            (2, 2),
+            (10, 3),
+            (20, 5),
+            (40, 10),
+            (79, 23),
+            (119, 39),
+            (300, 100),
+        ] {
+            draw(s, w, h);
+        }
+    }
+}

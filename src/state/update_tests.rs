@@ -488,3 +488,38 @@ fn single_row_updates_match_a_full_derivation() {
     assert_eq!(s.rows.len(), 6);
     assert_eq!(s.row_index.len(), 6);
 }
+
+#[test]
+fn start_up_warnings_show_then_go_to_the_timeline() {
+    let mut s = State::new(StateInit {
+        context: "c".into(),
+        namespace: "n".into(),
+        read_only: false,
+        demo: None,
+        keymap: Keymap::defaults(),
+        prometheus: None,
+        warnings: vec![
+            "themes/x.toml:3: field `warn`: fg: unknown colour".into(),
+            "keymap.toml:2: unknown action".into(),
+        ],
+    });
+    assert_eq!(
+        s.toast.as_ref().unwrap().text,
+        "themes/x.toml:3: field `warn`: fg: unknown colour (+1 more on the timeline)"
+    );
+    update(&mut s, Msg::Tick(ts("2026-11-28T15:00:00Z")));
+    let texts: Vec<&str> = s.timeline.newest_first().map(|e| e.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec![
+            "keymap.toml:2: unknown action",
+            "themes/x.toml:3: field `warn`: fg: unknown colour"
+        ]
+    );
+    // the toast goes after a while, on the clock
+    update(&mut s, Msg::Tick(ts("2026-11-28T15:00:07Z")));
+    assert!(s.toast.is_some());
+    update(&mut s, Msg::Tick(ts("2026-11-28T15:00:08Z")));
+    assert!(s.toast.is_none());
+    assert_eq!(s.prom.health, crate::state::sources::Health::Off);
+}
