@@ -260,3 +260,21 @@ fn any_size_with_any_overlay_draws_without_panicking() {
         }
     }
 }
+
+#[test]
+fn scale_input_then_confirmation() {
+    let mut s = console(false);
+    select(&mut s, "kubechat-api-gateway-blue");
+    key(&mut s, 's');
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+    );
+    key(&mut s, '5');
+    insta::assert_snapshot!("scale_input_80x24", draw(&s, 80, 24));
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    insta::assert_snapshot!("scale_confirm_80x24", draw(&s, 80, 24));
+}

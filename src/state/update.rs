@@ -9,7 +9,7 @@ use super::overlay::{palette_matches, Overlay};
 use super::row_refresh::{refresh_rows, rows_scope};
 use super::sources::SourceTransition;
 use super::timeline::{EntryKind, TimelineEntry};
-use super::write_dialogs::confirm_scale;
+use super::write_dialogs::confirm_number;
 use super::{State, TOAST_SECS};
 use crate::action::Action;
 use crate::effect::Effect;
@@ -229,14 +229,14 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Overlay::ScaleInput { input, error, .. } => {
+        Overlay::NumberInput { input, error, .. } => {
             match key.code {
                 _ if ctrl_c => state.should_quit = true,
                 KeyCode::Esc => {
                     state.overlay = Overlay::None;
-                    state.toast(false, "scale cancelled");
+                    state.toast(false, "cancelled");
                 }
-                KeyCode::Enter => confirm_scale(state),
+                KeyCode::Enter => confirm_number(state),
                 _ => {
                     input.input(key);
                     *error = None;

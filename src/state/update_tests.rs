@@ -143,13 +143,13 @@ fn scale_asks_number_then_confirmation_then_writes() {
     let mut s = state(false);
     select(&mut s, "kubechat-api-gateway-blue");
     assert!(update(&mut s, key('s')).is_empty());
-    assert!(matches!(s.overlay, Overlay::ScaleInput { .. }));
+    assert!(matches!(s.overlay, Overlay::NumberInput { .. }));
     update(&mut s, code(KeyCode::Backspace));
     update(&mut s, key('x'));
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
     assert!(matches!(
         &s.overlay,
-        Overlay::ScaleInput { error: Some(_), .. }
+        Overlay::NumberInput { error: Some(_), .. }
     ));
     update(&mut s, code(KeyCode::Backspace));
     update(&mut s, key('5'));
@@ -244,6 +244,8 @@ fn canary_actions_and_not_applicable_ones() {
     );
     select(&mut s, "kubechat-auth-service");
     update(&mut s, key('u'));
+    // the previous revision is offered; Enter takes it
+    update(&mut s, code(KeyCode::Enter));
     let Overlay::Confirm(p) = &s.overlay else {
         panic!("no confirmation")
     };
@@ -251,6 +253,23 @@ fn canary_actions_and_not_applicable_ones() {
         p.prompt,
         "Roll back deployment kubechat-auth-service from revision 5 to revision 4?"
     );
+    let effects = update(&mut s, key('y'));
+    assert_eq!(
+        writes(&effects),
+        vec![&ClusterWrite::Undo {
+            name: "kubechat-auth-service".into(),
+            to_revision: None
+        }]
+    );
+    // a revision it does not have is refused in the input
+    update(&mut s, key('u'));
+    update(&mut s, code(KeyCode::Backspace));
+    update(&mut s, key('9'));
+    update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(
+        &s.overlay,
+        Overlay::NumberInput { error: Some(e), .. } if e == "choose one of the revisions: 4"
+    ));
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use ratatui_textarea::TextArea;
 
-use super::overlay::{Overlay, PendingWrite, ScaleTarget};
+use super::overlay::{NumberPurpose, Overlay, PendingWrite, ScaleTarget};
 use super::rollouts::{canary_position, RowTarget};
 use super::State;
 use crate::action::Action;
@@ -68,12 +68,12 @@ pub(crate) fn begin_write(state: &mut State, action: Action) {
                 .unwrap_or(0);
             let mut input = TextArea::new(vec![current.to_string()]);
             input.move_cursor(ratatui_textarea::CursorMove::End);
-            state.overlay = Overlay::ScaleInput {
-                target: ScaleTarget {
+            state.overlay = Overlay::NumberInput {
+                purpose: NumberPurpose::Scale(ScaleTarget {
                     kind,
                     name,
                     current,
-                },
+                }),
                 input: Box::new(input),
                 error: None,
             };
@@ -102,27 +102,31 @@ pub(crate) fn begin_write(state: &mut State, action: Action) {
             let Some(d) = deployment else {
                 return not_applicable(state, action, "rollback applies to Deployments");
             };
-            let previous = state
+            let mut revisions: Vec<i64> = state
                 .cluster
                 .replica_sets
                 .values()
                 .filter(|rs| rs.owner.as_deref() == Some(d.name.as_str()))
                 .filter_map(|rs| rs.revision)
-                .filter(|r| Some(*r) < d.revision)
-                .max();
+                .filter(|r| Some(*r) != d.revision)
+                .collect();
+            revisions.sort_unstable_by(|a, b| b.cmp(a));
+            let previous = revisions.iter().copied().find(|r| Some(*r) < d.revision);
             let Some(previous) = previous else {
                 return not_applicable(state, action, "no previous revision to roll back to");
             };
-            let prompt = format!(
-                "Roll back deployment {} from revision {} to revision {previous}?",
-                d.name,
-                d.revision.unwrap_or(0)
-            );
-            let write = ClusterWrite::Undo {
-                name: d.name.clone(),
-                to_revision: None,
+            let mut input = TextArea::new(vec![previous.to_string()]);
+            input.move_cursor(ratatui_textarea::CursorMove::End);
+            state.overlay = Overlay::NumberInput {
+                purpose: NumberPurpose::Undo {
+                    name: d.name.clone(),
+                    current: d.revision,
+                    previous,
+                    revisions,
+                },
+                input: Box::new(input),
+                error: None,
             };
-            ask(state, action, write, prompt, None);
         }
         Action::PauseResume => {
             let Some(d) = deployment else {
@@ -246,10 +250,10 @@ fn begin_switch(state: &mut State, target: &RowTarget) {
     ask(state, Action::SwitchSlot, write, prompt, caution);
 }
 
-/// Enter in the scale input: a valid number opens the confirmation.
-pub fn confirm_scale(state: &mut State) {
-    let Overlay::ScaleInput {
-        target,
+/// Enter in the number input: a valid number opens the confirmation.
+pub fn confirm_number(state: &mut State) {
+    let Overlay::NumberInput {
+        purpose,
         input,
         error,
     } = &mut state.overlay
@@ -257,24 +261,48 @@ pub fn confirm_scale(state: &mut State) {
         return;
     };
     let text = input.lines().join("").trim().to_string();
-    match text.parse::<i32>() {
-        Ok(n) if (0..=MAX_REPLICAS).contains(&n) => {
-            let kind = match target.kind {
-                WorkloadKind::Deployment => "deployment",
-                WorkloadKind::Rollout => "rollout",
-            };
-            let prompt = format!(
-                "Scale {kind} {} from {} to {n} replicas?",
-                target.name, target.current
-            );
-            let caution = (n == 0).then(|| "Scaling to 0 stops every pod.".to_string());
-            let write = ClusterWrite::Scale {
-                kind: target.kind,
-                name: target.name.clone(),
-                replicas: n,
-            };
-            ask(state, Action::Scale, write, prompt, caution);
-        }
-        _ => *error = Some(format!("enter a whole number from 0 to {MAX_REPLICAS}")),
+    match purpose {
+        NumberPurpose::Scale(target) => match text.parse::<i32>() {
+            Ok(n) if (0..=MAX_REPLICAS).contains(&n) => {
+                let kind = match target.kind {
+                    WorkloadKind::Deployment => "deployment",
+                    WorkloadKind::Rollout => "rollout",
+                };
+                let prompt = format!(
+                    "Scale {kind} {} from {} to {n} replicas?",
+                    target.name, target.current
+                );
+                let caution = (n == 0).then(|| "Scaling to 0 stops every pod.".to_string());
+                let write = ClusterWrite::Scale {
+                    kind: target.kind,
+                    name: target.name.clone(),
+                    replicas: n,
+                };
+                ask(state, Action::Scale, write, prompt, caution);
+            }
+            _ => *error = Some(format!("enter a whole number from 0 to {MAX_REPLICAS}")),
+        },
+        NumberPurpose::Undo {
+            name,
+            current,
+            previous,
+            revisions,
+        } => match text.parse::<i64>() {
+            Ok(n) if revisions.contains(&n) => {
+                let prompt = format!(
+                    "Roll back deployment {name} from revision {} to revision {n}?",
+                    current.map(|c| c.to_string()).unwrap_or_else(|| "?".into())
+                );
+                let write = ClusterWrite::Undo {
+                    name: name.clone(),
+                    to_revision: (n != *previous).then_some(n),
+                };
+                ask(state, Action::Undo, write, prompt, None);
+            }
+            _ => {
+                let list: Vec<String> = revisions.iter().map(|r| r.to_string()).collect();
+                *error = Some(format!("choose one of the revisions: {}", list.join(", ")));
+            }
+        },
     }
 }

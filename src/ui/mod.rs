@@ -59,12 +59,12 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame) {
             selected: *selected,
         }
         .render(body, buf),
-        Overlay::ScaleInput {
-            target,
+        Overlay::NumberInput {
+            purpose,
             input,
             error,
-        } => confirm::ScaleDialog {
-            target,
+        } => confirm::NumberDialog {
+            purpose,
             input,
             error: error.as_deref(),
             theme,
@@ -152,7 +152,7 @@ fn render_bottom(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Overlay::None => None,
         Overlay::Help { .. } => Some("Esc close  j/k scroll"),
         Overlay::Palette { .. } => Some("type to filter  ↑/↓ choose  Enter run  Esc close"),
-        Overlay::ScaleInput { .. } => Some("type the replicas  Enter next  Esc cancel"),
+        Overlay::NumberInput { .. } => Some("type a number  Enter next  Esc cancel"),
         Overlay::Confirm(_) => Some("y/Enter yes  n/Esc no"),
     };
     if let Some(text) = fixed_hints {
