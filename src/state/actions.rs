@@ -142,3 +142,7 @@ pub fn describe_write(w: &ClusterWrite) -> String {
         ClusterWrite::DeleteDeployment { name } => format!("delete deployment {name}"),
     }
 }
+
+#[cfg(test)]
+#[path = "actions_tests.rs"]
+mod tests;

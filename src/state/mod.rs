@@ -12,6 +12,8 @@ pub mod rollout_view;
 pub mod rollouts;
 pub mod row_refresh;
 pub mod sources;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod timeline;
 pub mod update;
 pub mod views;
