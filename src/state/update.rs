@@ -75,15 +75,26 @@ fn on_tick(state: &mut State, now: Timestamp) {
     state.dirty = true;
 }
 
+/// KPIs crossing into alert or recovering from it go on the timeline (the other state
+/// changes show in the KPI pane).
 fn note_kpis(state: &mut State, transitions: Vec<KpiTransition>) {
     for t in transitions {
-        let bad = matches!(t.to, KpiState::Alert | KpiState::Error | KpiState::Stale);
+        let into_alert = t.to == KpiState::Alert;
+        if into_alert == (t.from == KpiState::Alert) {
+            continue;
+        }
+        let text = if into_alert {
+            format!("{} in alert: {}", t.title, t.value)
+        } else {
+            format!("{} recovered ({:?}): {}", t.title, t.to, t.value)
+        };
         state.timeline.push(TimelineEntry {
             at: t.at,
             kind: EntryKind::Kpi,
-            bad,
-            text: format!("{} {:?} → {:?} ({})", t.title, t.from, t.to, t.value),
+            bad: into_alert,
+            text,
         });
+        state.dirty = true;
     }
 }
 

@@ -306,3 +306,54 @@ fn start_up_warnings_show_then_go_to_the_timeline() {
     assert!(s.toast.is_none());
     assert_eq!(s.prom.health, crate::state::sources::Health::Off);
 }
+
+#[test]
+fn kpi_alert_crossings_reach_the_timeline() {
+    use crate::kpi::{KpiState, KpiTransition};
+    let mut s = state(false);
+    let n = s.timeline.len();
+    let t = |from, to, value: &str, at: &str| KpiTransition {
+        id: "error-rate".into(),
+        title: "Error rate".into(),
+        from,
+        to,
+        value: value.into(),
+        at: ts(at),
+    };
+    note_kpis(
+        &mut s,
+        vec![
+            t(
+                KpiState::Ok,
+                KpiState::Warn,
+                "0.7 %",
+                "2026-11-28T15:10:01Z",
+            ),
+            t(
+                KpiState::Warn,
+                KpiState::Alert,
+                "2.3 %",
+                "2026-11-28T15:10:02Z",
+            ),
+            t(
+                KpiState::Alert,
+                KpiState::Ok,
+                "0.2 %",
+                "2026-11-28T15:10:03Z",
+            ),
+        ],
+    );
+    let texts: Vec<(&str, bool)> = s
+        .timeline
+        .newest_first()
+        .take(s.timeline.len() - n)
+        .map(|e| (e.text.as_str(), e.bad))
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            ("Error rate recovered (Ok): 0.2 %", false),
+            ("Error rate in alert: 2.3 %", true),
+        ]
+    );
+}
