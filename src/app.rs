@@ -1,1 +1,122 @@
-//! STUB
+//! The loop (DESIGN.md §3): every source sends `Msg`s into one bounded channel; the loop
+//! receives, runs the pure `update`, hands effects to the executor, and draws only when
+//! the state changed. At idle nothing but the 1 Hz tick wakes it.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::io::{kube_watch, Executor};
+use crate::msg::Msg;
+use crate::state::{update, State};
+use crate::terminal::Term;
+use crate::theme::Theme;
+
+/// Messages waiting in the channel beyond this are back-pressure on the sources.
+pub const CHANNEL_CAPACITY: usize = 4096;
+/// How many queued messages one turn of the loop folds in before drawing.
+const DRAIN_CAP: usize = 1024;
+
+/// The world the loop listens to, built by `main`.
+pub struct Sources {
+    pub kube: kube::Client,
+    pub namespace: String,
+    /// `None` in read-only mode: then no object able to write to the cluster exists.
+    pub writer: Option<crate::io::kube_writer::KubeWriter>,
+    /// Extra producers (the Prometheus poller), started with the loop's sender.
+    pub extra: Vec<Box<dyn FnOnce(mpsc::Sender<Msg>) -> JoinHandle<()> + Send>>,
+}
+
+/// Runs the console until the user quits or a signal asks it to stop.
+pub async fn run(term: &mut Term, mut state: State, theme: &Theme, sources: Sources) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_CAPACITY);
+    let mut input = spawn_input(tx.clone());
+    let mut tasks = vec![spawn_clock(tx.clone())];
+    tasks.extend(kube_watch::spawn_all(sources.kube, &sources.namespace, tx.clone()));
+    for start in sources.extra {
+        tasks.push(start(tx.clone()));
+    }
+    let executor = Executor::new(sources.writer, tx.clone());
+    drop(tx);
+
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut first_frame = true;
+    let result = loop {
+        if state.dirty {
+            term.draw(|frame| crate::ui::render(&state, theme, frame))?;
+            state.dirty = false;
+            if first_frame {
+                first_frame = false;
+                tracing::info!("first frame drawn {} ms after start", started.elapsed().as_millis());
+            }
+        }
+        let msg = tokio::select! {
+            msg = rx.recv() => msg,
+            _ = sigterm.recv() => break Ok(()),
+            _ = sigint.recv() => break Ok(()),
+            _ = sighup.recv() => break Ok(()),
+            _ = &mut input => break Err(anyhow::anyhow!("the terminal stopped answering (see the log)")),
+        };
+        let Some(msg) = msg else { break Ok(()) };
+        let mut effects = update(&mut state, msg);
+        for _ in 0..DRAIN_CAP {
+            match rx.try_recv() {
+                Ok(msg) => effects.extend(update(&mut state, msg)),
+                Err(_) => break,
+            }
+        }
+        for effect in effects {
+            executor.execute(effect);
+        }
+        if state.should_quit {
+            break Ok(());
+        }
+    };
+    input.abort();
+    for task in tasks {
+        task.abort();
+    }
+    result
+}
+
+/// Keys and resizes from the terminal. A terminal I/O error ends the program.
+fn spawn_input(tx: mpsc::Sender<Msg>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(event) = events.next().await {
+            let msg = match event {
+                Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => Msg::Key(key),
+                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!("terminal input failed: {e}");
+                    break;
+                }
+            };
+            if tx.send(msg).await.is_err() {
+                break;
+            }
+        }
+    })
+}
+
+/// The 1 Hz clock: the only way time reaches `update`.
+fn spawn_clock(tx: mpsc::Sender<Msg>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(1));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            interval.tick().await;
+            if tx.send(Msg::Tick(jiff::Timestamp::now())).await.is_err() {
+                break;
+            }
+        }
+    })
+}

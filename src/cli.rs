@@ -1,1 +1,93 @@
-//! STUB
+//! The command line: the console's flags and the subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+const ABOUT: &str = "A full-screen terminal operations console for the KubeChat service on Kubernetes: \
+rollouts, KPIs and the timeline of what just happened, in one keyboard-driven screen.";
+
+const AFTER_HELP: &str = "\
+Without a cluster configured (no KUBECONFIG, no ~/.kube/config) the console starts the \
+embedded demo cluster. Keys: ? for help, : for the command palette, q to quit.
+
+Examples:
+  kubechat-ops                      # your current kube context, namespace kubechat-system
+  kubechat-ops --demo bad-canary    # the simulated cluster, a canary that fails analysis
+  kubechat-ops --read-only          # monitoring mode: nothing can change the cluster
+  kubechat-ops check --format json  # gate a script on the KPIs (exit 0 ok, 1 breached, 2 unknown)";
+
+#[derive(Debug, Parser)]
+#[command(name = "kubechat-ops", version, about = ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Kubernetes context to use (default: the kubeconfig's current context).
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+
+    /// Namespace that runs KubeChat.
+    #[arg(short = 'n', long, global = true)]
+    pub namespace: Option<String>,
+
+    /// Prometheus base URL (default: the config, else the Kubernetes service proxy).
+    #[arg(long, value_name = "URL")]
+    pub prometheus: Option<String>,
+
+    /// Monitoring mode: no change to the cluster is possible.
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Theme: dark, light, high-contrast, or a path to a theme file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+
+    /// Config file (default: config.toml in the config directory).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Log level or filter for the log file (the screen never shows logs).
+    #[arg(long, default_value = "info", value_name = "LEVEL")]
+    pub log_level: String,
+
+    /// Run against the embedded simulated cluster, optionally with a scenario
+    /// (default, bad-canary, bad-green, crashloop, stale-backup, scale).
+    #[arg(long, value_name = "SCENARIO", num_args = 0..=1, default_missing_value = "default")]
+    pub demo: Option<String>,
+
+    /// Speed of the demo's simulated clock (2 = twice real time).
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub demo_speed: f64,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the simulated KubeChat cluster (a Kubernetes API server on loopback).
+    Sim(crate::sim::handle::SimArgs),
+    /// Evaluate the KPIs once: exit 0 all within thresholds, 1 any breached, 2 unknown.
+    Check(crate::kpi::check::CheckArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn demo_takes_an_optional_scenario() {
+        let cli = Cli::parse_from(["kubechat-ops", "--demo"]);
+        assert_eq!(cli.demo.as_deref(), Some("default"));
+        let cli = Cli::parse_from(["kubechat-ops", "--demo", "bad-canary", "--read-only"]);
+        assert_eq!(cli.demo.as_deref(), Some("bad-canary"));
+        assert!(cli.read_only);
+        let cli = Cli::parse_from(["kubechat-ops", "-n", "x"]);
+        assert_eq!(cli.namespace.as_deref(), Some("x"));
+        assert!(cli.demo.is_none());
+    }
+}

@@ -1,1 +1,201 @@
-fn main() {}
+//! Wiring only: cli → config → logging → terminal guard → app::run.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use kubechat_ops::cli::{Cli, Command};
+use kubechat_ops::config::{Config, Paths};
+use kubechat_ops::io::kube_writer::KubeWriter;
+use kubechat_ops::keymap::Keymap;
+use kubechat_ops::sim::{SimHandle, SimOptions};
+use kubechat_ops::state::{State, StateInit};
+use kubechat_ops::theme::Theme;
+use kubechat_ops::{app, kpi, logging, terminal};
+
+const DEFAULT_NAMESPACE: &str = "kubechat-system";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kubechat-ops: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    terminal::restore();
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kubechat-ops: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Some(Command::Sim(args)) => {
+            kubechat_ops::sim::handle::run_cli(args).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Check(args)) => {
+            let paths = Paths::discover()?;
+            let (defs, warnings) = kpi::defs::load(Some(&paths.config_dir.join("kpis.yaml")));
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            let code = kpi::check::run(args, defs).await;
+            return Ok(ExitCode::from(code.clamp(0, 255) as u8));
+        }
+        None => {}
+    }
+    console(cli).await.map(|()| ExitCode::SUCCESS)
+}
+
+async fn console(cli: Cli) -> anyhow::Result<()> {
+    let paths = Paths::discover()?;
+    let mut warnings = Vec::new();
+    let config = match &cli.config {
+        Some(path) => Config::load_explicit(path)?,
+        None => {
+            let (config, warning) = Config::load_default(&paths.config_file());
+            warnings.extend(warning);
+            config
+        }
+    };
+    let log = logging::init(&paths.state_dir, &cli.log_level)?;
+    tracing::info!("kubechat-ops {} starting", env!("CARGO_PKG_VERSION"));
+
+    let namespace = cli
+        .namespace
+        .clone()
+        .or(config.namespace.clone())
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+
+    // The demo: asked for, or no cluster configured at all.
+    let demo = cli.demo.clone().or_else(|| {
+        (!cluster_configured()).then(|| {
+            warnings.push("no Kubernetes cluster configured: running the embedded demo".to_string());
+            "default".to_string()
+        })
+    });
+    let mut _sim = None;
+    let (kube_config, context) = match &demo {
+        Some(scenario) => {
+            let sim = SimHandle::start(SimOptions {
+                scenario: scenario.clone(),
+                speed: cli.demo_speed,
+                ..SimOptions::default()
+            })
+                .await
+                .with_context(|| format!("cannot start the demo scenario {scenario:?}"))?;
+            let config = kube::Config::from_custom_kubeconfig(sim.kubeconfig(), &KubeConfigOptions::default())
+                .await
+                .context("the demo cluster's kubeconfig")?;
+            _sim = Some(sim);
+            (config, "kubechat-sim".to_string())
+        }
+        None => {
+            let options = KubeConfigOptions {
+                context: cli.context.clone(),
+                ..Default::default()
+            };
+            let config = kube::Config::from_kubeconfig(&options)
+                .await
+                .or_else(|e| kube::Config::incluster().map_err(|_| e))
+                .context("cannot load the Kubernetes configuration")?;
+            let context = cli.context.clone().unwrap_or_else(current_context);
+            (config, context)
+        }
+    };
+    let read_only = cli.read_only || config.forces_read_only(&context);
+    if read_only && !cli.read_only {
+        warnings.push(format!("context {context} is read-only by the config's read_only_contexts"));
+    }
+    let client = kube::Client::try_from(kube_config.clone()).context("cannot build the Kubernetes client")?;
+    // The writer is built only in read-write mode: in read-only mode nothing can write.
+    let writer = (!read_only).then(|| KubeWriter::new(client.clone(), &namespace));
+
+    let theme_name = cli.theme.clone().or(config.theme.clone()).unwrap_or_else(|| "dark".into());
+    let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        Theme::no_color()
+    } else {
+        let (theme, warning) = Theme::load(&theme_name, Some(&paths.config_dir));
+        warnings.extend(warning);
+        theme
+    };
+    let (keymap, keymap_warnings) = Keymap::load(Some(&paths.config_dir.join("keymap.toml")));
+    warnings.extend(keymap_warnings);
+    let (kpi_defs, kpi_warnings) = kpi::defs::load(Some(&paths.config_dir.join("kpis.yaml")));
+    let kpi_board = kpi::KpiBoard::new(kpi_defs.clone());
+    warnings.extend(kpi_warnings);
+
+    let prometheus = kubechat_ops::io::prom_source::resolve(
+        cli.prometheus.as_deref().or(config.prometheus.url.as_deref()),
+        _sim.as_ref().map(|s: &SimHandle| s.url()),
+        &config.prometheus,
+        &kube_config,
+    )?;
+    let prom_label = prometheus.base_url.clone();
+    let interval = Duration::from_secs(config.prometheus.interval_seconds.max(1));
+    let mut extra: Vec<Box<dyn FnOnce(_) -> _ + Send>> = Vec::new();
+    let prom_client = kubechat_ops::io::prom::PromClient::new(prometheus)?;
+    extra.push(Box::new(move |tx| kubechat_ops::io::prom::spawn_poller(prom_client, kpi_defs.clone(), interval, tx)));
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+
+    let mut state = State::new(StateInit {
+        context,
+        namespace: namespace.clone(),
+        read_only,
+        demo: demo.clone(),
+        keymap,
+        prometheus: Some(prom_label),
+        warnings,
+    });
+    state.kpis = kpi_board;
+    let sources = app::Sources {
+        kube: client,
+        namespace,
+        writer,
+        extra,
+    };
+    let mut guard = terminal::TerminalGuard::new(Some(log.path.display().to_string()))?;
+    let result = app::run(&mut guard.terminal, state, &theme, sources).await;
+    drop(guard);
+    if let Some(sim) = _sim {
+        sim.shutdown().await;
+    }
+    result
+}
+
+/// True when a kubeconfig or an in-cluster service account is there to use.
+fn cluster_configured() -> bool {
+    if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
+        return true;
+    }
+    if let Some(paths) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        return std::env::split_paths(&paths).any(|p| p.exists());
+    }
+    std::env::var_os("HOME").is_some_and(|home| Path::new(&home).join(".kube/config").exists())
+}
+
+fn current_context() -> String {
+    Kubeconfig::read()
+        .ok()
+        .and_then(|k| k.current_context)
+        .unwrap_or_else(|| "in-cluster".into())
+}

@@ -1,1 +1,77 @@
-//! STUB
+//! The terminal guard: raw mode and the alternate screen on creation, restored on drop,
+//! on panic (the previous hook is chained, so its message prints after the restore) and by
+//! [`restore`], which is safe to call any number of times.
+
+use std::io::{self, Stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossterm::{
+    cursor,
+    event::{DisableBracketedPaste, EnableBracketedPaste},
+    execute,
+    terminal::{self, EnterAlternateScreen, LeaveAlternateScreen},
+};
+use ratatui::{backend::CrosstermBackend, Terminal};
+
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Owns the terminal while the console runs.
+pub struct TerminalGuard {
+    pub terminal: Term,
+}
+
+impl TerminalGuard {
+    /// Enters raw mode and the alternate screen, and installs the panic hook.
+    /// `log_path` is named after a panic message so the user knows where to look.
+    pub fn new(log_path: Option<String>) -> io::Result<Self> {
+        install_panic_hook(log_path);
+        terminal::enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        let mut stdout = io::stdout();
+        if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableBracketedPaste, cursor::Hide) {
+            restore();
+            return Err(e);
+        }
+        let terminal = match Terminal::new(CrosstermBackend::new(stdout)) {
+            Ok(t) => t,
+            Err(e) => {
+                restore();
+                return Err(e);
+            }
+        };
+        Ok(TerminalGuard { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Leaves the alternate screen and raw mode, shows the cursor. Idempotent.
+pub fn restore() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = execute!(
+            io::stdout(),
+            DisableBracketedPaste,
+            LeaveAlternateScreen,
+            cursor::Show
+        );
+        let _ = terminal::disable_raw_mode();
+    }
+}
+
+fn install_panic_hook(log_path: Option<String>) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+        if let Some(path) = &log_path {
+            eprintln!("kubechat-ops crashed; the log is at {path}");
+        }
+        tracing::error!("panic: {info}");
+    }));
+}

@@ -1,11 +1,65 @@
-//! KPI definitions, their live state and history, and the KPI pane (owner: kpi). STUB: the
-//! names below are the contract the console's `state` and `ui` use.
+//! KPI definitions, their live state and history, the KPI pane and the `check` gate.
+//!
+//! - [`defs`]: the KPIs as data (`assets/kpis.yaml`, or a user file)
+//! - [`value`]: classification against thresholds, values with units
+//! - [`board`]: [`KpiBoard`], the pure live state with bounded history
+//! - [`view`]: [`view::KpiPane`], the pane's widget; [`chart`]: the selected KPI's chart
+//! - [`check`]: `kubechat-ops check`
+
+pub mod board;
+pub mod chart;
+pub mod check;
+pub mod defs;
+pub mod history;
+pub mod value;
+pub mod view;
 
 use jiff::Timestamp;
 
-/// A sample, an error or a firing alert from the Prometheus poller (built by `io::prom`).
+pub use board::{KpiBoard, KpiEntry};
+pub use defs::KpiDef;
+
+/// A sample, an error or the firing alerts from the Prometheus poller (built by `io::prom`).
 #[derive(Debug, Clone, PartialEq)]
-pub enum KpiMsg {}
+pub enum KpiMsg {
+    /// History from a range query at start (oldest first); replaces what the board has.
+    Backfill {
+        id: String,
+        points: Vec<(Timestamp, f64)>,
+    },
+    /// The KPI's current value; `None` when the query returned no series (no data).
+    Sample {
+        id: String,
+        value: Option<f64>,
+        at: Timestamp,
+    },
+    /// The KPI's query failed; the error in one line.
+    Failed {
+        id: String,
+        error: String,
+        at: Timestamp,
+    },
+    /// The alerts Prometheus has firing or pending now.
+    Alerts {
+        alerts: Vec<FiringAlert>,
+        at: Timestamp,
+    },
+    /// `/api/v1/alerts` failed.
+    AlertsFailed { error: String, at: Timestamp },
+}
+
+/// One alert from Prometheus' `/api/v1/alerts`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FiringAlert {
+    /// The `alertname` label, which also names its runbook.
+    pub name: String,
+    /// "firing" or "pending".
+    pub state: String,
+    pub severity: Option<String>,
+    /// The `summary` (or `description`) annotation.
+    pub summary: Option<String>,
+    pub active_at: Option<Timestamp>,
+}
 
 /// How a KPI stands against its target and thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +69,18 @@ pub enum KpiState {
     Alert,
     Stale,
     Error,
+}
+
+impl KpiState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KpiState::Ok => "ok",
+            KpiState::Warn => "warn",
+            KpiState::Alert => "alert",
+            KpiState::Stale => "stale",
+            KpiState::Error => "error",
+        }
+    }
 }
 
 /// A KPI that changed state (for the timeline): crossing into or recovering from alert.
@@ -29,38 +95,9 @@ pub struct KpiTransition {
     pub at: Timestamp,
 }
 
-/// All KPIs' live state: pure, updated only through `apply` and `tick`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct KpiBoard {}
-
-impl KpiBoard {
-    /// Takes a poller message; returns the KPIs whose state changed.
-    pub fn apply(&mut self, _msg: KpiMsg, _now: Timestamp) -> Vec<KpiTransition> {
-        Vec::new()
-    }
-
-    /// The 1 Hz clock: samples age into stale; returns the KPIs whose state changed.
-    pub fn tick(&mut self, _now: Timestamp) -> Vec<KpiTransition> {
-        Vec::new()
-    }
-}
-
-pub mod view {
-    //! The KPI pane's widget. STUB.
-    use ratatui::{buffer::Buffer, layout::Rect, widgets::Widget};
-
-    use super::KpiBoard;
-    use crate::theme::Theme;
-
-    pub struct KpiPane<'a> {
-        pub board: &'a KpiBoard,
-        pub theme: &'a Theme,
-        pub now: jiff::Timestamp,
-        /// The KPI the cursor is on, when the pane has focus.
-        pub selected: Option<usize>,
-    }
-
-    impl Widget for KpiPane<'_> {
-        fn render(self, _area: Rect, _buf: &mut Buffer) {}
+impl KpiTransition {
+    /// True when the KPI crossed into alert or recovered from it (what the timeline records).
+    pub fn is_alert_crossing(&self) -> bool {
+        (self.to == KpiState::Alert) != (self.from == KpiState::Alert)
     }
 }

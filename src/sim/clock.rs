@@ -1,6 +1,8 @@
 //! The simulated clock: real time scaled by a speed factor, so a 10-minute canary pause
 //! can pass in seconds. Everything in the simulator reads time from here.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
@@ -10,6 +12,9 @@ pub struct SimClock {
     started_real: Instant,
     started_sim: Timestamp,
     speed: f64,
+    /// Manual mode (tests): simulated nanoseconds since start, moved only by [`SimClock::advance`].
+    /// Shared by every clone, so the store and the controllers see the same time.
+    manual: Option<Arc<AtomicU64>>,
 }
 
 impl SimClock {
@@ -23,6 +28,23 @@ impl SimClock {
             } else {
                 1.0
             },
+            manual: None,
+        }
+    }
+
+    /// A clock that stands still until [`SimClock::advance`] moves it (for deterministic tests).
+    pub fn manual() -> Self {
+        SimClock {
+            manual: Some(Arc::new(AtomicU64::new(0))),
+            ..SimClock::new(1.0)
+        }
+    }
+
+    /// Moves a manual clock forward by `by` (no effect on a real-time clock).
+    pub fn advance(&self, by: Duration) {
+        if let Some(nanos) = &self.manual {
+            let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+            nanos.fetch_add(by, Ordering::SeqCst);
         }
     }
 
@@ -38,6 +60,9 @@ impl SimClock {
 
     /// Simulated time since the clock started.
     pub fn elapsed(&self) -> Duration {
+        if let Some(nanos) = &self.manual {
+            return Duration::from_nanos(nanos.load(Ordering::SeqCst));
+        }
         self.started_real.elapsed().mul_f64(self.speed)
     }
 

@@ -1,6 +1,297 @@
-//! Starting and stopping the simulator in-process (owner: sim-api). STUB.
+//! Starting and stopping the simulator in-process (owner: sim-api): [`SimHandle`] for
+//! `--demo` and tests, [`run_cli`] for `kubechat-ops sim`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, Mutex};
+use tokio::task::JoinHandle;
+
+use super::clock::SimClock;
+use super::server::{self, crds, Faults, RefusingListener};
+use super::store::{Store, DEFAULT_HISTORY};
+use super::{controllers, promql, resources, scenario, traffic, SimShared};
+
+/// Namespaces every simulated cluster has before the scenario is seeded.
+pub const BASE_NAMESPACES: &[&str] = &[
+    "default",
+    "kube-system",
+    "monitoring-system",
+    "kubechat-system",
+];
+/// The kubeconfig context (and cluster and user) name.
+pub const CONTEXT: &str = "kubechat-sim";
+pub const DEFAULT_NAMESPACE: &str = "kubechat-system";
+/// How long `stop` waits for open connections to finish before cutting them.
+const STOP_GRACE: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
-pub struct SimOptions {}
+pub struct SimOptions {
+    pub listen: SocketAddr,
+    /// A built-in scenario name or a path to a scenario YAML file.
+    pub scenario: String,
+    /// How much faster than real time the simulated clock runs.
+    pub speed: f64,
+    /// Allow listening on a non-loopback address.
+    pub allow_remote: bool,
+}
 
-pub struct SimHandle {}
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            scenario: "default".into(),
+            speed: 1.0,
+            allow_remote: false,
+        }
+    }
+}
+
+struct Server {
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+/// A running simulator. Dropping it aborts its tasks; prefer [`SimHandle::shutdown`].
+pub struct SimHandle {
+    shared: Arc<SimShared>,
+    addr: SocketAddr,
+    server: Mutex<Option<Server>>,
+    background: Vec<JoinHandle<()>>,
+}
+
+fn refuse_remote(addr: SocketAddr, allow_remote: bool) -> anyhow::Result<()> {
+    if !addr.ip().is_loopback() && !allow_remote {
+        anyhow::bail!("refusing to listen on {addr}: not a loopback address (pass --allow-remote to allow it)");
+    }
+    Ok(())
+}
+
+/// The store a new simulator starts with: base namespaces, the CRDs, the scenario's objects.
+fn initial_store(clock: SimClock, scenario: &scenario::Scenario) -> anyhow::Result<Store> {
+    let mut store = Store::new(clock, DEFAULT_HISTORY);
+    let namespaces = resources::core("namespaces");
+    for ns in BASE_NAMESPACES {
+        store
+            .create_internal(namespaces, "", json!({"metadata": {"name": ns}}))
+            .with_context(|| format!("creating namespace {ns}"))?;
+    }
+    let crd = resources::of("apiextensions.k8s.io", "customresourcedefinitions");
+    for res in crds::custom_resources() {
+        store
+            .create_internal(crd, "", crds::definition(res))
+            .with_context(|| format!("creating the CRD of {}", res.key()))?;
+    }
+    scenario::seed(scenario, &mut store)
+        .with_context(|| format!("seeding scenario {}", scenario.name))?;
+    Ok(store)
+}
+
+fn spawn_server(listener: TcpListener, shared: Arc<SimShared>) -> Server {
+    let (shutdown, rx) = oneshot::channel::<()>();
+    let app = server::router(shared.clone());
+    let listener = RefusingListener {
+        inner: listener,
+        sim: shared,
+    };
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Server { shutdown, task }
+}
+
+impl SimHandle {
+    pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
+        refuse_remote(opts.listen, opts.allow_remote)?;
+        let clock = SimClock::new(opts.speed);
+        let scenario = scenario::load(&opts.scenario)
+            .with_context(|| format!("loading scenario {}", opts.scenario))?;
+        let store = initial_store(clock.clone(), &scenario)?;
+        let traffic = traffic::Traffic::new(&scenario);
+        let shared = Arc::new(SimShared {
+            store: store.shared(),
+            clock,
+            scenario: Arc::new(scenario),
+            traffic,
+            tsdb: promql::Tsdb::default(),
+            faults: Faults::default(),
+        });
+        let listener = TcpListener::bind(opts.listen)
+            .await
+            .with_context(|| format!("listening on {}", opts.listen))?;
+        let addr = listener.local_addr()?;
+        let server = spawn_server(listener, shared.clone());
+        let background = vec![
+            controllers::spawn(shared.clone()),
+            promql::spawn_recorder(shared.clone()),
+        ];
+        Ok(SimHandle {
+            shared,
+            addr,
+            server: Mutex::new(Some(server)),
+            background,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn shared(&self) -> Arc<SimShared> {
+        self.shared.clone()
+    }
+
+    /// A kubeconfig whose current context `kubechat-sim` points at this simulator, with
+    /// namespace `kubechat-system`.
+    pub fn kubeconfig(&self) -> kube::config::Kubeconfig {
+        kube::config::Kubeconfig::from_yaml(&self.kubeconfig_yaml())
+            .expect("the generated kubeconfig is valid")
+    }
+
+    fn kubeconfig_yaml(&self) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: {CONTEXT}\n  cluster:\n    server: {url}\nusers:\n- name: {CONTEXT}\n  user: {{}}\ncontexts:\n- name: {CONTEXT}\n  context:\n    cluster: {CONTEXT}\n    user: {CONTEXT}\n    namespace: {DEFAULT_NAMESPACE}\ncurrent-context: {CONTEXT}\npreferences: {{}}\n",
+            url = self.url()
+        )
+    }
+
+    pub fn write_kubeconfig(&self, path: &Path) -> anyhow::Result<()> {
+        std::fs::write(path, self.kubeconfig_yaml())
+            .with_context(|| format!("writing kubeconfig {}", path.display()))
+    }
+
+    /// A kube client for this simulator (default namespace `kubechat-system`). Call it
+    /// inside a tokio runtime.
+    pub fn client(&self) -> kube::Client {
+        let url = self.url().parse().expect("our own URL parses");
+        let mut config = kube::Config::new(url);
+        config.default_namespace = DEFAULT_NAMESPACE.into();
+        kube::Client::try_from(config).expect("a plain-HTTP client needs no TLS setup")
+    }
+
+    /// Ends every open watch stream (clients see the stream end and re-watch).
+    pub fn drop_watches(&self) {
+        self.shared.faults.drop_watches();
+    }
+
+    /// Closes every new connection at once for `d`.
+    pub fn refuse_connections_for(&self, d: Duration) {
+        self.shared.faults.refuse_connections_for(d);
+    }
+
+    /// Closes the listener and every connection; the state is kept.
+    pub async fn stop(&self) {
+        let Some(server) = self.server.lock().await.take() else {
+            return;
+        };
+        self.shared.faults.drop_watches();
+        let _ = server.shutdown.send(());
+        let mut task = server.task;
+        if tokio::time::timeout(STOP_GRACE, &mut task).await.is_err() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Listens again on the same port, with the same state.
+    pub async fn restart(&self) -> anyhow::Result<()> {
+        let mut slot = self.server.lock().await;
+        if slot.is_some() {
+            return Ok(());
+        }
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .with_context(|| format!("listening again on {}", self.addr))?;
+        *slot = Some(spawn_server(listener, self.shared.clone()));
+        Ok(())
+    }
+
+    /// Stops the server and the simulated control plane.
+    pub async fn shutdown(mut self) {
+        self.stop().await;
+        for task in self.background.drain(..) {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        for task in &self.background {
+            task.abort();
+        }
+        if let Some(server) = self.server.get_mut().take() {
+            server.task.abort();
+        }
+    }
+}
+
+/// `kubechat-ops sim`: run the simulated cluster until SIGINT or SIGTERM.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// A built-in scenario name or a path to a scenario YAML file.
+    #[arg(long, default_value = "default")]
+    pub scenario: String,
+    /// Write a kubeconfig pointing at the simulator to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Run the simulated clock X times faster than real time.
+    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    pub speed: f64,
+    /// Allow listening on a non-loopback address.
+    #[arg(long)]
+    pub allow_remote: bool,
+}
+
+pub async fn run_cli(args: SimArgs) -> anyhow::Result<()> {
+    refuse_remote(args.listen, args.allow_remote)?;
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        anyhow::bail!("--speed must be a positive number, got {}", args.speed);
+    }
+    let handle = SimHandle::start(SimOptions {
+        listen: args.listen,
+        scenario: args.scenario,
+        speed: args.speed,
+        allow_remote: args.allow_remote,
+    })
+    .await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", handle.url())?;
+        out.flush()?;
+    }
+    if let Some(path) = &args.kubeconfig_out {
+        handle.write_kubeconfig(path)?;
+    }
+    wait_for_signal().await?;
+    handle.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.context("waiting for SIGINT")?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}

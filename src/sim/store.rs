@@ -16,11 +16,14 @@ use tokio::sync::broadcast;
 
 use super::clock::{rfc3339, SimClock};
 use super::resources::{self, Resource};
+use super::server::logs::PodLogs;
 use super::status::ApiError;
 
 /// A stored object. Shared with watch history and in-flight responses, never mutated in place.
 pub type Obj = Arc<Value>;
 pub type SharedStore = Arc<Mutex<Store>>;
+/// What [`Store::watch_from`] returns: the changes to replay and a receiver for later ones.
+pub type WatchStart = (Vec<Arc<StoreEvent>>, broadcast::Receiver<Arc<StoreEvent>>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {
@@ -85,6 +88,7 @@ pub struct Store {
     changes: broadcast::Sender<Arc<StoreEvent>>,
     clock: SimClock,
     next_uid: u64,
+    logs: PodLogs,
 }
 
 impl Store {
@@ -99,6 +103,7 @@ impl Store {
             changes,
             clock,
             next_uid: 1,
+            logs: PodLogs::default(),
         }
     }
 
@@ -424,6 +429,9 @@ impl Store {
         if res.kind == "Namespace" {
             self.delete_namespace_contents(name);
         }
+        if res.kind == "Pod" && res.group.is_empty() {
+            self.logs.forget_pod(ns, name);
+        }
         last
     }
 
@@ -445,7 +453,9 @@ impl Store {
             .as_str()
             .unwrap_or("")
             .to_string();
-        for res in resources::RESOURCES.iter() {
+        // Events are never owned (they expire by TTL); skipping them keeps a delete cheap
+        // when a namespace holds many events.
+        for res in resources::RESOURCES.iter().filter(|r| r.kind != "Event") {
             let candidates = if res.namespaced {
                 if ns.is_empty() {
                     continue;
@@ -482,10 +492,7 @@ impl Store {
     /// Everything a watch from `since` needs: the stored changes after it, and a receiver
     /// for every later change (taken under the same lock, so nothing falls between).
     /// `since` older than the kept history is `410 Gone`, as on a real server.
-    pub fn watch_from(
-        &self,
-        since: u64,
-    ) -> Result<(Vec<Arc<StoreEvent>>, broadcast::Receiver<Arc<StoreEvent>>), ApiError> {
+    pub fn watch_from(&self, since: u64) -> Result<WatchStart, ApiError> {
         if since < self.compacted_rv {
             return Err(ApiError::gone(format!(
                 "too old resource version: {since} ({})",
@@ -495,6 +502,20 @@ impl Store {
         let start = self.history.partition_point(|e| e.rv <= since);
         let replay = self.history.range(start..).cloned().collect();
         Ok((replay, self.changes.subscribe()))
+    }
+
+    /// Appends one line to a container's log (served by `pods/log`).
+    pub fn append_log(&mut self, ns: &str, pod: &str, container: &str, line: &str) {
+        self.logs.append(ns, pod, container, line);
+    }
+
+    /// A container restarted: its log so far becomes the `previous` log.
+    pub fn restart_container_log(&mut self, ns: &str, pod: &str, container: &str) {
+        self.logs.restart_container(ns, pod, container);
+    }
+
+    pub fn logs(&self) -> &PodLogs {
+        &self.logs
     }
 
     /// A receiver for every change from now on.

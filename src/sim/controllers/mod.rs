@@ -1,1 +1,134 @@
-//! The simulated control plane (owner: sim-controllers). STUB: replaced by the real controllers.
+//! The simulated control plane: deployment, replicaset, kubelet, cronjob/job, Argo Rollouts
+//! canary and analysis controllers, the scenario timeline and the traffic, all driven by the
+//! sim clock.
+//!
+//! [`step`] is one synchronous pass of everything (tests drive it with a manual clock);
+//! [`spawn`] runs passes every 100 ms of real time. A pass holds the store lock for its
+//! duration (no `.await` inside) and writes only objects that change.
+
+pub mod analysis;
+pub mod cronjob;
+pub mod deployment;
+pub mod job;
+pub mod kubelet;
+pub mod logs;
+pub mod replicaset;
+pub mod rollout;
+pub mod timeline;
+pub mod util;
+mod world;
+
+use std::sync::{Arc, MutexGuard};
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use super::scenario::Scenario;
+pub use super::store::Obj;
+use super::store::{SharedStore, Store};
+use super::traffic::Traffic;
+use super::SimShared;
+pub use world::World;
+
+/// What every controller gets during a pass.
+pub struct Ctx<'a> {
+    pub store: &'a mut Store,
+    pub scenario: &'a Scenario,
+    pub traffic: &'a Traffic,
+    pub now: Timestamp,
+    /// Simulated time since the clock started (the timeline's reference).
+    pub elapsed: Duration,
+    /// Pods by their controller's uid, as the pass found them after the churn.
+    pub pods_by_owner: std::collections::HashMap<String, Vec<Obj>>,
+}
+
+/// How often the control loop runs, in real time.
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// Runs the control loop on the sim clock until the task is aborted.
+pub fn spawn(sim: Arc<SimShared>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            let sim = sim.clone();
+            let pass = tokio::task::spawn_blocking(move || step(&sim)).await;
+            match pass {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!("simulated control plane: {e:#}"),
+                Err(e) => tracing::error!("simulated control plane pass panicked: {e}"),
+            }
+        }
+    })
+}
+
+/// One synchronous pass of every controller at the clock's current time.
+pub fn step(sim: &SimShared) -> anyhow::Result<()> {
+    step_parts(&sim.store, &sim.scenario, &sim.traffic)
+}
+
+/// [`step`] over the parts, for callers without a [`SimShared`] (see [`World`]).
+pub fn step_parts(
+    store: &SharedStore,
+    scenario: &Scenario,
+    traffic: &Traffic,
+) -> anyhow::Result<()> {
+    let mut store = lock(store);
+    let now = store.now();
+    let elapsed = store.clock().elapsed();
+    let mut ctx = Ctx {
+        store: &mut store,
+        scenario,
+        traffic,
+        now,
+        elapsed,
+        pods_by_owner: Default::default(),
+    };
+    let played = timeline::play_due(&mut ctx);
+    timeline::churn(&mut ctx);
+    ctx.pods_by_owner = util::by_owner(&ctx.store.list(super::resources::core("pods"), None));
+    deployment::sync_all(&mut ctx);
+    rollout::sync_all(&mut ctx);
+    replicaset::sync_all(&mut ctx);
+    cronjob::sync_all(&mut ctx);
+    job::sync_all(&mut ctx);
+    kubelet::sync_all(&mut ctx);
+    traffic.advance(ctx.store, scenario, now);
+    analysis::sync_all(&mut ctx);
+    timeline::housekeeping(&mut ctx);
+    played
+}
+
+/// Runs one timeline action now (fault injection), e.g.
+/// `{"action": "switch-service", "slot": "green"}`.
+pub fn apply_action(sim: &SimShared, action: serde_json::Value) -> anyhow::Result<()> {
+    apply_action_parts(&sim.store, &sim.scenario, &sim.traffic, action)
+}
+
+/// [`apply_action`] over the parts.
+pub fn apply_action_parts(
+    store: &SharedStore,
+    scenario: &Scenario,
+    traffic: &Traffic,
+    action: serde_json::Value,
+) -> anyhow::Result<()> {
+    let action: super::scenario::Action =
+        serde_json::from_value(action).map_err(|e| anyhow::anyhow!("invalid action: {e}"))?;
+    let mut store = lock(store);
+    let now = store.now();
+    let elapsed = store.clock().elapsed();
+    let mut ctx = Ctx {
+        store: &mut store,
+        scenario,
+        traffic,
+        now,
+        elapsed,
+        pods_by_owner: Default::default(),
+    };
+    timeline::run(&mut ctx, &action)
+}
+
+fn lock(store: &SharedStore) -> MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,4 +1,31 @@
-//! The HTTP API server (owner: sim-api). STUB.
+//! The simulated Kubernetes API server over plain HTTP (owner: sim-api).
+//!
+//! [`router`] builds the axum app: discovery, the REST resources, the Prometheus query API
+//! (at the root and behind the `prometheus` service proxy), `/metrics`, and the admin API
+//! (`/_sim/`, see [`admin`]). [`serve`] runs it on a listener that obeys [`Faults`].
 
-#[derive(Debug, Default)]
-pub struct Faults {}
+pub mod admin;
+pub mod columns;
+pub mod crds;
+pub mod discovery;
+pub mod list;
+pub mod logs;
+pub mod openapi;
+pub mod patch;
+pub mod podlog;
+pub mod proto_schema;
+pub mod protobuf;
+pub mod request;
+pub mod response;
+pub mod rest;
+pub mod scale;
+pub mod selectors;
+pub mod table;
+pub mod views;
+pub mod watch;
+
+mod faults;
+mod routes;
+
+pub use faults::{Faults, RefusingListener};
+pub use routes::router;

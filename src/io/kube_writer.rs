@@ -1,0 +1,163 @@
+//! The only object that can change the cluster. It is built only in read-write mode
+//! (see `main`/`app`): in read-only mode it does not exist, so no write can be sent.
+//! Each write is the request kubectl (or the Argo Rollouts plugin) sends for the same
+//! operation.
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::Service;
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use kube::Client;
+use serde_json::{json, Value};
+
+use super::kube_watch::rollout_resource;
+use crate::effect::{ClusterWrite, WorkloadKind};
+
+const REVISION: &str = "deployment.kubernetes.io/revision";
+
+#[derive(Clone)]
+pub struct KubeWriter {
+    client: Client,
+    namespace: String,
+}
+
+impl KubeWriter {
+    pub fn new(client: Client, namespace: &str) -> Self {
+        KubeWriter {
+            client,
+            namespace: namespace.to_string(),
+        }
+    }
+
+    fn deployments(&self) -> Api<Deployment> {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    fn rollouts(&self) -> Api<DynamicObject> {
+        Api::namespaced_with(self.client.clone(), &self.namespace, &rollout_resource())
+    }
+
+    /// Carries out one write; Ok is a one-line summary for the timeline.
+    pub async fn apply(&self, write: &ClusterWrite) -> Result<String, String> {
+        self.apply_inner(write).await.map_err(|e| match e.downcast_ref::<kube::Error>() {
+            Some(kube::Error::Api(status)) => status.message.clone(),
+            _ => e.to_string(),
+        })
+    }
+
+    async fn apply_inner(&self, write: &ClusterWrite) -> anyhow::Result<String> {
+        let pp = PatchParams::default();
+        match write {
+            ClusterWrite::Scale { kind: WorkloadKind::Deployment, name, replicas } => {
+                let patch = json!({"spec": {"replicas": replicas}});
+                self.deployments().patch_scale(name, &pp, &Patch::Merge(&patch)).await?;
+                Ok(format!("deployment/{name} scaled to {replicas}"))
+            }
+            ClusterWrite::Scale { kind: WorkloadKind::Rollout, name, replicas } => {
+                let patch = json!({"spec": {"replicas": replicas}});
+                self.rollouts().patch(name, &pp, &Patch::Merge(&patch)).await?;
+                Ok(format!("rollout/{name} scaled to {replicas}"))
+            }
+            ClusterWrite::Restart { kind: WorkloadKind::Deployment, name } => {
+                let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+                let patch = json!({"spec": {"template": {"metadata": {"annotations": {
+                    "kubectl.kubernetes.io/restartedAt": now}}}}});
+                self.deployments().patch(name, &pp, &Patch::Strategic(&patch)).await?;
+                Ok(format!("deployment/{name} restarted"))
+            }
+            ClusterWrite::Restart { kind: WorkloadKind::Rollout, name } => {
+                let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+                let patch = json!({"spec": {"restartAt": now}});
+                self.rollouts().patch(name, &pp, &Patch::Merge(&patch)).await?;
+                Ok(format!("rollout/{name} restarted"))
+            }
+            ClusterWrite::Undo { name, to_revision } => self.undo(name, *to_revision).await,
+            ClusterWrite::SetPaused { name, paused } => {
+                let patch = json!({"spec": {"paused": paused}});
+                self.deployments().patch(name, &pp, &Patch::Merge(&patch)).await?;
+                Ok(format!("deployment/{name} {}", if *paused { "paused" } else { "resumed" }))
+            }
+            ClusterWrite::SwitchSlot { service, slot } => {
+                let patch = json!({"spec": {"selector": {"deployment-slot": slot}}});
+                let api: Api<Service> = Api::namespaced(self.client.clone(), &self.namespace);
+                api.patch(service, &pp, &Patch::Merge(&patch)).await?;
+                Ok(format!("service/{service} now selects slot {slot}"))
+            }
+            ClusterWrite::Promote { name, full } => {
+                let status = if *full {
+                    json!({"status": {"promoteFull": true}})
+                } else {
+                    json!({"status": {"pauseConditions": null}})
+                };
+                self.rollouts().patch_status(name, &pp, &Patch::Merge(&status)).await?;
+                let spec = json!({"spec": {"paused": false}});
+                self.rollouts().patch(name, &pp, &Patch::Merge(&spec)).await?;
+                Ok(format!("rollout/{name} promoted{}", if *full { " fully" } else { "" }))
+            }
+            ClusterWrite::Abort { name } => {
+                let status = json!({"status": {"abort": true}});
+                self.rollouts().patch_status(name, &pp, &Patch::Merge(&status)).await?;
+                Ok(format!("rollout/{name} aborted"))
+            }
+            ClusterWrite::Retry { name } => {
+                let status = json!({"status": {"abort": false}});
+                self.rollouts().patch_status(name, &pp, &Patch::Merge(&status)).await?;
+                Ok(format!("rollout/{name} retried"))
+            }
+            ClusterWrite::DeleteDeployment { name } => {
+                self.deployments().delete(name, &DeleteParams::background()).await?;
+                Ok(format!("deployment/{name} deleted"))
+            }
+        }
+    }
+
+    /// What `kubectl rollout undo [--to-revision=N]` does: copy the pod template of the
+    /// ReplicaSet with the wanted revision back into the Deployment.
+    async fn undo(&self, name: &str, to_revision: Option<i64>) -> anyhow::Result<String> {
+        let deploy = self.deployments().get(name).await?;
+        let current: i64 = revision_of(&deploy.metadata.annotations).unwrap_or(0);
+        let uid = deploy.metadata.uid.clone().unwrap_or_default();
+        let rs_api: Api<ReplicaSet> = Api::namespaced(self.client.clone(), &self.namespace);
+        let mut owned: Vec<(i64, ReplicaSet)> = rs_api
+            .list(&ListParams::default())
+            .await?
+            .items
+            .into_iter()
+            .filter(|rs| {
+                rs.metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .any(|o| o.uid == uid)
+            })
+            .filter_map(|rs| revision_of(&rs.metadata.annotations).map(|r| (r, rs)))
+            .collect();
+        owned.sort_by_key(|(r, _)| *r);
+        let target = match to_revision {
+            Some(wanted) => owned.iter().find(|(r, _)| *r == wanted),
+            None => owned.iter().rev().find(|(r, _)| *r < current),
+        };
+        let Some((revision, rs)) = target else {
+            anyhow::bail!(match to_revision {
+                Some(r) => format!("unable to find specified revision {r} in history"),
+                None => "no rollout history found for a previous revision".to_string(),
+            });
+        };
+        let mut template = serde_json::to_value(
+            rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default(),
+        )?;
+        if let Some(labels) = template.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
+            labels.remove("pod-template-hash");
+        }
+        let patch: json_patch::Patch = serde_json::from_value(json!([
+            {"op": "replace", "path": "/spec/template", "value": template}
+        ]))?;
+        self.deployments()
+            .patch(name, &PatchParams::default(), &Patch::Json::<()>(patch))
+            .await?;
+        Ok(format!("deployment/{name} rolled back to revision {revision}"))
+    }
+}
+
+fn revision_of(annotations: &Option<std::collections::BTreeMap<String, String>>) -> Option<i64> {
+    annotations.as_ref()?.get(REVISION)?.parse().ok()
+}

@@ -1,0 +1,300 @@
+//! The KPI pane: one row per KPI (state mark, title, value, target and alert threshold,
+//! sparkline of recent history, age of the last good sample), then Prometheus' alerts.
+//! Pure drawing from a [`KpiBoard`]; fits 80×24 up to 200×60.
+
+use jiff::Timestamp;
+use ratatui::{
+    buffer::Buffer,
+    layout::Rect,
+    style::Style,
+    widgets::{Block, Borders, Widget},
+};
+
+use super::board::{KpiBoard, KpiEntry};
+use super::history::History;
+use super::value::{format_age, format_thresholds_fit};
+use super::KpiState;
+use crate::theme::Theme;
+
+pub struct KpiPane<'a> {
+    pub board: &'a KpiBoard,
+    pub theme: &'a Theme,
+    pub now: Timestamp,
+    /// The KPI the cursor is on, when the pane has focus.
+    pub selected: Option<usize>,
+}
+
+/// Column widths for one pane width.
+struct Columns {
+    title: u16,
+    value: u16,
+    thresholds: u16,
+    spark: u16,
+    age: u16,
+}
+
+impl Columns {
+    fn for_width(w: u16) -> Self {
+        let (title, value, thresholds, age) = if w >= 120 {
+            (20, 12, 40, 5)
+        } else if w >= 70 {
+            (18, 11, 30, 4)
+        } else {
+            (14, 10, 0, 4)
+        };
+        // mark (2) + gaps between columns (4)
+        let fixed = 2 + title + value + thresholds + age + 4;
+        Columns {
+            title,
+            value,
+            thresholds,
+            spark: w.saturating_sub(fixed),
+            age,
+        }
+    }
+}
+
+pub fn state_style(theme: &Theme, state: KpiState) -> Style {
+    match state {
+        KpiState::Ok => theme.ok,
+        KpiState::Warn => theme.warn,
+        KpiState::Alert => theme.crit,
+        KpiState::Stale => theme.stale,
+        KpiState::Error => theme.crit,
+    }
+}
+
+fn state_mark(state: KpiState) -> &'static str {
+    match state {
+        KpiState::Ok => "●",
+        KpiState::Warn => "▲",
+        KpiState::Alert => "◆",
+        KpiState::Stale => "○",
+        KpiState::Error => "✗",
+    }
+}
+
+impl Widget for KpiPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.border)
+            .title(" KPIs ")
+            .title_style(t.title);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height == 0 || inner.width < 20 {
+            return;
+        }
+        let board = self.board;
+        let cols = Columns::for_width(inner.width);
+        let alert_lines = alert_lines(board).min(inner.height.saturating_sub(3) as usize / 3);
+        let rows_for_kpis = inner.height as usize - alert_lines - 1;
+
+        // header
+        let mut x = inner.x + 2;
+        let y = inner.y;
+        for (text, w) in [
+            ("KPI", cols.title),
+            ("VALUE", cols.value),
+            ("TARGET · ALERT", cols.thresholds),
+            ("HISTORY", cols.spark),
+            ("AGE", cols.age),
+        ] {
+            if w > 0 {
+                buf.set_stringn(x, y, text, w as usize, t.muted);
+                x += w + 1;
+            }
+        }
+
+        // scroll so the selection stays visible
+        let n = board.len();
+        let first = match self.selected {
+            Some(s) if s >= rows_for_kpis => s + 1 - rows_for_kpis,
+            _ => 0,
+        };
+        for (row, i) in (first..n).take(rows_for_kpis).enumerate() {
+            let y = inner.y + 1 + row as u16;
+            let line = Rect::new(inner.x, y, inner.width, 1);
+            let entry = &board.entries()[i];
+            draw_row(entry, &cols, line, buf, t, self.now);
+            if self.selected == Some(i) {
+                buf.set_style(line, t.selected);
+            }
+        }
+
+        if alert_lines > 0 {
+            let top = inner.y + inner.height - alert_lines as u16;
+            draw_alerts(
+                board,
+                Rect::new(inner.x, top, inner.width, alert_lines as u16),
+                buf,
+                t,
+            );
+        }
+    }
+}
+
+fn draw_row(e: &KpiEntry, cols: &Columns, line: Rect, buf: &mut Buffer, t: &Theme, now: Timestamp) {
+    let state = state_style(t, e.state);
+    let judged = matches!(e.state, KpiState::Ok | KpiState::Warn | KpiState::Alert);
+    let value_style = if judged { state } else { t.stale };
+    let mut x = line.x;
+    buf.set_string(x, line.y, state_mark(e.state), state);
+    x += 2;
+    buf.set_stringn(x, line.y, &e.def.title, cols.title as usize, t.text);
+    x += cols.title + 1;
+    let value = e.value_text();
+    let pad = (cols.value as usize).saturating_sub(value.chars().count());
+    buf.set_stringn(
+        x + pad as u16,
+        line.y,
+        &value,
+        cols.value as usize,
+        value_style,
+    );
+    x += cols.value + 1;
+
+    // thresholds, or why the KPI is not judged, then the sparkline
+    let reason_width = (cols.thresholds + cols.spark + 1) as usize;
+    match (&e.error, e.state) {
+        (Some(err), KpiState::Error) => {
+            buf.set_stringn(x, line.y, format!("✗ {err}"), reason_width, t.crit);
+        }
+        (Some(why), KpiState::Stale) if cols.thresholds > 0 => {
+            buf.set_stringn(x, line.y, why, cols.thresholds as usize, t.stale);
+            let sx = x + cols.thresholds + 1;
+            draw_sparkline(
+                &e.history,
+                Rect::new(sx, line.y, cols.spark, 1),
+                buf,
+                t.stale,
+            );
+        }
+        _ => {
+            if cols.thresholds > 0 {
+                let th = format_thresholds_fit(&e.def, cols.thresholds as usize);
+                buf.set_stringn(x, line.y, th, cols.thresholds as usize, t.muted);
+            }
+            let sx = x + cols.thresholds + if cols.thresholds > 0 { 1 } else { 0 };
+            let style = if judged { state } else { t.stale };
+            draw_sparkline(&e.history, Rect::new(sx, line.y, cols.spark, 1), buf, style);
+        }
+    }
+
+    let age = e
+        .last_good
+        .map(|at| format_age(now.duration_since(at).as_secs()))
+        .unwrap_or_else(|| "—".into());
+    let ax = line.x + line.width - cols.age;
+    let pad = (cols.age as usize).saturating_sub(age.chars().count()) as u16;
+    buf.set_stringn(ax + pad, line.y, age, cols.age as usize, t.muted);
+}
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// The newest points, one per cell, scaled between their own min and max.
+fn draw_sparkline(h: &History, area: Rect, buf: &mut Buffer, style: Style) {
+    let w = area.width as usize;
+    if w == 0 || h.is_empty() {
+        return;
+    }
+    let shown: Vec<f32> = h.iter().rev().take(w).map(|p| p.value).collect();
+    let finite = shown.iter().copied().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let start = area.x + (w - shown.len()) as u16;
+    for (i, v) in shown.iter().rev().enumerate() {
+        let level = if !v.is_finite() {
+            if *v > 0.0 {
+                7
+            } else {
+                0
+            }
+        } else if hi > lo {
+            (((v - lo) / (hi - lo)) * 7.0).round() as usize
+        } else {
+            3
+        };
+        let ch = BARS[level.min(7)];
+        buf.set_string(start + i as u16, area.y, ch.to_string(), style);
+    }
+}
+
+fn breached(board: &KpiBoard) -> impl Iterator<Item = &KpiEntry> {
+    board
+        .entries()
+        .iter()
+        .filter(|e| e.state == KpiState::Alert)
+}
+
+fn alert_lines(board: &KpiBoard) -> usize {
+    let items = breached(board).count() + board.alerts.len();
+    1 + items.max(1) + usize::from(board.alerts_error.is_some())
+}
+
+/// The alerts: KPIs beyond their alert threshold, then what Prometheus has firing, each
+/// with the runbook (by alert name) that applies.
+fn draw_alerts(board: &KpiBoard, area: Rect, buf: &mut Buffer, t: &Theme) {
+    let w = area.width as usize;
+    let bottom = area.y + area.height;
+    let firing = board.alerts.iter().filter(|a| a.state == "firing").count();
+    let kpis: Vec<&KpiEntry> = breached(board).collect();
+    let header = format!(
+        "Alerts: {} KPI breached · Prometheus: {firing} firing, {} pending",
+        kpis.len(),
+        board.alerts.len() - firing
+    );
+    buf.set_stringn(area.x, area.y, header, w, t.title);
+    let mut lines: Vec<(String, Style)> = Vec::new();
+    for e in kpis {
+        let runbook = e
+            .def
+            .runbook
+            .as_deref()
+            .map(|r| format!(" · runbook {r}"))
+            .unwrap_or_default();
+        // the narrowest fit is "alert >1 %"
+        let threshold = format_thresholds_fit(&e.def, 0);
+        let text = format!(
+            "◆ {} {} ({threshold}){runbook}",
+            e.def.title,
+            e.value_text()
+        );
+        lines.push((text, t.crit));
+    }
+    if let Some(err) = &board.alerts_error {
+        lines.push((format!("○ Prometheus alerts unavailable: {err}"), t.stale));
+    }
+    for a in &board.alerts {
+        let style = if a.state == "firing" { t.crit } else { t.warn };
+        let sev = a.severity.as_deref().unwrap_or("-");
+        let summary = a
+            .summary
+            .as_deref()
+            .map(|s| format!(" · {s}"))
+            .unwrap_or_default();
+        // the alert's name is also its runbook's name
+        lines.push((
+            format!("◆ {} · {} · {sev}{summary}", a.name, a.state),
+            style,
+        ));
+    }
+    if lines.is_empty() {
+        lines.push(("  none".into(), t.muted));
+    }
+    let room = bottom.saturating_sub(area.y + 1) as usize;
+    let total = lines.len();
+    for (i, (text, style)) in lines.into_iter().enumerate().take(room) {
+        let y = area.y + 1 + i as u16;
+        if i + 1 == room && total > room {
+            buf.set_stringn(area.x, y, format!("  … {} more", total - i), w, t.muted);
+            break;
+        }
+        buf.set_stringn(area.x, y, text, w, style);
+    }
+}
+
+#[cfg(test)]
+#[path = "view_tests.rs"]
+mod tests;

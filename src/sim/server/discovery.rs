@@ -1,0 +1,136 @@
+//! Discovery: `/version`, `/api`, `/api/v1`, `/apis`, `/apis/GROUP/VERSION`.
+//!
+//! kubectl 1.33 first asks for the aggregated discovery document
+//! (`application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`) but also
+//! accepts `application/json`; we answer with the legacy documents and a plain JSON
+//! content type, and client-go falls back to the legacy per-group-version requests.
+
+use serde_json::{json, Value};
+
+use crate::sim::resources::{Resource, RESOURCES};
+
+pub fn version() -> Value {
+    json!({
+        "major": "1",
+        "minor": "33",
+        "emulationMajor": "1",
+        "emulationMinor": "33",
+        "minCompatibilityMajor": "1",
+        "minCompatibilityMinor": "32",
+        "gitVersion": "v1.33.0-kubechat-sim",
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2026-01-01T00:00:00Z",
+        "goVersion": "go1.24.0",
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    })
+}
+
+pub fn core_versions(server_address: &str) -> Value {
+    json!({
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    })
+}
+
+/// (group, version) pairs of the named groups, in table order.
+fn group_versions() -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    for r in RESOURCES.iter().filter(|r| !r.group.is_empty()) {
+        if !out.contains(&(r.group, r.version)) {
+            out.push((r.group, r.version));
+        }
+    }
+    out
+}
+
+pub fn groups() -> Value {
+    let groups: Vec<Value> = group_versions()
+        .into_iter()
+        .map(|(g, v)| {
+            let gv = json!({"groupVersion": format!("{g}/{v}"), "version": v});
+            json!({"name": g, "versions": [gv.clone()], "preferredVersion": gv})
+        })
+        .collect();
+    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+/// `/apis/GROUP`: one APIGroup.
+pub fn group(name: &str) -> Option<Value> {
+    let (g, v) = group_versions().into_iter().find(|(g, _)| *g == name)?;
+    let gv = json!({"groupVersion": format!("{g}/{v}"), "version": v});
+    Some(
+        json!({"kind": "APIGroup", "apiVersion": "v1", "name": g, "versions": [gv.clone()], "preferredVersion": gv}),
+    )
+}
+
+fn entry(r: &Resource) -> Value {
+    let mut e = json!({
+        "name": r.plural,
+        "singularName": r.singular,
+        "namespaced": r.namespaced,
+        "kind": r.kind,
+        "verbs": r.verbs,
+    });
+    if !r.short_names.is_empty() {
+        e["shortNames"] = json!(r.short_names);
+    }
+    if !r.categories.is_empty() {
+        e["categories"] = json!(r.categories);
+    }
+    e
+}
+
+fn sub_entry(r: &Resource, sub: &str) -> Value {
+    let mut e = json!({
+        "name": format!("{}/{sub}", r.plural),
+        "singularName": "",
+        "namespaced": r.namespaced,
+        "kind": r.kind,
+        "verbs": ["get", "patch", "update"],
+    });
+    match sub {
+        "scale" => {
+            e["group"] = json!("autoscaling");
+            e["version"] = json!("v1");
+            e["kind"] = json!("Scale");
+        }
+        "log" => {
+            e["verbs"] = json!(["get"]);
+        }
+        "proxy" => {
+            e["kind"] = json!("ServiceProxyOptions");
+            e["verbs"] = json!(["create", "delete", "get", "patch", "update"]);
+        }
+        _ => {}
+    }
+    e
+}
+
+/// `/api/v1` or `/apis/GROUP/VERSION`: an APIResourceList, or None if not served.
+pub fn resource_list(group: &str, version: &str) -> Option<Value> {
+    let served: Vec<&Resource> = RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+        .collect();
+    if served.is_empty() {
+        return None;
+    }
+    let mut list = Vec::new();
+    for r in served {
+        list.push(entry(r));
+        for sub in r.subresources {
+            list.push(sub_entry(r, sub));
+        }
+    }
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list}),
+    )
+}
