@@ -79,8 +79,10 @@ fn move_cursor(state: &mut State, f: impl Fn(usize, usize) -> usize) {
             let n = state.rows.len();
             state.rollout_cursor = f(state.rollout_cursor, n).min(n.saturating_sub(1));
         }
-        // the KPI board's length is the KPI pane's business; it clamps when drawing
-        Pane::Kpis => state.kpi_cursor = f(state.kpi_cursor, usize::MAX).min(1000),
+        Pane::Kpis => {
+            let n = state.kpis.len();
+            state.kpi_cursor = f(state.kpi_cursor, n).min(n.saturating_sub(1));
+        }
         Pane::Timeline => {
             let n = state.timeline.len();
             state.timeline_scroll = f(state.timeline_scroll, n).min(n.saturating_sub(1));

@@ -13,7 +13,7 @@ use super::write_dialogs::confirm_number;
 use super::{State, TOAST_SECS};
 use crate::action::Action;
 use crate::effect::Effect;
-use crate::kpi::{KpiState, KpiTransition};
+use crate::kpi::{KpiMsg, KpiState, KpiTransition};
 use crate::msg::{Change, KubeMsg, Msg};
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -34,7 +34,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Kpi(m) => {
             let now = state.now_or_epoch();
-            // Prometheus' health comes from Msg::PromStatus: a KPI message may be a failure
+            prometheus_health(state, &m);
             let transitions = state.kpis.apply(m, now);
             note_kpis(state, transitions);
             state.dirty = true;
@@ -73,6 +73,21 @@ fn on_tick(state: &mut State, now: Timestamp) {
     note_kpis(state, transitions);
     // ages in the status bar and countdowns change every second
     state.dirty = true;
+}
+
+/// What a poller message says about Prometheus itself: any answer (even "no data") means
+/// it is reachable. The alerts query runs every poll whatever the KPIs, so its failure is
+/// the source's failure; one KPI's failed query is that KPI's problem (the KPI pane shows
+/// it) and would otherwise make the source flap.
+fn prometheus_health(state: &mut State, m: &KpiMsg) {
+    let transition = match m {
+        KpiMsg::Sample { .. } | KpiMsg::Alerts { .. } | KpiMsg::Backfill { .. } => {
+            state.prom.ok(state.now)
+        }
+        KpiMsg::AlertsFailed { error, .. } => state.prom.failed(error.clone()),
+        KpiMsg::Failed { .. } => None,
+    };
+    note_source(state, "prometheus", transition);
 }
 
 /// KPIs crossing into alert or recovering from it go on the timeline (the other state

@@ -357,3 +357,45 @@ fn kpi_alert_crossings_reach_the_timeline() {
         ]
     );
 }
+
+#[test]
+fn prometheus_health_from_the_poller_messages() {
+    use crate::kpi::KpiMsg;
+    use crate::state::sources::Health;
+    let mut s = state(false);
+    let at = ts("2026-11-28T15:10:00Z");
+    update(
+        &mut s,
+        Msg::Kpi(KpiMsg::Sample {
+            id: "error_rate".into(),
+            value: None,
+            at,
+        }),
+    );
+    assert_eq!(s.prom.health, Health::Connected);
+    // one KPI's bad query is not the source's failure
+    update(
+        &mut s,
+        Msg::Kpi(KpiMsg::Failed {
+            id: "error_rate".into(),
+            error: "bad_data: parse error".into(),
+            at,
+        }),
+    );
+    assert_eq!(s.prom.health, Health::Connected);
+    update(
+        &mut s,
+        Msg::Kpi(KpiMsg::AlertsFailed {
+            error: "connection refused".into(),
+            at,
+        }),
+    );
+    assert_eq!(s.prom.health, Health::Disconnected);
+    assert_eq!(
+        s.timeline.last().unwrap().text,
+        "prometheus disconnected: connection refused"
+    );
+    update(&mut s, Msg::Kpi(KpiMsg::Alerts { alerts: vec![], at }));
+    assert_eq!(s.prom.health, Health::Connected);
+    assert_eq!(s.timeline.last().unwrap().text, "prometheus reconnected");
+}
