@@ -72,6 +72,13 @@ pub fn blue_green_rows<'a>(
             format!("selector points at missing slot {live}"),
         ),
     };
+    // a troubled pair says which slot is in trouble and why
+    let note = match slot_rows.iter().find(|r| r.phase == phase) {
+        Some(r) if matches!(phase, Phase::Degraded | Phase::Stalled) => {
+            format!("{note}; {}", r.note.as_deref().unwrap_or(""))
+        }
+        _ => note,
+    };
     let mut rows = vec![RolloutRow {
         name: svc.name.clone(),
         target: RowTarget::BlueGreen {

@@ -171,11 +171,16 @@ pub fn deployment_phase(d: &DeploymentView) -> Phase {
         return Phase::Progressing;
     }
     if d.available < d.desired {
+        // a rollout that had completed (NewReplicaSetAvailable) and lost availability since
+        // is degraded; one whose new pods are still coming up is progressing
+        let completed = d.conditions.iter().any(|c| {
+            c.type_ == "Progressing" && c.reason.as_deref() == Some("NewReplicaSetAvailable")
+        });
         let unavailable = d
             .conditions
             .iter()
             .any(|c| c.type_ == "Available" && c.status == "False");
-        return if unavailable {
+        return if completed && unavailable {
             Phase::Degraded
         } else {
             Phase::Progressing
