@@ -174,21 +174,23 @@ pub fn transition_notes(old: &RolloutRow, new: &RolloutRow) -> Vec<(bool, String
         Some(o) => format!(" ({} → {})", short_image(o), short_image(&new.image_new)),
         None => String::new(),
     };
+    // names can repeat across kinds (a blue/green Service and a Rollout of the same name)
+    let who = format!("{} ({})", new.name, new.strategy.label());
     let note = match (old.phase, new.phase) {
         (a, b) if a == b => None,
         (Phase::Healthy, Phase::Progressing) => {
-            Some((false, format!("rollout started: {}{images}", new.name)))
+            Some((false, format!("rollout started: {who}{images}")))
         }
-        (_, Phase::Healthy) => Some((false, format!("rollout finished: {}", new.name))),
+        (_, Phase::Healthy) => Some((false, format!("rollout finished: {who}"))),
         (_, p @ (Phase::Stalled | Phase::Degraded)) => {
             let why = new
                 .note
                 .as_ref()
                 .map(|n| format!(": {n}"))
                 .unwrap_or_default();
-            Some((true, format!("{} is {}{why}", new.name, p.label())))
+            Some((true, format!("{who} is {}{why}", p.label())))
         }
-        (_, Phase::Paused) => Some((false, format!("{} paused", new.name))),
+        (_, Phase::Paused) => Some((false, format!("{who} paused"))),
         _ => None,
     };
     notes.extend(note);

@@ -158,7 +158,7 @@ fn warnings_sources_and_rollout_transitions_reach_the_timeline() {
     update(&mut s, Msg::Kube(KubeMsg::Deployments(Change::Upsert(d))));
     assert_eq!(
         s.timeline.last().unwrap().text,
-        "rollout finished: kubechat-auth-service"
+        "rollout finished: kubechat-auth-service (rolling)"
     );
     // and starting again
     let mut d = s.cluster.deployments.get("kubechat-web").unwrap().clone();
@@ -166,7 +166,7 @@ fn warnings_sources_and_rollout_transitions_reach_the_timeline() {
     update(&mut s, Msg::Kube(KubeMsg::Deployments(Change::Upsert(d))));
     assert_eq!(
         s.timeline.last().unwrap().text,
-        "rollout started: kubechat-web"
+        "rollout started: kubechat-web (recreate)"
     );
 }
 
