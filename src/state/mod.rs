@@ -8,6 +8,7 @@ pub mod collection;
 pub mod load;
 pub mod overlay;
 pub mod rollout_detail;
+pub mod rollout_status;
 pub mod rollout_view;
 pub mod rollouts;
 pub mod row_refresh;
