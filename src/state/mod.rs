@@ -2,16 +2,23 @@
 //! no I/O, no await, no clock (time arrives in `Msg::Tick`).
 
 pub mod actions;
+pub mod blue_green;
+pub mod canary;
 pub mod collection;
 pub mod load;
 pub mod overlay;
 pub mod rollout_detail;
+pub mod rollout_status;
 pub mod rollout_view;
 pub mod rollouts;
+pub mod row_refresh;
 pub mod sources;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod timeline;
 pub mod update;
 pub mod views;
+pub mod write_dialogs;
 
 use jiff::Timestamp;
 
@@ -118,6 +125,8 @@ pub struct State {
     pub cluster: ClusterData,
     /// The Rollouts pane's rows, derived whenever their inputs change.
     pub rows: Vec<RolloutRow>,
+    /// Row key (`row_refresh::row_key`) → position in `rows`.
+    pub row_index: std::collections::HashMap<String, usize>,
     pub rollout_cursor: usize,
     pub kpi_cursor: usize,
     /// Entries scrolled past at the top of the Timeline (newest first).
@@ -158,6 +167,7 @@ impl State {
             pending_warnings: init.warnings,
             cluster: ClusterData::default(),
             rows: Vec::new(),
+            row_index: Default::default(),
             rollout_cursor: 0,
             kpi_cursor: 0,
             timeline_scroll: 0,

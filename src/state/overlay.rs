@@ -24,6 +24,20 @@ pub struct ScaleTarget {
     pub current: i32,
 }
 
+/// What a number typed in the input dialog is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumberPurpose {
+    Scale(ScaleTarget),
+    /// Roll a Deployment back to a revision (`kubectl rollout undo --to-revision`).
+    Undo {
+        name: String,
+        current: Option<i64>,
+        previous: i64,
+        /// The revisions its ReplicaSets still hold, newest first.
+        revisions: Vec<i64>,
+    },
+}
+
 #[derive(Debug, Clone, Default)]
 pub enum Overlay {
     #[default]
@@ -35,8 +49,8 @@ pub enum Overlay {
         query: String,
         selected: usize,
     },
-    ScaleInput {
-        target: ScaleTarget,
+    NumberInput {
+        purpose: NumberPurpose,
         input: Box<TextArea<'static>>,
         error: Option<String>,
     },

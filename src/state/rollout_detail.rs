@@ -1,6 +1,8 @@
 //! The detail of the selected rollout: ReplicaSets by revision, pods, events, conditions,
 //! canary steps and blue/green slots. Pure; built for one row when the pane draws.
 
+use std::collections::HashSet;
+
 use jiff::Timestamp;
 
 use super::rollouts::{
@@ -111,7 +113,7 @@ pub fn detail_for(row: &RolloutRow, data: &ClusterData, now: Timestamp) -> Rollo
         .filter(|p| p.owner_rs.as_deref().is_some_and(|o| rs_names.contains(&o)))
         .collect();
     pods.sort_by(|a, b| (a.is_ready(), &a.name).cmp(&(b.is_ready(), &b.name)));
-    let pod_names: Vec<&str> = pods.iter().map(|p| p.name.as_str()).collect();
+    let pod_names: HashSet<&str> = pods.iter().map(|p| p.name.as_str()).collect();
     let mut events: Vec<EventView> = data
         .events
         .values()

@@ -6,10 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
-use super::views::{
-    DeployStrategy, DeploymentView, ReplicaSetView, RolloutStrategy, RolloutView, ServiceView,
-    SLOT_LABEL,
-};
+use super::views::{DeployStrategy, DeploymentView, ReplicaSetView, RolloutView, ServiceView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Phase {
@@ -101,6 +98,9 @@ pub struct RolloutRow {
     pub note: Option<String>,
 }
 
+pub use super::blue_green::{blue_green_rows, selects};
+pub use super::canary::{argo_phase, argo_row, canary_position};
+
 /// ReplicaSets (borrowed) by the Deployment or Rollout that owns them.
 pub type ByOwner<'a> = BTreeMap<&'a str, Vec<&'a ReplicaSetView>>;
 
@@ -156,14 +156,6 @@ pub fn derive_rows<'a>(
     blocks.into_iter().flatten().collect()
 }
 
-/// True when the Service's selector, apart from the slot, matches the pod labels.
-fn selects(svc: &ServiceView, d: &DeploymentView) -> bool {
-    svc.selector
-        .iter()
-        .filter(|(k, _)| k != SLOT_LABEL)
-        .all(|kv| d.pod_labels.contains(kv))
-}
-
 /// Phase of a Deployment, as `kubectl rollout status` judges it.
 pub fn deployment_phase(d: &DeploymentView) -> Phase {
     let stalled = d.conditions.iter().any(|c| {
@@ -179,11 +171,16 @@ pub fn deployment_phase(d: &DeploymentView) -> Phase {
         return Phase::Progressing;
     }
     if d.available < d.desired {
+        // a rollout that had completed (NewReplicaSetAvailable) and lost availability since
+        // is degraded; one whose new pods are still coming up is progressing
+        let completed = d.conditions.iter().any(|c| {
+            c.type_ == "Progressing" && c.reason.as_deref() == Some("NewReplicaSetAvailable")
+        });
         let unavailable = d
             .conditions
             .iter()
             .any(|c| c.type_ == "Available" && c.status == "False");
-        return if unavailable {
+        return if completed && unavailable {
             Phase::Degraded
         } else {
             Phase::Progressing
@@ -192,14 +189,14 @@ pub fn deployment_phase(d: &DeploymentView) -> Phase {
     Phase::Healthy
 }
 
-fn newest<'a>(rss: &[&'a ReplicaSetView]) -> Option<&'a ReplicaSetView> {
+pub(crate) fn newest<'a>(rss: &[&'a ReplicaSetView]) -> Option<&'a ReplicaSetView> {
     rss.iter()
         .copied()
         .max_by_key(|rs| (rs.revision.unwrap_or(0), rs.created))
 }
 
 /// The image still running from an older ReplicaSet, if it differs from `new`.
-fn old_image(
+pub(crate) fn old_image(
     rss: &[&ReplicaSetView],
     current: Option<&ReplicaSetView>,
     new: &str,
@@ -247,183 +244,6 @@ pub fn deployment_row(d: &DeploymentView, rss: &[&ReplicaSetView]) -> RolloutRow
         image_new: d.image.clone(),
         since: current.and_then(|rs| rs.created).or(d.created),
         note: problem_note(d, phase),
-    }
-}
-
-fn blue_green_rows<'a>(
-    svc: &ServiceView,
-    live: &str,
-    members: &[&DeploymentView],
-    rs_of: &dyn Fn(&str) -> &'a [&'a ReplicaSetView],
-) -> Vec<RolloutRow> {
-    let mut members = members.to_vec();
-    members.sort_by(|a, b| a.slot.cmp(&b.slot).then(a.name.cmp(&b.name)));
-    let slot_rows: Vec<RolloutRow> = members
-        .iter()
-        .map(|d| {
-            let slot = d.slot.clone().unwrap_or_default();
-            let is_live = slot == live;
-            let mut row = deployment_row(d, rs_of(&d.name));
-            row.target = RowTarget::Slot {
-                service: svc.name.clone(),
-                slot: slot.clone(),
-                deployment: d.name.clone(),
-                live: is_live,
-            };
-            row.depth = 1;
-            row.strategy = StrategyKind::BlueGreen;
-            row.note = Some(match (is_live, row.note.take()) {
-                (true, None) => format!("{slot} · serving"),
-                (false, None) => format!("{slot} · idle"),
-                (true, Some(n)) => format!("{slot} · serving · {n}"),
-                (false, Some(n)) => format!("{slot} · idle · {n}"),
-            });
-            row
-        })
-        .collect();
-    let live_row = slot_rows
-        .iter()
-        .find(|r| matches!(&r.target, RowTarget::Slot { live: true, .. }));
-    let active_phase = slot_rows
-        .iter()
-        .filter(|r| r.progress.desired > 0 || r.phase != Phase::Healthy)
-        .map(|r| r.phase)
-        .max()
-        .unwrap_or(Phase::Healthy);
-    let (phase, progress, image, since, note) = match live_row {
-        Some(l) => (
-            active_phase.max(if l.phase == Phase::Degraded {
-                Phase::Degraded
-            } else {
-                Phase::Healthy
-            }),
-            l.progress,
-            l.image_new.clone(),
-            l.since,
-            format!("live {live}"),
-        ),
-        None => (
-            Phase::Degraded,
-            Progress::default(),
-            String::new(),
-            None,
-            format!("selector points at missing slot {live}"),
-        ),
-    };
-    let mut rows = vec![RolloutRow {
-        name: svc.name.clone(),
-        target: RowTarget::BlueGreen {
-            service: svc.name.clone(),
-            live: Some(live.to_string()),
-            slots: members
-                .iter()
-                .map(|d| (d.slot.clone().unwrap_or_default(), d.name.clone()))
-                .collect(),
-        },
-        depth: 0,
-        strategy: StrategyKind::BlueGreen,
-        phase,
-        progress,
-        image_old: None,
-        image_new: image,
-        since,
-        note: Some(note),
-    }];
-    rows.extend(slot_rows);
-    rows
-}
-
-/// Phase of an Argo Rollout: Argo's own phase, sharpened by abort and the deadline.
-pub fn argo_phase(r: &RolloutView) -> Phase {
-    let stalled = r.conditions.iter().any(|c| {
-        c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
-    });
-    if stalled {
-        return Phase::Stalled;
-    }
-    if r.abort {
-        return Phase::Degraded;
-    }
-    match r.phase.as_deref() {
-        Some("Healthy") => Phase::Healthy,
-        Some("Paused") => Phase::Paused,
-        Some("Degraded") => Phase::Degraded,
-        Some("Progressing") => Phase::Progressing,
-        _ if r.paused || !r.pause_reasons.is_empty() => Phase::Paused,
-        _ if r.observed_generation.unwrap_or(0) < r.generation
-            || r.updated < r.desired
-            || r.available < r.desired =>
-        {
-            Phase::Progressing
-        }
-        _ => Phase::Healthy,
-    }
-}
-
-/// (set weight, number of steps) of a canary at its current step.
-pub fn canary_position(r: &RolloutView) -> Option<(i32, usize, usize)> {
-    let RolloutStrategy::Canary { steps } = &r.strategy else {
-        return None;
-    };
-    let index = r.current_step.unwrap_or(steps.len()).min(steps.len());
-    let weight = if index >= steps.len() {
-        100
-    } else {
-        steps[..index]
-            .iter()
-            .rev()
-            .find_map(|s| match s {
-                super::views::CanaryStep::SetWeight(w) => Some(*w),
-                _ => None,
-            })
-            .unwrap_or(0)
-    };
-    Some((weight, index, steps.len()))
-}
-
-pub fn argo_row(r: &RolloutView, rss: &[&ReplicaSetView]) -> RolloutRow {
-    let phase = argo_phase(r);
-    let current = rss
-        .iter()
-        .copied()
-        .find(|rs| rs.pod_template_hash.is_some() && rs.pod_template_hash == r.current_hash)
-        .or_else(|| newest(rss));
-    let stable = rss
-        .iter()
-        .copied()
-        .find(|rs| rs.pod_template_hash.is_some() && rs.pod_template_hash == r.stable_hash);
-    let image_old = stable
-        .filter(|s| s.image != r.image && s.replicas > 0)
-        .map(|s| s.image.clone());
-    let note = match (&r.strategy, canary_position(r)) {
-        (RolloutStrategy::Canary { .. }, Some((w, i, n))) if i < n => {
-            Some(format!("step {}/{n} · {w}%", i + 1))
-        }
-        _ => None,
-    };
-    let note = match phase {
-        Phase::Degraded | Phase::Stalled if r.message.is_some() => r.message.clone(),
-        _ => note,
-    };
-    RolloutRow {
-        name: r.name.clone(),
-        target: RowTarget::Rollout(r.name.clone()),
-        depth: 0,
-        strategy: match r.strategy {
-            RolloutStrategy::Canary { .. } => StrategyKind::Canary,
-            RolloutStrategy::BlueGreen { .. } => StrategyKind::ArgoBlueGreen,
-        },
-        phase,
-        progress: Progress {
-            desired: r.desired,
-            updated: r.updated,
-            ready: r.ready,
-            available: r.available,
-        },
-        image_old,
-        image_new: r.image.clone(),
-        since: current.and_then(|rs| rs.created).or(r.created),
-        note,
     }
 }
 

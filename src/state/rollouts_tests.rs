@@ -6,7 +6,7 @@ use super::*;
 use crate::msg::{Change, KubeMsg};
 use crate::state::load::kube_msgs_from_yaml;
 use crate::state::rollout_detail::{canary_detail, detail_for, PauseState, StepMark};
-use crate::state::views::{CanaryStep, ServiceView};
+use crate::state::views::{CanaryStep, ServiceView, SLOT_LABEL};
 use crate::state::ClusterData;
 
 const REG: &str = "harbor.company.com/kubechat/";
@@ -287,5 +287,46 @@ fn detail_lists_crashing_pod_first_and_its_events() {
     assert_eq!(
         detail.conditions[1],
         "Progressing: ReplicaSet \"kubechat-ai-engine-9e8d7c6b5\" has timed out progressing."
+    );
+}
+
+#[test]
+fn new_pods_coming_up_are_progressing_and_lost_availability_is_degraded() {
+    let d = data();
+    let mut green = d
+        .deployments
+        .get("kubechat-api-gateway-green")
+        .unwrap()
+        .clone();
+    // a fresh rollout: all updated, none available yet, still within its deadline
+    (green.ready, green.available) = (0, 0);
+    green.conditions = vec![
+        crate::state::views::ConditionView {
+            type_: "Available".into(),
+            status: "False".into(),
+            reason: Some("MinimumReplicasUnavailable".into()),
+            message: None,
+        },
+        crate::state::views::ConditionView {
+            type_: "Progressing".into(),
+            status: "True".into(),
+            reason: Some("ReplicaSetUpdated".into()),
+            message: None,
+        },
+    ];
+    assert_eq!(deployment_phase(&green), Phase::Progressing);
+    // the same after the rollout had completed: its pods went away
+    green.conditions[1].reason = Some("NewReplicaSetAvailable".into());
+    assert_eq!(deployment_phase(&green), Phase::Degraded);
+
+    // the pair shows the idle slot's trouble
+    let mut d2 = d.clone();
+    d2.deployments.apply(Change::Upsert(green));
+    let rows = rows(&d2);
+    let pair = row(&rows, "kubechat-api-gateway");
+    assert_eq!(pair.phase, Phase::Degraded);
+    assert_eq!(
+        pair.note.as_deref(),
+        Some("live blue; green · idle · MinimumReplicasUnavailable")
     );
 }

@@ -1,20 +1,19 @@
 //! `update`: every `Msg` goes through here. Keys resolve through the keymap to an `Action`
 //! (see `actions`); watch events land in their collection and re-derive the rows.
 
-use std::collections::BTreeMap;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 
-use super::actions::{apply_action, confirm_scale};
+use super::actions::apply_action;
 use super::overlay::{palette_matches, Overlay};
-use super::rollouts::{derive_rows, replica_sets_by_owner, row_key, Phase, RowTarget};
+use super::row_refresh::{refresh_rows, rows_scope};
 use super::sources::SourceTransition;
 use super::timeline::{EntryKind, TimelineEntry};
+use super::write_dialogs::confirm_number;
 use super::{State, TOAST_SECS};
 use crate::action::Action;
 use crate::effect::Effect;
-use crate::kpi::{KpiState, KpiTransition};
+use crate::kpi::{KpiMsg, KpiState, KpiTransition};
 use crate::msg::{Change, KubeMsg, Msg};
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -35,9 +34,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Kpi(m) => {
             let now = state.now_or_epoch();
+            prometheus_health(state, &m);
             let transitions = state.kpis.apply(m, now);
-            let ok = state.prom.ok(state.now);
-            note_source(state, "prometheus", ok);
             note_kpis(state, transitions);
             state.dirty = true;
             Vec::new()
@@ -77,15 +75,41 @@ fn on_tick(state: &mut State, now: Timestamp) {
     state.dirty = true;
 }
 
+/// What a poller message says about Prometheus itself: any answer (even "no data") means
+/// it is reachable. The alerts query runs every poll whatever the KPIs, so its failure is
+/// the source's failure; one KPI's failed query is that KPI's problem (the KPI pane shows
+/// it) and would otherwise make the source flap.
+fn prometheus_health(state: &mut State, m: &KpiMsg) {
+    let transition = match m {
+        KpiMsg::Sample { .. } | KpiMsg::Alerts { .. } | KpiMsg::Backfill { .. } => {
+            state.prom.ok(state.now)
+        }
+        KpiMsg::AlertsFailed { error, .. } => state.prom.failed(error.clone()),
+        KpiMsg::Failed { .. } => None,
+    };
+    note_source(state, "prometheus", transition);
+}
+
+/// KPIs crossing into alert or recovering from it go on the timeline (the other state
+/// changes show in the KPI pane).
 fn note_kpis(state: &mut State, transitions: Vec<KpiTransition>) {
     for t in transitions {
-        let bad = matches!(t.to, KpiState::Alert | KpiState::Error | KpiState::Stale);
+        let into_alert = t.to == KpiState::Alert;
+        if into_alert == (t.from == KpiState::Alert) {
+            continue;
+        }
+        let text = if into_alert {
+            format!("{} in alert: {}", t.title, t.value)
+        } else {
+            format!("{} recovered ({:?}): {}", t.title, t.to, t.value)
+        };
         state.timeline.push(TimelineEntry {
             at: t.at,
             kind: EntryKind::Kpi,
-            bad,
-            text: format!("{} {:?} → {:?} ({})", t.title, t.from, t.to, t.value),
+            bad: into_alert,
+            text,
         });
+        state.dirty = true;
     }
 }
 
@@ -105,8 +129,9 @@ pub(crate) fn note_source(state: &mut State, source: &str, t: Option<SourceTrans
 }
 
 fn on_kube(state: &mut State, m: KubeMsg) {
+    let scope = rows_scope(state, &m);
     let data = &mut state.cluster;
-    let (changed, rows_affected) = match m {
+    let changed = match m {
         KubeMsg::SourceError { kind, error, at } => {
             let t = match error {
                 Some(e) => state.kube.failed(format!("{kind}: {e}")),
@@ -116,11 +141,11 @@ fn on_kube(state: &mut State, m: KubeMsg) {
             state.dirty = true;
             return;
         }
-        KubeMsg::Deployments(c) => (data.deployments.apply(c), true),
-        KubeMsg::ReplicaSets(c) => (data.replica_sets.apply(c), true),
-        KubeMsg::Services(c) => (data.services.apply(c), true),
-        KubeMsg::Rollouts(c) => (data.rollouts.apply(c), true),
-        KubeMsg::Pods(c) => (data.pods.apply(c), false),
+        KubeMsg::Deployments(c) => data.deployments.apply(c),
+        KubeMsg::ReplicaSets(c) => data.replica_sets.apply(c),
+        KubeMsg::Services(c) => data.services.apply(c),
+        KubeMsg::Rollouts(c) => data.rollouts.apply(c),
+        KubeMsg::Pods(c) => data.pods.apply(c),
         KubeMsg::Events(c) => {
             if let Change::Upsert(ev) = &c {
                 let seen = data.events.get(&ev.name).map(|old| old.count);
@@ -140,88 +165,16 @@ fn on_kube(state: &mut State, m: KubeMsg) {
                     state.timeline.push(entry);
                 }
             }
-            (state.cluster.events.apply(c), false)
+            state.cluster.events.apply(c)
         }
     };
     let t = state.kube.ok(state.now);
     note_source(state, "kubernetes", t);
-    if rows_affected && changed {
-        refresh_rows(state);
+    if changed {
+        refresh_rows(state, scope);
     }
     if changed {
         state.dirty = true;
-    }
-}
-
-/// Re-derives the rows, keeps the cursor on the same rollout and notes rollouts that
-/// started, finished, stalled or switched slot.
-pub(crate) fn refresh_rows(state: &mut State) {
-    let data = &state.cluster;
-    let by_owner = replica_sets_by_owner(data.replica_sets.values());
-    let rows = derive_rows(
-        data.deployments.values(),
-        &by_owner,
-        data.services.values(),
-        data.rollouts.values(),
-    );
-    let selected = state.selected_row().map(row_key);
-    let old: BTreeMap<String, (Phase, Option<String>)> = state
-        .rows
-        .iter()
-        .map(|r| (row_key(r), (r.phase, live_of(&r.target))))
-        .collect();
-    let mut notes = Vec::new();
-    for row in rows.iter().filter(|r| r.depth == 0) {
-        let Some((was, was_live)) = old.get(&row_key(row)) else {
-            continue;
-        };
-        let now_live = live_of(&row.target);
-        if *was_live != now_live {
-            if let (Some(a), Some(b)) = (was_live, &now_live) {
-                notes.push((false, format!("{} switched from {a} to {b}", row.name)));
-            }
-        }
-        let images = match &row.image_old {
-            Some(old) => format!(" ({old} → {})", row.image_new),
-            None => String::new(),
-        };
-        let note = match (*was, row.phase) {
-            (a, b) if a == b => None,
-            (Phase::Healthy, Phase::Progressing) => {
-                Some((false, format!("rollout started: {}{images}", row.name)))
-            }
-            (_, Phase::Healthy) => Some((false, format!("rollout finished: {}", row.name))),
-            (_, p @ (Phase::Stalled | Phase::Degraded)) => Some((
-                true,
-                format!(
-                    "{} is {}{}",
-                    row.name,
-                    p.label(),
-                    row.note
-                        .as_ref()
-                        .map(|n| format!(": {n}"))
-                        .unwrap_or_default()
-                ),
-            )),
-            (_, Phase::Paused) => Some((false, format!("{} paused", row.name))),
-            _ => None,
-        };
-        notes.extend(note);
-    }
-    state.rows = rows;
-    state.rollout_cursor = selected
-        .and_then(|k| state.rows.iter().position(|r| row_key(r) == k))
-        .unwrap_or(state.rollout_cursor)
-        .min(state.rows.len().saturating_sub(1));
-    for (bad, text) in notes {
-        state.note(EntryKind::Rollout, bad, text);
-    }
-}
-
-fn live_of(t: &RowTarget) -> Option<String> {
-    match t {
-        RowTarget::BlueGreen { live, .. } => live.clone(),
-        _ => None,
     }
 }
 
@@ -260,8 +213,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         },
         Overlay::Help { scroll } => {
             match state.keymap.resolve(state.focus.key_context(), &key) {
-                Some(Action::Help | Action::CloseOverlay) => state.overlay = Overlay::None,
-                Some(Action::Quit) => state.should_quit = true,
+                _ if ctrl_c => state.should_quit = true,
+                // q closes the overlay rather than the console
+                Some(Action::Help | Action::CloseOverlay | Action::Quit) => {
+                    state.overlay = Overlay::None
+                }
                 Some(Action::Down) => *scroll += 1,
                 Some(Action::Up) => *scroll = scroll.saturating_sub(1),
                 _ => {}
@@ -299,14 +255,14 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Overlay::ScaleInput { input, error, .. } => {
+        Overlay::NumberInput { input, error, .. } => {
             match key.code {
                 _ if ctrl_c => state.should_quit = true,
                 KeyCode::Esc => {
                     state.overlay = Overlay::None;
-                    state.toast(false, "scale cancelled");
+                    state.toast(false, "cancelled");
                 }
-                KeyCode::Enter => confirm_scale(state),
+                KeyCode::Enter => confirm_number(state),
                 _ => {
                     input.input(key);
                     *error = None;

@@ -354,3 +354,7 @@ impl From<&Event> for EventView {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "views_tests.rs"]
+mod tests;

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use ratatui_textarea::TextArea;
 
 use super::common::centered;
-use crate::state::overlay::{PendingWrite, ScaleTarget};
+use crate::state::overlay::{NumberPurpose, PendingWrite};
 use crate::theme::Theme;
 
 pub struct ConfirmDialog<'a> {
@@ -46,14 +46,14 @@ impl Widget for ConfirmDialog<'_> {
     }
 }
 
-pub struct ScaleDialog<'a> {
-    pub target: &'a ScaleTarget,
+pub struct NumberDialog<'a> {
+    pub purpose: &'a NumberPurpose,
     pub input: &'a TextArea<'static>,
     pub error: Option<&'a str>,
     pub theme: &'a Theme,
 }
 
-impl Widget for ScaleDialog<'_> {
+impl Widget for NumberDialog<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let rect = centered(area, 60, 7);
@@ -61,7 +61,13 @@ impl Widget for ScaleDialog<'_> {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(t.focus)
-            .title(Span::styled(" Scale (Enter: next, Esc: cancel) ", t.title));
+            .title(Span::styled(
+                match self.purpose {
+                    NumberPurpose::Scale(_) => " Scale (Enter: next, Esc: cancel) ",
+                    NumberPurpose::Undo { .. } => " Roll back (Enter: next, Esc: cancel) ",
+                },
+                t.title,
+            ));
         let inner = block.inner(rect);
         block.render(rect, buf);
         let [label, input, error] = Layout::vertical([
@@ -70,18 +76,32 @@ impl Widget for ScaleDialog<'_> {
             Constraint::Length(1),
         ])
         .areas(inner);
-        let kind = match self.target.kind {
-            crate::effect::WorkloadKind::Deployment => "deployment",
-            crate::effect::WorkloadKind::Rollout => "rollout",
+        let question = match self.purpose {
+            NumberPurpose::Scale(target) => {
+                let kind = match target.kind {
+                    crate::effect::WorkloadKind::Deployment => "deployment",
+                    crate::effect::WorkloadKind::Rollout => "rollout",
+                };
+                format!(
+                    "Replicas for {kind} {} (now {}):",
+                    target.name, target.current
+                )
+            }
+            NumberPurpose::Undo {
+                name,
+                current,
+                revisions,
+                ..
+            } => {
+                let list: Vec<String> = revisions.iter().map(|r| r.to_string()).collect();
+                format!(
+                    "Roll {name} back from revision {} to ({}):",
+                    current.map(|c| c.to_string()).unwrap_or_else(|| "?".into()),
+                    list.join(", ")
+                )
+            }
         };
-        Paragraph::new(Line::styled(
-            format!(
-                "Replicas for {kind} {} (now {}):",
-                self.target.name, self.target.current
-            ),
-            t.text,
-        ))
-        .render(label, buf);
+        Paragraph::new(Line::styled(question, t.text)).render(label, buf);
         self.input.render(input, buf);
         if let Some(e) = self.error {
             Paragraph::new(Line::styled(e.to_string(), t.crit)).render(error, buf);

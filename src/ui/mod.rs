@@ -59,12 +59,12 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame) {
             selected: *selected,
         }
         .render(body, buf),
-        Overlay::ScaleInput {
-            target,
+        Overlay::NumberInput {
+            purpose,
             input,
             error,
-        } => confirm::ScaleDialog {
-            target,
+        } => confirm::NumberDialog {
+            purpose,
             input,
             error: error.as_deref(),
             theme,
@@ -116,16 +116,16 @@ fn render_pane(state: &State, theme: &Theme, pane: Pane, rect: Rect, buf: &mut B
         }
         .render(rect, buf),
         Pane::Kpis => {
-            let block = pane_block(Pane::Kpis, focused, None, theme);
-            let inner = block.inner(rect);
-            block.render(rect, buf);
+            // the KPI widget draws its own frame; ours goes over it to show the pane's
+            // number and focus like the other panes
             KpiPane {
                 board: &state.kpis,
                 theme,
                 now: state.now_or_epoch(),
                 selected: focused.then_some(state.kpi_cursor),
             }
-            .render(inner, buf);
+            .render(rect, buf);
+            pane_block(Pane::Kpis, focused, None, theme).render(rect, buf);
         }
         Pane::Timeline => timeline::TimelinePane {
             state,
@@ -146,6 +146,18 @@ fn render_bottom(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
             &Line::styled(format!(" {}", toast.text), style),
             area.width,
         );
+        return;
+    }
+    let fixed_hints = match &state.overlay {
+        Overlay::None => None,
+        Overlay::Help { .. } => Some("Esc close  j/k scroll"),
+        Overlay::Palette { .. } => Some("type to filter  ↑/↓ choose  Enter run  Esc close"),
+        Overlay::NumberInput { .. } => Some("type a number  Enter next  Esc cancel"),
+        Overlay::Confirm(_) => Some("y/Enter yes  n/Esc no"),
+    };
+    if let Some(text) = fixed_hints {
+        let line = Line::styled(format!(" {text}"), theme.muted);
+        buf.set_line(area.x, area.y, &line, area.width);
         return;
     }
     let ctx = state.key_context();

@@ -22,8 +22,8 @@ pub struct DetailView<'a> {
     pub now: Timestamp,
 }
 
-/// How many pods and events are listed at most (the pane scrolls by zooming).
-const MAX_PODS: usize = 12;
+/// Pods listed at least, room permitting more (zoom the pane for all of them).
+const MIN_PODS: usize = 3;
 const MAX_EVENTS: usize = 6;
 
 impl Widget for DetailView<'_> {
@@ -166,7 +166,15 @@ impl DetailView<'_> {
             ]));
         }
         let name_w = width.saturating_sub(11 + 5 + 17 + 5).clamp(10, 48);
-        for (i, p) in d.pods.iter().enumerate().take(MAX_PODS) {
+        // pods get what the events and conditions below leave free
+        let below = d.events.len().min(MAX_EVENTS) + d.conditions.len();
+        let free = height.saturating_sub(out.len() + below + 1);
+        let max_pods = if d.pods.len() <= free {
+            d.pods.len()
+        } else {
+            free.max(MIN_PODS)
+        };
+        for (i, p) in d.pods.iter().enumerate().take(max_pods) {
             let style = if p.healthy { t.text } else { t.crit };
             out.push(Line::from(vec![
                 label(if i == 0 { "Pods" } else { "" }),
@@ -183,10 +191,13 @@ impl DetailView<'_> {
                 ),
             ]));
         }
-        if d.pods.len() > MAX_PODS {
+        if d.pods.len() > max_pods {
             out.push(Line::from(vec![
                 label(""),
-                Span::styled(format!("… {} more pods", d.pods.len() - MAX_PODS), t.muted),
+                Span::styled(
+                    format!("… {} more pods (z zooms)", d.pods.len() - max_pods),
+                    t.muted,
+                ),
             ]));
         }
         for (i, e) in d.events.iter().enumerate().take(MAX_EVENTS) {
