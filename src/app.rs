@@ -21,6 +21,9 @@ pub const CHANNEL_CAPACITY: usize = 4096;
 /// How many queued messages one turn of the loop folds in before drawing.
 const DRAIN_CAP: usize = 1024;
 
+/// Starts a task that sends `Msg`s into the loop's channel (e.g. the Prometheus poller).
+pub type Producer = Box<dyn FnOnce(mpsc::Sender<Msg>) -> JoinHandle<()> + Send>;
+
 /// The world the loop listens to, built by `main`.
 pub struct Sources {
     pub kube: kube::Client,
@@ -28,7 +31,7 @@ pub struct Sources {
     /// `None` in read-only mode: then no object able to write to the cluster exists.
     pub writer: Option<crate::io::kube_writer::KubeWriter>,
     /// Extra producers (the Prometheus poller), started with the loop's sender.
-    pub extra: Vec<Box<dyn FnOnce(mpsc::Sender<Msg>) -> JoinHandle<()> + Send>>,
+    pub extra: Vec<Producer>,
 }
 
 /// Runs the console until the user quits or a signal asks it to stop.

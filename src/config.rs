@@ -35,7 +35,7 @@ impl Paths {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Namespace to watch when `-n` is not given.
@@ -64,17 +64,6 @@ pub struct PrometheusConfig {
     pub interval_seconds: u64,
     /// Seconds before a query is given up.
     pub timeout_seconds: u64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            namespace: None,
-            theme: None,
-            read_only_contexts: Vec::new(),
-            prometheus: PrometheusConfig::default(),
-        }
-    }
 }
 
 impl Default for PrometheusConfig {

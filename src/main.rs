@@ -164,7 +164,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     )?;
     let prom_label = prometheus.base_url.clone();
     let interval = Duration::from_secs(config.prometheus.interval_seconds.max(1));
-    let mut extra: Vec<Box<dyn FnOnce(_) -> _ + Send>> = Vec::new();
+    let mut extra: Vec<app::Producer> = Vec::new();
     let prom_client = kubechat_ops::io::prom::PromClient::new(prometheus)?;
     extra.push(Box::new(move |tx| {
         kubechat_ops::io::prom::spawn_poller(prom_client, kpi_defs.clone(), interval, tx)
