@@ -92,6 +92,7 @@ async fn read_only_refuses_every_mutating_key_and_writes_nothing() {
     let screen = t.wait_text("kubechat-api-gateway");
     assert!(screen.contains("READ-ONLY"), "{screen}");
     t.wait_text("postgres-primary");
+    let before = spec_versions(&sim).await;
 
     // Every mutating key of the Rollouts pane, on the blue/green row and on the canary row.
     let keys = [
@@ -126,7 +127,49 @@ async fn read_only_refuses_every_mutating_key_and_writes_nothing() {
         Vec::<String>::new(),
         "writes reached the cluster"
     );
+    assert_eq!(
+        spec_versions(&sim).await,
+        before,
+        "the cluster's specs changed"
+    );
     sim.shutdown().await;
+}
+
+/// What a write from the console would change: each Deployment's and Rollout's
+/// `metadata.generation` (bumped by any spec change, scale included) and each Service's
+/// resourceVersion (nothing in the simulator changes a Service on its own).
+async fn spec_versions(sim: &SimHandle) -> Vec<(String, String)> {
+    use kube::api::{Api, DynamicObject, ListParams};
+    let client = sim.client();
+    let mut out = Vec::new();
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
+        Api::namespaced(client.clone(), "kubechat-system");
+    for d in deployments.list(&ListParams::default()).await.unwrap() {
+        out.push((
+            format!("deployment/{}", d.metadata.name.unwrap_or_default()),
+            format!("{:?}", d.metadata.generation),
+        ));
+    }
+    let services: Api<k8s_openapi::api::core::v1::Service> =
+        Api::namespaced(client.clone(), "kubechat-system");
+    for s in services.list(&ListParams::default()).await.unwrap() {
+        out.push((
+            format!("service/{}", s.metadata.name.unwrap_or_default()),
+            s.metadata.resource_version.unwrap_or_default(),
+        ));
+    }
+    let rollouts: Api<DynamicObject> = Api::namespaced_with(
+        client,
+        "kubechat-system",
+        &kubechat_ops::io::kube_watch::rollout_resource(),
+    );
+    for r in rollouts.list(&ListParams::default()).await.unwrap() {
+        out.push((
+            format!("rollout/{}", r.metadata.name.unwrap_or_default()),
+            format!("{:?}", r.metadata.generation),
+        ));
+    }
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

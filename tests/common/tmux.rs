@@ -32,7 +32,7 @@ impl Tmux {
         std::fs::write(
             &script,
             format!(
-                "{command}\ncode=$?\nprintf '\\nafter-exit: %s %s\\n' \"$(stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon)\" \"$(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo)\"\nexit $code\n"
+                "{command}\ncode=$?\nprintf '\\nafter-exit: %s %s exit=%s\\n' \"$(stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon)\" \"$(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo)\" \"$code\"\nexit $code\n"
             ),
         )
         .expect("write the wrapper script");
@@ -121,19 +121,25 @@ impl Tmux {
         .to_string()
     }
 
-    /// Waits for the program to exit; returns its exit status.
+    /// Waits for the program to exit; returns its exit status, as the wrapper script
+    /// printed it (tmux's own pane-death bookkeeping lags and is not needed).
     pub fn wait_exit(&self) -> i32 {
         let deadline = Instant::now() + PATIENCE;
-        while self.pane("pane_dead") != "1" {
+        loop {
+            let screen = self.screen();
+            let status = screen
+                .lines()
+                .find_map(|l| l.strip_prefix("after-exit: "))
+                .and_then(|l| l.rsplit("exit=").next())
+                .and_then(|code| code.trim().parse().ok());
+            if let Some(status) = status {
+                return status;
+            }
             if Instant::now() > deadline {
-                panic!(
-                    "the program did not exit; the screen shows:\n{}",
-                    self.screen()
-                );
+                panic!("the program did not exit; the screen shows:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        self.pane("pane_dead_status").parse().unwrap_or(-1)
     }
 
     /// After the program exited: the terminal is back to normal — cooked mode with echo
@@ -145,7 +151,7 @@ impl Tmux {
             .lines()
             .find(|l| l.starts_with("after-exit:"))
             .unwrap_or("");
-        if line != "after-exit: icanon echo" {
+        if !line.starts_with("after-exit: icanon echo exit=") {
             let script =
                 std::fs::read_to_string(self.out.with_file_name("run.sh")).unwrap_or_default();
             let out = String::from_utf8_lossy(&std::fs::read(&self.out).unwrap_or_default())
