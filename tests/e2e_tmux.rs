@@ -311,3 +311,28 @@ fn an_unreachable_cluster_does_not_hang_start_up() {
     assert_eq!(t.wait_exit(), 0);
     t.restored().expect("terminal restored");
 }
+
+#[test]
+fn sigterm_quits_cleanly_and_restores_the_terminal() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let t = start(dir.path(), "--demo", &[]);
+    t.wait_text("postgres-primary");
+    // The pane runs the wrapper shell; the console is its child.
+    let shell = t.pane("pane_pid");
+    let out = std::process::Command::new("pgrep")
+        .args(["-P", &shell])
+        .output()
+        .unwrap();
+    let console = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(!console.is_empty(), "no console process under pid {shell}");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &console])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(t.wait_exit(), 0);
+    t.restored().expect("terminal restored after SIGTERM");
+}
