@@ -52,13 +52,7 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Some(Command::Check(args)) => {
-            let paths = Paths::discover()?;
-            let (defs, warnings) = kpi::defs::load(Some(&paths.config_dir.join("kpis.yaml")));
-            for w in warnings {
-                eprintln!("warning: {w}");
-            }
-            let code = kpi::check::run(args, defs).await;
-            return Ok(ExitCode::from(code.clamp(0, 255) as u8));
+            return check(cli.config.as_deref(), cli.context.clone(), args).await
         }
         None => {}
     }
@@ -160,7 +154,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
             .or(config.prometheus.url.as_deref()),
         _sim.as_ref().map(|s: &SimHandle| s.url()),
         &config.prometheus,
-        &kube_config,
+        Some(&kube_config),
     )?;
     let prom_label = prometheus.base_url.clone();
     let interval = Duration::from_secs(config.prometheus.interval_seconds.max(1));
@@ -196,6 +190,58 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         sim.shutdown().await;
     }
     result
+}
+
+/// `kubechat-ops check`: Prometheus from `--prometheus`, the config, or the Kubernetes
+/// service proxy of the current (or `--context`) cluster.
+async fn check(
+    config_file: Option<&Path>,
+    context: Option<String>,
+    mut args: kpi::check::CheckArgs,
+) -> anyhow::Result<ExitCode> {
+    let paths = Paths::discover()?;
+    let config = match config_file {
+        Some(path) => Config::load_explicit(path)?,
+        None => {
+            let (config, warning) = Config::load_default(&paths.config_file());
+            if let Some(w) = warning {
+                eprintln!("warning: {w}");
+            }
+            config
+        }
+    };
+    let (defs, warnings) = kpi::defs::load(Some(&paths.config_dir.join("kpis.yaml")));
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    let explicit = args.prometheus.take().or(config.prometheus.url.clone());
+    let kube_config = match &explicit {
+        Some(_) => None,
+        None if cluster_configured() => {
+            let options = KubeConfigOptions {
+                context,
+                ..Default::default()
+            };
+            kube::Config::from_kubeconfig(&options).await.ok()
+        }
+        None => None,
+    };
+    let mut settings = config.prometheus.clone();
+    settings.timeout_seconds = args.timeout.as_secs().max(1);
+    let prom = kubechat_ops::io::prom_source::resolve(
+        explicit.as_deref(),
+        None,
+        &settings,
+        kube_config.as_ref(),
+    )?;
+    let code = match kubechat_ops::io::prom::PromClient::new(prom) {
+        Ok(client) => kpi::check::run_with(&client, &args, defs).await,
+        Err(e) => {
+            eprintln!("check: {e:#}");
+            2
+        }
+    };
+    Ok(ExitCode::from(code.clamp(0, 255) as u8))
 }
 
 /// True when a kubeconfig or an in-cluster service account is there to use.

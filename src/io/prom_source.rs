@@ -11,12 +11,13 @@ use secrecy::ExposeSecret;
 use super::prom::PromConfig;
 use crate::config::PrometheusConfig;
 
-/// Resolves the Prometheus endpoint in that order of precedence.
+/// Resolves the Prometheus endpoint in that order of precedence; with no URL and no
+/// Kubernetes configuration, Prometheus on this machine's default port.
 pub fn resolve(
     explicit_url: Option<&str>,
     demo_url: Option<String>,
     settings: &PrometheusConfig,
-    kube: &kube::Config,
+    kube: Option<&kube::Config>,
 ) -> anyhow::Result<PromConfig> {
     let timeout = Duration::from_secs(settings.timeout_seconds.max(1));
     if let Some(url) = explicit_url {
@@ -45,6 +46,11 @@ pub fn resolve(
         config.timeout = timeout;
         return Ok(config);
     }
+    let Some(kube) = kube else {
+        let mut config = PromConfig::new(crate::kpi::check::DEFAULT_PROMETHEUS);
+        config.timeout = timeout;
+        return Ok(config);
+    };
     let mut config = PromConfig::new(service_proxy_url(
         &kube.cluster_url.to_string(),
         &settings.service,
