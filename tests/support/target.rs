@@ -223,11 +223,6 @@ impl Target {
             c.phase = phase;
         }
     }
-
-    /// When Prometheus last scraped (the samples' time in the simulator's `Tsdb`).
-    pub fn last_scrape(&self) -> Timestamp {
-        self.shared.tsdb.latest().unwrap_or_else(Timestamp::now)
-    }
 }
 
 impl Drop for Target {
