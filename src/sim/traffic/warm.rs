@@ -179,3 +179,74 @@ pub(super) fn take(inner: &mut Inner) -> Backfill {
         Warm::Ready(s) => Backfill::Ready(s),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::{Backfill, Series, Traffic, WARM_SPAN};
+    use crate::sim::clock::SimClock;
+    use crate::sim::controllers::World;
+    use crate::sim::scenario;
+
+    fn requests(series: &[Series]) -> f64 {
+        series
+            .iter()
+            .filter(|s| s.name == "http_requests_total")
+            .map(|s| s.value)
+            .sum()
+    }
+
+    fn take_when_ready(world: &World) -> super::Snapshots {
+        for _ in 0..600 {
+            match world.traffic.take_backfill() {
+                Backfill::Ready(past) => return past,
+                Backfill::Pending => {}
+                Backfill::None => panic!("the warm start was abandoned"),
+            }
+            world.clock.advance(Duration::from_millis(100));
+            world.step().expect("step");
+        }
+        panic!("no backfill after 60 s of sim time")
+    }
+
+    #[test]
+    fn the_made_up_past_continues_into_the_present_at_the_current_rate() {
+        let world = World::new(
+            scenario::load("default").expect("default scenario"),
+            SimClock::manual(),
+        )
+        .expect("world");
+        world.traffic.warm_start(WARM_SPAN);
+        let past = take_when_ready(&world);
+        assert!(matches!(world.traffic.take_backfill(), Backfill::None));
+
+        let (first_at, first) = past.first().expect("snapshots");
+        let (last_at, last) = past.last().expect("snapshots");
+        let span = last_at.duration_since(*first_at).as_secs_f64();
+        assert!(span >= WARM_SPAN.as_secs_f64() - 2.0 * super::STEP.as_secs_f64());
+        // counters only grow, from the past into the present
+        let now = world.traffic.series();
+        for w in past.windows(2) {
+            assert!(w[0].0 < w[1].0);
+            assert!(requests(&w[0].1) <= requests(&w[1].1));
+        }
+        assert!(requests(last) <= requests(&now));
+        // at the model's ~1200 req/s (±5 %)
+        let rate = (requests(last) - requests(first)) / span;
+        assert!((1100.0..1300.0).contains(&rate), "{rate} req/s");
+        assert!(requests(first) >= 0.0);
+        // and the analysis' success ratio sees the same past
+        let ratio = world
+            .traffic
+            .success_ratio(None, Duration::from_secs(120))
+            .expect("a success ratio");
+        assert!(ratio > 0.99, "{ratio}");
+    }
+
+    #[test]
+    fn without_a_warm_start_there_is_nothing_to_backfill() {
+        let traffic = Traffic::default();
+        assert!(matches!(traffic.take_backfill(), Backfill::None));
+    }
+}
