@@ -29,11 +29,7 @@ pub fn spawn_recorder(sim: Arc<SimShared>) -> JoinHandle<()> {
     record_every(Arc::downgrade(&sim), period, |sim| {
         match sim.traffic.take_backfill() {
             Backfill::Pending => return,
-            Backfill::Ready(past) => {
-                for (at, series) in &past {
-                    sim.tsdb.record(*at, series);
-                }
-            }
+            Backfill::Ready(past) => sim.tsdb.record_all(&past),
             Backfill::None => {}
         }
         sim.tsdb.record(sim.clock.now(), &sim.traffic.series())
