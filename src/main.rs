@@ -93,6 +93,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
             let sim = SimHandle::start(SimOptions {
                 scenario: scenario.clone(),
                 speed: cli.demo_speed,
+                warm_history: true,
                 ..SimOptions::default()
             })
             .await

@@ -1,81 +1,35 @@
 //! The KPI parts against a REAL Prometheus (Debian's /usr/bin/prometheus) on loopback,
 //! scraping a small metrics server every second.
 //!
-//! Until the simulator's `/metrics` is merged, the target is served here: counters whose
-//! rates the test controls (healthy, or a bad-canary error spike). Every scrape is also
-//! recorded into a simulator `Tsdb`, so the simulator's query API sees exactly the samples
-//! Prometheus stored — the differential test compares the two engines on every default KPI.
+//! The differential tests run the simulator in-process and have Prometheus scrape its
+//! `/metrics` (honor_labels): every default KPI from Prometheus is compared with the
+//! simulator's own query API, healthy and during the bad-canary error spike. The small
+//! in-test target (counters whose rates the test controls) serves the tests that need a
+//! breach on cue: `check`'s exit codes and the poller's stale/recover cycle.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::Timestamp;
 use kubechat_ops::io::prom::poller::kpi_value;
-use kubechat_ops::io::prom::{spawn_poller, PromClient, PromConfig, PromError, QueryResult};
+use kubechat_ops::io::prom::{spawn_poller, PromClient, PromError, QueryResult};
 use kubechat_ops::kpi::check::{self, CheckArgs, CheckFormat};
 use kubechat_ops::kpi::defs::builtin;
 use kubechat_ops::kpi::{KpiBoard, KpiState};
 use kubechat_ops::msg::Msg;
-use kubechat_ops::sim::promql::{router_for, QuerySource, Tsdb};
+use kubechat_ops::sim::{SimHandle, SimOptions};
 
 mod support {
+    pub mod differential;
     pub mod prometheus;
     pub mod target;
+    pub mod wait;
 }
+use support::differential::{
+    compare_all, every_kpi_has_data, scrapes_held, sim_scraped_by_prometheus,
+};
 use support::prometheus::Prometheus;
-use support::target::{Phase, Target};
-
-/// The stated tolerance between the simulator's engine and Prometheus: 1 % relative, or
-/// 1e-6 absolute for values near zero.
-fn agree(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 0.01 * a.abs().max(b.abs()) + 1e-6
-}
-
-fn client(url: &str, timeout: Duration) -> PromClient {
-    let mut cfg = PromConfig::new(url);
-    cfg.timeout = timeout;
-    PromClient::new(cfg).expect("client")
-}
-
-/// Polls `f` until it yields, or panics naming `what` after `secs`.
-async fn eventually<T, F, Fut>(what: &str, secs: u64, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-struct SimSource {
-    db: Arc<Tsdb>,
-}
-
-impl QuerySource for SimSource {
-    fn tsdb(&self) -> &Tsdb {
-        &self.db
-    }
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
-    }
-}
-
-/// The simulator's query API over the samples the target served.
-async fn serve_sim_api(db: Arc<Tsdb>) -> (String, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = router_for(Arc::new(SimSource { db }));
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (url, task)
-}
+use support::target::{serve_sim_api, Phase, Target};
+use support::wait::{client, eventually};
 
 /// Waits until Prometheus has at least two scrapes of the target (so rates exist).
 async fn wait_for_rates(prom: &PromClient) {
@@ -196,69 +150,60 @@ async fn a_server_that_never_answers_times_out() {
     hold.abort();
 }
 
-/// Every default KPI, at one instant, from Prometheus and from the simulator's engine.
-async fn compare_all(prom: &PromClient, sim: &PromClient, target: &Target, phase: &str) {
-    // evaluate between two scrapes, so both engines hold the same samples
-    let at = target.last_scrape() + jiff::SignedDuration::from_millis(500);
-    for def in builtin() {
-        let real = prom.instant(&def.query, Some(at)).await;
-        let ours = sim.instant(&def.query, Some(at)).await;
-        let real = kpi_value(
-            &def,
-            &real.unwrap_or_else(|e| panic!("{phase} {}: prometheus: {e}", def.id)),
-        );
-        let ours = kpi_value(
-            &def,
-            &ours.unwrap_or_else(|e| panic!("{phase} {}: simulator: {e}", def.id)),
-        );
-        let (Some(real), Some(ours)) = (real, ours) else {
-            panic!(
-                "{phase} {}: prometheus {real:?} vs simulator {ours:?}",
-                def.id
-            )
-        };
-        assert!(
-            agree(real, ours),
-            "{phase} {}: prometheus {real} vs simulator {ours}",
-            def.id
-        );
-        println!(
-            "{phase:8} {:18} prometheus {real:<14.6} simulator {ours:<14.6}",
-            def.id
-        );
-    }
-}
-
 #[tokio::test]
-async fn simulator_engine_agrees_with_prometheus_healthy_and_during_an_error_spike() {
-    let Some(target) = Target::start(Phase::Healthy).await else {
-        return;
-    };
-    let Some(prometheus) = Prometheus::start(target.addr()) else {
+async fn prometheus_scraping_the_simulator_agrees_with_its_query_api_when_healthy() {
+    let Some((sim, prometheus)) = sim_scraped_by_prometheus("default").await else {
         return;
     };
     let prom = client(&prometheus.url(), Duration::from_secs(5));
-    prometheus.wait_ready().await;
-    wait_for_rates(&prom).await;
-    let (sim_url, sim_task) = serve_sim_api(target.tsdb()).await;
-    let sim = client(&sim_url, Duration::from_secs(5));
+    let api = client(&sim.url(), Duration::from_secs(5));
+    every_kpi_has_data(&prom, "prometheus").await;
+    every_kpi_has_data(&api, "simulator").await;
+    scrapes_held(&prom, 60).await;
+    let gap = compare_all(&prom, &api, "default").await;
+    println!("default: largest relative gap {gap:.4}");
+    sim.shutdown().await;
+}
 
-    compare_all(&prom, &sim, &target, "healthy").await;
-
-    target.set_phase(Phase::ErrorSpike);
+#[tokio::test]
+async fn prometheus_scraping_the_simulator_agrees_during_the_bad_canary_error_spike() {
+    let Some((sim, prometheus)) = sim_scraped_by_prometheus("bad-canary").await else {
+        return;
+    };
+    let prom = client(&prometheus.url(), Duration::from_secs(5));
+    let api = client(&sim.url(), Duration::from_secs(5));
+    every_kpi_has_data(&prom, "prometheus").await;
+    // the scenario's 30 s step, now: the bad 2.5.0 becomes the canary
+    kubechat_ops::sim::controllers::apply_action(
+        &sim.shared(),
+        serde_json::json!({
+            "action": "set-image",
+            "target": "rollout/kubechat-api-gateway",
+            "image": "harbor.company.com/kubechat/api-gateway:2.5.0"
+        }),
+    )
+    .expect("set-image");
     let error_rate = builtin()
         .into_iter()
         .find(|d| d.id == "error_rate")
-        .unwrap();
-    eventually("the error rate to cross 1 % in Prometheus", 60, || async {
-        let r = prom.instant(&error_rate.query, None).await.ok()?;
-        kpi_value(&error_rate, &r).filter(|v| *v > 1.0)
-    })
-    .await;
-    compare_all(&prom, &sim, &target, "spike").await;
+        .expect("error_rate KPI");
+    for (who, api) in [("prometheus", &prom), ("simulator", &api)] {
+        eventually(
+            &format!("the error rate to pass 1 % in {who}"),
+            90,
+            || async {
+                let r = api.instant(&error_rate.query, None).await.ok()?;
+                kpi_value(&error_rate, &r).filter(|v| *v > 1.0)
+            },
+        )
+        .await;
+    }
+    scrapes_held(&prom, 60).await;
+    let gap = compare_all(&prom, &api, "spike").await;
+    println!("spike: largest relative gap {gap:.4}");
 
-    // the rule file's alert fires in Prometheus; the simulator raises the same by name
-    let alerts = eventually(
+    // the same alert by name: Prometheus from its rule file, the simulator from the KPIs
+    eventually(
         "KubeChatHighErrorRate to fire in Prometheus",
         60,
         || async {
@@ -269,17 +214,80 @@ async fn simulator_engine_agrees_with_prometheus_healthy_and_during_an_error_spi
                         && a.labels.get("alertname").map(String::as_str)
                             == Some("KubeChatHighErrorRate")
                 })
-                .then_some(a)
+                .then_some(())
         },
     )
     .await;
-    assert!(!alerts.is_empty());
-    let sim_alerts = sim.alerts().await.unwrap();
+    let sim_alerts = api.alerts().await.expect("simulator alerts");
     assert!(
-        sim_alerts.iter().any(|a| a.labels.get("alertname").map(String::as_str) == Some("KubeChatHighErrorRate")),
+        sim_alerts
+            .iter()
+            .any(|a| a.labels.get("alertname").map(String::as_str) == Some("KubeChatHighErrorRate")),
         "{sim_alerts:?}"
     );
-    sim_task.abort();
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_warm_simulator_reads_its_real_throughput_from_the_first_query() {
+    let throughput = builtin()
+        .into_iter()
+        .find(|d| d.id == "throughput")
+        .expect("throughput KPI");
+    let first_value = |sim: SimHandle| {
+        let throughput = throughput.clone();
+        async move {
+            let api = client(&sim.url(), Duration::from_secs(5));
+            let v = eventually("a first throughput value", 60, || async {
+                let r = api.instant(&throughput.query, None).await.ok()?;
+                kpi_value(&throughput, &r)
+            })
+            .await;
+            (sim, api, v)
+        }
+    };
+    let warm = SimHandle::start(SimOptions {
+        warm_history: true,
+        ..SimOptions::default()
+    })
+    .await
+    .expect("warm simulator");
+    let (warm, api, v) = first_value(warm).await;
+    assert_eq!(
+        kubechat_ops::kpi::value::classify(&throughput, v),
+        Some(KpiState::Ok),
+        "warm: the first throughput {v} req/s is within its target {}",
+        throughput.target
+    );
+    // the made-up past reaches back ten minutes and reads the same rate
+    let end = Timestamp::now();
+    let QueryResult::Matrix(m) = api
+        .range(
+            &throughput.query,
+            end - jiff::SignedDuration::from_mins(4),
+            end,
+            Duration::from_secs(30),
+        )
+        .await
+        .expect("range query")
+    else {
+        panic!("not a matrix")
+    };
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(m[0].points.len() >= 8, "{m:?}");
+    assert!(
+        m[0].points.iter().all(|p| p.v >= throughput.target),
+        "{m:?}"
+    );
+    warm.shutdown().await;
+
+    // without it, rate()[5m] over seconds of data under-reads (as Prometheus does)
+    let cold = SimHandle::start(SimOptions::default())
+        .await
+        .expect("cold simulator");
+    let (cold, _, v) = first_value(cold).await;
+    assert!(v < throughput.alert, "cold: {v}");
+    cold.shutdown().await;
 }
 
 fn check_args(url: &str) -> CheckArgs {

@@ -1,14 +1,11 @@
 //! The KPI pane: one row per KPI (state mark, title, value, target and alert threshold,
 //! sparkline of recent history, age of the last good sample), then Prometheus' alerts.
-//! Pure drawing from a [`KpiBoard`]; fits 80×24 up to 200×60.
+//! Pure drawing from a [`KpiBoard`] into the area the console's bordered pane gives it (no
+//! border of its own); fits 40 to 200 columns. When narrow, titles keep their full width
+//! and the thresholds, then the sparkline, give way.
 
 use jiff::Timestamp;
-use ratatui::{
-    buffer::Buffer,
-    layout::Rect,
-    style::Style,
-    widgets::{Block, Borders, Widget},
-};
+use ratatui::{buffer::Buffer, layout::Rect, style::Style, widgets::Widget};
 
 use super::board::{KpiBoard, KpiEntry};
 use super::history::History;
@@ -33,24 +30,39 @@ struct Columns {
     age: u16,
 }
 
+/// The title column is never wider than this.
+const MAX_TITLE: u16 = 22;
+/// Nor narrower (when the pane is too narrow for the longest title).
+const MIN_TITLE: u16 = 8;
+/// The thresholds column is shown only where the sparkline keeps this many cells.
+const MIN_SPARK: u16 = 10;
+
 impl Columns {
-    fn for_width(w: u16) -> Self {
-        let (title, value, thresholds, age) = if w >= 120 {
-            (20, 12, 40, 5)
-        } else if w >= 70 {
-            (18, 11, 30, 4)
-        } else {
-            (14, 10, 0, 4)
-        };
-        // mark (2) + gaps between columns (4)
-        let fixed = 2 + title + value + thresholds + age + 4;
+    /// Widths for a pane `w` wide whose longest title is `longest_title` characters: the
+    /// title first, then value and age; thresholds only where the sparkline keeps room.
+    fn for_width(w: u16, longest_title: u16) -> Self {
+        let title = longest_title.clamp(MIN_TITLE, MAX_TITLE);
+        // (value, thresholds, age), widest first: the first that leaves the title whole
+        // and the sparkline MIN_SPARK cells
+        let tiers = [(12, 40, 5), (11, 30, 4), (10, 0, 4)];
+        let (value, thresholds, age) = tiers
+            .into_iter()
+            .find(|&(v, th, a)| w >= Self::others(v, th, a) + title + MIN_SPARK)
+            .unwrap_or((10, 0, 4));
+        let others = Self::others(value, thresholds, age);
+        let title = title.min(w.saturating_sub(others)).max(MIN_TITLE);
         Columns {
             title,
             value,
             thresholds,
-            spark: w.saturating_sub(fixed),
+            spark: w.saturating_sub(others + title),
             age,
         }
+    }
+
+    /// Everything but the title and the sparkline: mark (2), columns, gaps (4).
+    fn others(value: u16, thresholds: u16, age: u16) -> u16 {
+        2 + value + thresholds + age + 4
     }
 }
 
@@ -77,18 +89,18 @@ fn state_mark(state: KpiState) -> &'static str {
 impl Widget for KpiPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.border)
-            .title(" KPIs ")
-            .title_style(t.title);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        if inner.height == 0 || inner.width < 20 {
+        let inner = area;
+        if inner.height < 2 || inner.width < 30 {
             return;
         }
         let board = self.board;
-        let cols = Columns::for_width(inner.width);
+        let longest_title = board
+            .entries()
+            .iter()
+            .map(|e| e.def.title.chars().count())
+            .max()
+            .unwrap_or(0);
+        let cols = Columns::for_width(inner.width, longest_title.min(MAX_TITLE as usize) as u16);
         let alert_lines = alert_lines(board).min(inner.height.saturating_sub(3) as usize / 3);
         let rows_for_kpis = inner.height as usize - alert_lines - 1;
 

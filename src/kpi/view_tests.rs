@@ -132,13 +132,39 @@ fn pane_160x48() {
     insta::assert_snapshot!(term.backend());
 }
 
+/// The pane as the console gives it at 160 columns (~65 wide inside its border).
+#[test]
+fn pane_65x18() {
+    let term = render(&board_with_every_state(), 65, 18, None);
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn titles_are_whole_at_the_consoles_width_and_have_no_border_of_their_own() {
+    let b = board_with_every_state();
+    for w in [56, 65, 80] {
+        let text = format!("{}", render(&b, w, 18, None).backend());
+        for e in b.entries() {
+            assert!(
+                text.contains(&e.def.title),
+                "{w}: {:?} cut:\n{text}",
+                e.def.title
+            );
+        }
+        assert!(
+            !text.contains('┌') && !text.contains('│'),
+            "{w}: a border:\n{text}"
+        );
+    }
+}
+
 #[test]
 fn rows_are_coloured_by_state() {
     let theme = Theme::default();
     let term = render(&board_with_every_state(), 160, 48, None);
     let buf = term.backend().buffer();
-    // row of KPI i is at y = 2 + i (border, header); the mark is at x = 1
-    let mark = |i: u16| buf[(1, 2 + i)].style().fg;
+    // row of KPI i is at y = 1 + i (under the header); the mark is at x = 0
+    let mark = |i: u16| buf[(0, 1 + i)].style().fg;
     assert_eq!(mark(0), theme.ok.fg, "availability ok");
     assert_eq!(mark(2), theme.crit.fg, "error_rate alert");
     assert_eq!(mark(3), theme.warn.fg, "throughput warn");

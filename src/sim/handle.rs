@@ -37,6 +37,10 @@ pub struct SimOptions {
     pub speed: f64,
     /// Allow listening on a non-loopback address.
     pub allow_remote: bool,
+    /// Start as though KubeChat had been serving for a while: the query API answers
+    /// `rate(...[5m])` with the real rate at once (the demo; off for comparisons with a
+    /// real Prometheus, which has no such history).
+    pub warm_history: bool,
 }
 
 impl Default for SimOptions {
@@ -46,6 +50,7 @@ impl Default for SimOptions {
             scenario: "default".into(),
             speed: 1.0,
             allow_remote: false,
+            warm_history: false,
         }
     }
 }
@@ -93,6 +98,9 @@ impl SimHandle {
             .with_context(|| format!("loading scenario {}", opts.scenario))?;
         let store = initial_store(clock.clone(), &scenario)?;
         let traffic = traffic::Traffic::new(&scenario);
+        if opts.warm_history {
+            traffic.warm_start(traffic::WARM_SPAN);
+        }
         let shared = Arc::new(SimShared {
             store: store.shared(),
             clock,
@@ -252,6 +260,7 @@ pub async fn serve_until(
         scenario: args.scenario,
         speed: args.speed,
         allow_remote: args.allow_remote,
+        warm_history: true,
     })
     .await?;
     // The kubeconfig is written first: whoever reads the first line can use it at once.

@@ -5,7 +5,9 @@
 //! between its stable and canary pods by the canary weight. A version the scenario marks bad
 //! answers its share with 5xx and slow responses. Counters are cumulative, as scraped.
 
+mod limits;
 mod render;
+mod warm;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
@@ -18,6 +20,10 @@ use super::controllers::util;
 use super::resources;
 use super::scenario::Scenario;
 use super::store::Store;
+
+pub use warm::{Backfill, Snapshots};
+/// How much past a warm start makes up.
+pub const WARM_SPAN: Duration = Duration::from_secs(600);
 
 pub const JOB: &str = "kubechat-api-gateway";
 pub const SERVICE: &str = "kubechat-api-gateway";
@@ -54,10 +60,10 @@ struct PodStats {
     count: f64,
     cpu_seconds: f64,
     memory: f64,
-    containers: Vec<String>,
+    containers: Vec<limits::Container>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Inner {
     rps: f64,
     last: Option<Timestamp>,
@@ -73,6 +79,9 @@ struct Inner {
     last_log: Option<Timestamp>,
     /// (time, cumulative requests, cumulative non-5xx) about once a second.
     history: VecDeque<(Timestamp, f64, f64)>,
+    /// When the traffic was first advanced.
+    started: Option<Timestamp>,
+    warm: warm::Warm,
 }
 
 #[derive(Debug, Default)]
@@ -101,6 +110,17 @@ impl Traffic {
                 ..Inner::default()
             }),
         }
+    }
+
+    /// Asks for a warm start: once the gateway serves, the traffic looks as though it had
+    /// been serving for `span` (see [`Traffic::take_backfill`]).
+    pub fn warm_start(&self, span: Duration) {
+        self.lock().warm = warm::Warm::Pending { span };
+    }
+
+    /// The made-up past of a warm start, for the recorder to store before the present.
+    pub fn take_backfill(&self) -> Backfill {
+        warm::take(&mut self.lock())
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -156,14 +176,7 @@ impl Traffic {
             let stats = inner.pods.entry(util::name(p).to_string()).or_default();
             stats.ready = super::controllers::replicaset::is_ready(p);
             stats.ip = p["status"]["podIP"].as_str().unwrap_or("").to_string();
-            stats.containers = p["spec"]["containers"]
-                .as_array()
-                .map(|cs| {
-                    cs.iter()
-                        .filter_map(|c| c["name"].as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
+            stats.containers = limits::containers(p);
         }
         for node in store.list(resources::core("nodes"), None) {
             inner
@@ -175,6 +188,8 @@ impl Traffic {
             return;
         }
         let shares = shares(store, &gateway_pods, scenario);
+        let before_warm =
+            warm::due(&mut inner, now, !shares.is_empty(), dt).then(|| warm::Counters::of(&inner));
         write_access_logs(&mut inner, &shares, scenario, now);
         let seconds = now.as_second() as f64;
         let rps = inner.rps * (1.0 + 0.05 * (seconds / 90.0).sin());
@@ -225,6 +240,9 @@ impl Traffic {
         if push {
             inner.history.push_back((now, total, ok));
         }
+        if let Some(before) = before_warm {
+            warm::make_up_the_past(&mut inner, &before, dt, now);
+        }
         let cutoff = now - jiff::SignedDuration::try_from(HISTORY).unwrap_or_default();
         while inner.history.front().is_some_and(|(t, _, _)| *t < cutoff) {
             inner.history.pop_front();
@@ -267,7 +285,7 @@ fn write_access_logs(inner: &mut Inner, shares: &[Share], scenario: &Scenario, n
             )
         };
         live.logs
-            .append(NAMESPACE, &share.pod, container, now, &line);
+            .append(NAMESPACE, &share.pod, &container.name, now, &line);
     }
 }
 

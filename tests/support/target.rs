@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use jiff::Timestamp;
-use kubechat_ops::sim::promql::Tsdb;
+use kubechat_ops::sim::promql::{router_for, QuerySource, Tsdb};
 use kubechat_ops::sim::traffic::Series;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -223,15 +223,34 @@ impl Target {
             c.phase = phase;
         }
     }
-
-    /// When Prometheus last scraped (the samples' time in the simulator's `Tsdb`).
-    pub fn last_scrape(&self) -> Timestamp {
-        self.shared.tsdb.latest().unwrap_or_else(Timestamp::now)
-    }
 }
 
 impl Drop for Target {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+struct SimSource {
+    db: Arc<Tsdb>,
+}
+
+impl QuerySource for SimSource {
+    fn tsdb(&self) -> &Tsdb {
+        &self.db
+    }
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// The simulator's query API over the samples the target served.
+pub async fn serve_sim_api(db: Arc<Tsdb>) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = router_for(Arc::new(SimSource { db }));
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, task)
 }

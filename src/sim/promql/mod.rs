@@ -19,12 +19,19 @@ use tokio::time::MissedTickBehavior;
 pub use api::{router, router_for, QuerySource};
 pub use tsdb::Tsdb;
 
+use super::traffic::Backfill;
 use super::SimShared;
 
 /// Records the traffic series every second of sim time until the simulator is dropped.
+/// With a warm start pending, nothing is recorded until its made-up past is stored first.
 pub fn spawn_recorder(sim: Arc<SimShared>) -> JoinHandle<()> {
     let period = sim.clock.real_for(Duration::from_secs(1));
     record_every(Arc::downgrade(&sim), period, |sim| {
+        match sim.traffic.take_backfill() {
+            Backfill::Pending => return,
+            Backfill::Ready(past) => sim.tsdb.record_all(&past),
+            Backfill::None => {}
+        }
         sim.tsdb.record(sim.clock.now(), &sim.traffic.series())
     })
 }

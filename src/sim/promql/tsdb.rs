@@ -34,6 +34,45 @@ struct Inner {
     latest_ms: Option<i64>,
 }
 
+impl Inner {
+    fn record(&mut self, ms: i64, series: &[Series]) {
+        let mut seen = std::collections::BTreeSet::new();
+        for s in series {
+            let labels = labels_of(s);
+            seen.insert(labels.clone());
+            let full = self.series.len() >= MAX_SERIES;
+            let samples = match self.series.get_mut(&labels) {
+                Some(v) => v,
+                None if full => continue,
+                None => self.series.entry(labels).or_default(),
+            };
+            match samples.back() {
+                Some(&(t, _)) if t >= ms => {}
+                _ => samples.push_back((ms, s.value)),
+            }
+        }
+        // series gone from this snapshot get a staleness marker, as Prometheus writes one
+        // for series missing from a scrape
+        for (labels, samples) in self.series.iter_mut() {
+            if !seen.contains(labels) {
+                if let Some(&(t, v)) = samples.back() {
+                    if t < ms && !is_stale(v) {
+                        samples.push_back((ms, f64::from_bits(STALE_BITS)));
+                    }
+                }
+            }
+        }
+        let cutoff = ms - self.retention_ms;
+        self.series.retain(|_, v| {
+            while v.front().is_some_and(|&(t, _)| t < cutoff) {
+                v.pop_front();
+            }
+            !v.is_empty()
+        });
+        self.latest_ms = Some(self.latest_ms.map_or(ms, |l| l.max(ms)));
+    }
+}
+
 /// Recent samples, shared by the recorder (writes) and the query API (reads).
 #[derive(Debug)]
 pub struct Tsdb {
@@ -69,44 +108,18 @@ impl Tsdb {
 
     /// Records a snapshot of every series at `at`; forgets what is older than the retention.
     pub fn record(&self, at: Timestamp, series: &[Series]) {
-        let ms = at.as_millisecond();
-        let Ok(mut inner) = self.inner.write() else {
-            return;
-        };
-        let mut seen = std::collections::BTreeSet::new();
-        for s in series {
-            let labels = labels_of(s);
-            seen.insert(labels.clone());
-            let full = inner.series.len() >= MAX_SERIES;
-            let samples = match inner.series.get_mut(&labels) {
-                Some(v) => v,
-                None if full => continue,
-                None => inner.series.entry(labels).or_default(),
-            };
-            match samples.back() {
-                Some(&(t, _)) if t >= ms => {}
-                _ => samples.push_back((ms, s.value)),
+        if let Ok(mut inner) = self.inner.write() {
+            inner.record(at.as_millisecond(), series);
+        }
+    }
+
+    /// Records snapshots (oldest first) at once: a query sees none or all of them.
+    pub fn record_all(&self, snapshots: &[(Timestamp, Vec<Series>)]) {
+        if let Ok(mut inner) = self.inner.write() {
+            for (at, series) in snapshots {
+                inner.record(at.as_millisecond(), series);
             }
         }
-        // series gone from this snapshot get a staleness marker, as Prometheus writes one
-        // for series missing from a scrape
-        for (labels, samples) in inner.series.iter_mut() {
-            if !seen.contains(labels) {
-                if let Some(&(t, v)) = samples.back() {
-                    if t < ms && !is_stale(v) {
-                        samples.push_back((ms, f64::from_bits(STALE_BITS)));
-                    }
-                }
-            }
-        }
-        let cutoff = ms - inner.retention_ms;
-        inner.series.retain(|_, v| {
-            while v.front().is_some_and(|&(t, _)| t < cutoff) {
-                v.pop_front();
-            }
-            !v.is_empty()
-        });
-        inner.latest_ms = Some(inner.latest_ms.map_or(ms, |l| l.max(ms)));
     }
 
     /// Every series matching `matchers` with its samples in `[start_ms, end_ms]`.

@@ -33,6 +33,8 @@ pub(super) fn families(inner: &Inner) -> Vec<Family> {
     let mut up = Vec::new();
     let mut cpu = Vec::new();
     let mut memory = Vec::new();
+    let mut cpu_quota = Vec::new();
+    let mut memory_limit = Vec::new();
     for (pod, s) in &inner.pods {
         let with_pod: Vec<(&str, &str)> = base
             .iter()
@@ -78,8 +80,18 @@ pub(super) fn families(inner: &Inner) -> Vec<Family> {
             let l = [
                 ("namespace", NAMESPACE),
                 ("pod", pod.as_str()),
-                ("container", c.as_str()),
+                ("container", c.name.as_str()),
             ];
+            if let Some(cores) = c.cpu_cores {
+                cpu_quota.push(one(
+                    "container_spec_cpu_quota",
+                    &l,
+                    cores * super::limits::CPU_PERIOD_MICROS,
+                ));
+            }
+            if let Some(bytes) = c.memory_bytes {
+                memory_limit.push(one("container_spec_memory_limit_bytes", &l, bytes));
+            }
             cpu.push(one(
                 "container_cpu_usage_seconds_total",
                 &l,
@@ -146,6 +158,18 @@ pub(super) fn families(inner: &Inner) -> Vec<Family> {
             help: "Current memory usage of the container in bytes.",
             kind: "gauge",
             series: memory,
+        },
+        Family {
+            name: "container_spec_cpu_quota",
+            help: "CPU quota of the container (microseconds per CFS period of 100000).",
+            kind: "gauge",
+            series: cpu_quota,
+        },
+        Family {
+            name: "container_spec_memory_limit_bytes",
+            help: "Memory limit of the container in bytes.",
+            kind: "gauge",
+            series: memory_limit,
         },
         Family {
             name: "node_filesystem_avail_bytes",
