@@ -116,16 +116,17 @@ fn render_pane(state: &State, theme: &Theme, pane: Pane, rect: Rect, buf: &mut B
         }
         .render(rect, buf),
         Pane::Kpis => {
-            // the KPI widget draws its own frame; ours goes over it to show the pane's
-            // number and focus like the other panes
+            // our numbered, focus-aware frame; the KPI widget draws inside it
+            let block = pane_block(Pane::Kpis, focused, None, theme);
+            let inner = block.inner(rect);
+            block.render(rect, buf);
             KpiPane {
                 board: &state.kpis,
                 theme,
                 now: state.now_or_epoch(),
                 selected: focused.then_some(state.kpi_cursor),
             }
-            .render(rect, buf);
-            pane_block(Pane::Kpis, focused, None, theme).render(rect, buf);
+            .render(inner, buf);
         }
         Pane::Timeline => timeline::TimelinePane {
             state,
