@@ -17,6 +17,7 @@ use ratatui::widgets::Widget;
 use ratatui::Frame;
 
 use crate::action::Action;
+use crate::kpi::chart::KpiChart;
 use crate::kpi::view::KpiPane;
 use crate::state::overlay::Overlay;
 use crate::state::{Pane, State};
@@ -120,13 +121,37 @@ fn render_pane(state: &State, theme: &Theme, pane: Pane, rect: Rect, buf: &mut B
             let block = pane_block(Pane::Kpis, focused, None, theme);
             let inner = block.inner(rect);
             block.render(rect, buf);
+            // Zoomed, the selected KPI's history is charted under the list, with its
+            // target and alert threshold drawn as lines.
+            let list_rows = state.kpis.len() as u16 + 6;
+            let chart = (state.zoomed && focused && inner.height >= list_rows + 10)
+                .then(|| state.kpis.entries().get(state.kpi_cursor))
+                .flatten();
+            let (list, chart_area) = match chart {
+                Some(_) => {
+                    let [list, chart] =
+                        Layout::vertical([Constraint::Length(list_rows), Constraint::Min(0)])
+                            .areas(inner);
+                    (list, Some(chart))
+                }
+                None => (inner, None),
+            };
             KpiPane {
                 board: &state.kpis,
                 theme,
                 now: state.now_or_epoch(),
                 selected: focused.then_some(state.kpi_cursor),
             }
-            .render(inner, buf);
+            .render(list, buf);
+            if let (Some(entry), Some(area)) = (chart, chart_area) {
+                KpiChart {
+                    entry,
+                    theme,
+                    now: state.now_or_epoch(),
+                    span: jiff::SignedDuration::from_mins(30),
+                }
+                .render(area, buf);
+            }
         }
         Pane::Timeline => timeline::TimelinePane {
             state,
