@@ -60,6 +60,13 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
             let code = kpi::check::run(args, defs).await;
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));
         }
+        Some(Command::Rollout(args)) => {
+            let namespace = cli
+                .namespace
+                .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+            let code = kubechat_ops::rollout_cmd::run(args, cli.context, namespace).await;
+            return Ok(ExitCode::from(code));
+        }
         None => {}
     }
     console(cli, started).await.map(|()| ExitCode::SUCCESS)
