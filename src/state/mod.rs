@@ -5,6 +5,7 @@ pub mod actions;
 pub mod blue_green;
 pub mod canary;
 pub mod collection;
+mod guided_events;
 pub mod guided_switch;
 pub mod load;
 pub mod overlay;
