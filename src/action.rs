@@ -30,6 +30,7 @@ pub enum Action {
     Undo,
     PauseResume,
     SwitchSlot,
+    GuidedSwitch,
     Promote,
     PromoteFull,
     Abort,
@@ -41,7 +42,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, so tests (and the palette) can walk them all.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::Quit,
         Action::FocusNext,
         Action::FocusPrev,
@@ -63,6 +64,7 @@ impl Action {
         Action::Undo,
         Action::PauseResume,
         Action::SwitchSlot,
+        Action::GuidedSwitch,
         Action::Promote,
         Action::PromoteFull,
         Action::Abort,
@@ -98,6 +100,7 @@ impl Action {
             | Action::Undo
             | Action::PauseResume
             | Action::SwitchSlot
+            | Action::GuidedSwitch
             | Action::Promote
             | Action::PromoteFull
             | Action::Abort
@@ -129,6 +132,7 @@ impl Action {
             Action::Undo => "undo",
             Action::PauseResume => "pause-resume",
             Action::SwitchSlot => "switch-slot",
+            Action::GuidedSwitch => "guided-switch",
             Action::Promote => "promote",
             Action::PromoteFull => "promote-full",
             Action::Abort => "abort",
@@ -162,6 +166,9 @@ impl Action {
             Action::Undo => "roll back to the previous revision",
             Action::PauseResume => "pause / resume a Deployment rollout",
             Action::SwitchSlot => "switch blue/green Service to the other slot",
+            Action::GuidedSwitch => {
+                "guided blue/green switch: ready check, switch, watch errors, cleanup"
+            }
             Action::Promote => "promote a canary to the next step",
             Action::PromoteFull => "promote a canary fully",
             Action::Abort => "abort a canary",
@@ -200,7 +207,7 @@ mod tests {
     #[test]
     fn only_cluster_changes_are_mutating() {
         let mutating: Vec<_> = Action::ALL.iter().filter(|a| a.is_mutating()).collect();
-        assert_eq!(mutating.len(), 9);
+        assert_eq!(mutating.len(), 10);
         assert!(Action::Scale.is_mutating());
         assert!(!Action::Confirm.is_mutating());
     }

@@ -16,7 +16,8 @@ Examples:
   kubechat-ops                      # your current kube context, namespace kubechat-system
   kubechat-ops --demo bad-canary    # the simulated cluster, a canary that fails analysis
   kubechat-ops --read-only          # monitoring mode: nothing can change the cluster
-  kubechat-ops check --format json  # gate a script on the KPIs (exit 0 ok, 1 breached, 2 unknown)";
+  kubechat-ops check --format json  # gate a script on the KPIs (exit 0 ok, 1 breached, 2 unknown)
+  kubechat-ops rollout status deployment/kubechat-auth-service --watch --timeout 5m";
 
 #[derive(Debug, Parser)]
 #[command(name = "kubechat-ops", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -68,6 +69,8 @@ pub enum Command {
     Sim(crate::sim::handle::SimArgs),
     /// Evaluate the KPIs once: exit 0 all within thresholds, 1 any breached, 2 unknown.
     Check(crate::kpi::check::CheckArgs),
+    /// Rollouts without the screen: `rollout status NAME [--watch] [--timeout D]`.
+    Rollout(crate::rollout_cmd::RolloutArgs),
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod keymap;
 pub mod kpi;
 pub mod logging;
 pub mod msg;
+pub mod rollout_cmd;
 pub mod sim;
 pub mod state;
 pub mod terminal;

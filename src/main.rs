@@ -54,6 +54,13 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
         Some(Command::Check(args)) => {
             return check(cli.config.as_deref(), cli.context.clone(), args).await
         }
+        Some(Command::Rollout(args)) => {
+            let namespace = cli
+                .namespace
+                .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+            let code = kubechat_ops::rollout_cmd::run(args, cli.context, namespace).await;
+            return Ok(ExitCode::from(code));
+        }
         None => {}
     }
     console(cli, started).await.map(|()| ExitCode::SUCCESS)

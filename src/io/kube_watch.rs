@@ -32,6 +32,31 @@ pub fn rollout_resource() -> ApiResource {
 
 /// Starts a watcher for every kind the console shows, in `namespace`.
 pub fn spawn_all(client: Client, namespace: &str, tx: Sender<Msg>) -> Vec<JoinHandle<()>> {
+    let mut handles = spawn_rollout_kinds(client.clone(), namespace, tx.clone());
+    handles.push(spawn_kind(
+        Api::<Pod>::namespaced(client.clone(), namespace),
+        "pods",
+        |p| PodView::from(p),
+        KubeMsg::Pods,
+        tx.clone(),
+    ));
+    handles.push(spawn_kind(
+        Api::<Event>::namespaced(client, namespace),
+        "events",
+        |e| EventView::from(e),
+        KubeMsg::Events,
+        tx,
+    ));
+    handles
+}
+
+/// Starts the watchers the rollout rows are derived from (Deployments, ReplicaSets,
+/// Services, Argo Rollouts): all the headless `rollout status` needs.
+pub fn spawn_rollout_kinds(
+    client: Client,
+    namespace: &str,
+    tx: Sender<Msg>,
+) -> Vec<JoinHandle<()>> {
     let ns = namespace;
     vec![
         spawn_kind(
@@ -49,24 +74,10 @@ pub fn spawn_all(client: Client, namespace: &str, tx: Sender<Msg>) -> Vec<JoinHa
             tx.clone(),
         ),
         spawn_kind(
-            Api::<Pod>::namespaced(client.clone(), ns),
-            "pods",
-            |p| PodView::from(p),
-            KubeMsg::Pods,
-            tx.clone(),
-        ),
-        spawn_kind(
             Api::<Service>::namespaced(client.clone(), ns),
             "services",
             |s| ServiceView::from(s),
             KubeMsg::Services,
-            tx.clone(),
-        ),
-        spawn_kind(
-            Api::<Event>::namespaced(client.clone(), ns),
-            "events",
-            |e| EventView::from(e),
-            KubeMsg::Events,
             tx.clone(),
         ),
         spawn_kind(

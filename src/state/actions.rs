@@ -69,6 +69,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::PromoteFull
         | Action::Abort
         | Action::Retry => begin_write(state, action),
+        Action::GuidedSwitch => super::guided_switch::begin(state),
     }
     Vec::new()
 }
@@ -99,6 +100,9 @@ fn confirm(state: &mut State) -> Vec<Effect> {
         // unreachable through the keys (the guard refuses first); kept as a second lock
         state.toast(true, "read-only mode: write refused");
         return Vec::new();
+    }
+    if pending.action == Action::GuidedSwitch {
+        return super::guided_switch::confirmed(state, pending.write);
     }
     let what = describe_write(&pending.write);
     state.note(EntryKind::Action, false, format!("{what}: requested"));

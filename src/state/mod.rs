@@ -5,6 +5,8 @@ pub mod actions;
 pub mod blue_green;
 pub mod canary;
 pub mod collection;
+mod guided_events;
+pub mod guided_switch;
 pub mod load;
 pub mod overlay;
 pub mod rollout_detail;
@@ -135,6 +137,12 @@ pub struct State {
     pub kpis: KpiBoard,
     pub kube: SourceHealth,
     pub prom: SourceHealth,
+    /// The guided blue/green switch, once one has been started (the last run stays shown).
+    pub guided: Option<guided_switch::GuidedSwitch>,
+    /// The run the open guided-switch dialog would start.
+    pub guided_offer: Option<guided_switch::GuidedSwitch>,
+    /// Its window and threshold (defaults: the procedures' 5 minutes and 1 %).
+    pub guided_config: guided_switch::GuidedConfig,
 }
 
 impl State {
@@ -174,6 +182,9 @@ impl State {
             timeline: Timeline::default(),
             kpis: KpiBoard::default(),
             kube: SourceHealth::new(true),
+            guided: None,
+            guided_offer: None,
+            guided_config: Default::default(),
         }
     }
 

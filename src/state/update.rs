@@ -5,6 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 
 use super::actions::apply_action;
+use super::guided_switch;
 use super::overlay::{palette_matches, Overlay};
 use super::row_refresh::{refresh_rows, rows_scope};
 use super::sources::SourceTransition;
@@ -26,6 +27,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             on_tick(state, now);
+            guided_switch::on_tick(state, now);
             Vec::new()
         }
         Msg::Kube(m) => {
@@ -35,10 +37,21 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Kpi(m) => {
             let now = state.now_or_epoch();
             prometheus_health(state, &m);
+            let mut effects = Vec::new();
+            if let KpiMsg::Sample {
+                id,
+                value: Some(v),
+                at,
+            } = &m
+            {
+                if id == guided_switch::ERROR_RATE_KPI {
+                    effects = guided_switch::on_error_rate(state, *v, *at);
+                }
+            }
             let transitions = state.kpis.apply(m, now);
             note_kpis(state, transitions);
             state.dirty = true;
-            Vec::new()
+            effects
         }
         Msg::PromStatus { error, at } => {
             state.prometheus_status(error.is_none(), error, at);
@@ -179,11 +192,11 @@ fn on_kube(state: &mut State, m: KubeMsg) {
 }
 
 fn on_done(state: &mut State, effect: Effect, result: Result<String, String>) -> Vec<Effect> {
-    let what = match &effect {
-        Effect::Write(w) => super::actions::describe_write(w),
+    let (what, write) = match &effect {
+        Effect::Write(w) => (super::actions::describe_write(w), w),
         Effect::Log(_) => return Vec::new(),
     };
-    match result {
+    match &result {
         Ok(summary) => {
             state.note(
                 EntryKind::Result,
@@ -197,7 +210,7 @@ fn on_done(state: &mut State, effect: Effect, result: Result<String, String>) ->
             state.toast(true, format!("{what} failed: {e}"));
         }
     }
-    Vec::new()
+    guided_switch::on_write_done(state, write, &result)
 }
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {

@@ -3,6 +3,7 @@
 
 pub mod common;
 pub mod confirm;
+pub mod guided;
 pub mod help;
 pub mod palette;
 pub mod rollout_detail;

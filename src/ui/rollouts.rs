@@ -7,9 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::common::{fit, image_change, pane_block, phase_style, progress_bar, short_age};
+use super::guided::GuidedView;
 use super::rollout_detail::DetailView;
 use crate::state::rollout_detail::detail_for;
-use crate::state::rollouts::RolloutRow;
+use crate::state::rollouts::{RolloutRow, RowTarget};
 use crate::state::{Pane, State};
 use crate::theme::Theme;
 
@@ -53,6 +54,22 @@ impl Widget for RolloutsPane<'_> {
             (inner, None)
         };
         render_list(s, t, list_area, buf);
+        // the guided switch's progress takes the detail's first lines while it is shown
+        let detail_area = match (detail_area, &s.guided) {
+            (Some(area), Some(g)) => {
+                let [progress, rest] =
+                    Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(area);
+                GuidedView {
+                    run: g,
+                    config: &s.guided_config,
+                    now: s.now_or_epoch(),
+                    theme: t,
+                }
+                .render(progress, buf);
+                Some(rest)
+            }
+            (area, _) => area,
+        };
         if let (Some(area), Some(row)) = (detail_area, s.selected_row()) {
             let now = s.now_or_epoch();
             let detail = detail_for(row, &s.cluster, now);
@@ -127,10 +144,47 @@ fn render_list(s: &State, t: &Theme, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// A slot row's label ("blue · serving") and what its note says beyond it.
+fn slot_label(row: &RolloutRow) -> Option<(String, Option<String>)> {
+    let RowTarget::Slot { slot, live, .. } = &row.target else {
+        return None;
+    };
+    let label = format!("{slot} · {}", if *live { "serving" } else { "idle" });
+    let rest = row
+        .note
+        .as_deref()
+        .and_then(|n| n.strip_prefix(label.as_str()))
+        .map(|r| r.trim_start_matches(" · ").to_string())
+        .filter(|r| !r.is_empty());
+    Some((label, rest))
+}
+
+/// The IMAGES cell: the note is kept whole, the images give way first.
+fn images_cell(row: &RolloutRow, note: Option<&str>, width: usize) -> String {
+    let images = image_change(row.image_old.as_deref(), &row.image_new);
+    match note {
+        None => fit(&images, width),
+        Some(note) => {
+            let room = width.saturating_sub(note.chars().count() + 2);
+            if room >= 8 {
+                format!("{}  {note}", fit(&images, room))
+            } else {
+                fit(&format!("{images}  {note}"), width)
+            }
+        }
+    }
+}
+
 fn row_line<'a>(row: &RolloutRow, cols: &Columns, s: &State, t: &Theme) -> Line<'a> {
-    let name = match row.depth {
-        0 => row.name.clone(),
-        _ => format!(" └ {}", row.name),
+    let slot = slot_label(row);
+    let name = match (&slot, row.depth) {
+        (Some((label, _)), _) => format!(" └ {label}"),
+        (None, 0) => row.name.clone(),
+        (None, _) => format!(" └ {}", row.name),
+    };
+    let note = match &slot {
+        Some((_, rest)) => rest.clone(),
+        None => row.note.clone(),
     };
     let p = row.progress;
     let (full, part, rest) = progress_bar(BAR, p.desired, p.updated, p.available);
@@ -156,11 +210,8 @@ fn row_line<'a>(row: &RolloutRow, cols: &Columns, s: &State, t: &Theme) -> Line<
         Span::styled(format!(" {counts:<5} "), t.text),
     ];
     if let Some(iw) = cols.images {
-        let mut text = image_change(row.image_old.as_deref(), &row.image_new);
-        if let Some(note) = &row.note {
-            text = format!("{text}  {note}");
-        }
-        spans.push(Span::styled(format!("{:<iw$} ", fit(&text, iw)), t.text));
+        let text = images_cell(row, note.as_deref(), iw);
+        spans.push(Span::styled(format!("{text:<iw$} "), t.text));
     }
     spans.push(Span::styled(format!("{age:>3}"), t.muted));
     Line::from(spans)
