@@ -18,6 +18,9 @@ use crate::theme::Theme;
 
 /// Messages waiting in the channel beyond this are back-pressure on the sources.
 pub const CHANNEL_CAPACITY: usize = 4096;
+/// The shortest time between two frames (40 frames/s at most): a change is on screen
+/// within this, well inside the 100 ms the issue asks for.
+pub const FRAME_INTERVAL: Duration = Duration::from_millis(25);
 /// How many queued messages one turn of the loop folds in before drawing.
 const DRAIN_CAP: usize = 1024;
 
@@ -61,10 +64,15 @@ pub async fn run(
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut first_frame = true;
+    let mut last_draw: Option<Instant> = None;
     let result = loop {
-        if state.dirty {
+        // Draw when something changed, at most once per FRAME_INTERVAL: a burst of watch
+        // events costs one frame, not one each.
+        let next_frame = last_draw.map_or(Instant::now(), |t| t + FRAME_INTERVAL);
+        if state.dirty && Instant::now() >= next_frame {
             term.draw(|frame| crate::ui::render(&state, theme, frame))?;
             state.dirty = false;
+            last_draw = Some(Instant::now());
             if first_frame {
                 first_frame = false;
                 tracing::info!(
@@ -73,8 +81,10 @@ pub async fn run(
                 );
             }
         }
+        let frame_due = state.dirty.then_some(next_frame);
         let msg = tokio::select! {
             msg = rx.recv() => msg,
+            _ = tokio::time::sleep_until(frame_due.unwrap_or(next_frame).into()), if frame_due.is_some() => continue,
             _ = sigterm.recv() => break Ok(()),
             _ = sigint.recv() => break Ok(()),
             _ = sighup.recv() => break Ok(()),
