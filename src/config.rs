@@ -46,6 +46,29 @@ pub struct Config {
     /// read-only, e.g. `["prod-*"]`.
     pub read_only_contexts: Vec<String>,
     pub prometheus: PrometheusConfig,
+    pub rollouts: RolloutsConfig,
+}
+
+/// The guided blue/green switch (the procedures' switch-traffic.sh).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RolloutsConfig {
+    /// How long the error rate is watched after a switch.
+    pub switch_monitor_seconds: u64,
+    /// Error rate (percent of 5xx) above which the switch is undone by itself.
+    pub switch_error_threshold_percent: f64,
+    /// The wait between scaling the old slot to 0 and offering to delete it.
+    pub cleanup_delay_seconds: u64,
+}
+
+impl Default for RolloutsConfig {
+    fn default() -> Self {
+        RolloutsConfig {
+            switch_monitor_seconds: 300,
+            switch_error_threshold_percent: 1.0,
+            cleanup_delay_seconds: 600,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -199,6 +222,18 @@ mod tests {
     fn missing_explicit_config_is_an_error_naming_the_file() {
         let err = Config::load_explicit(Path::new("/nonexistent/kc.toml")).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/kc.toml"));
+    }
+
+    #[test]
+    fn rollouts_settings_default_to_the_procedures() {
+        let c = Config::parse(
+            "[rollouts]\nswitch_monitor_seconds = 30\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.rollouts.switch_monitor_seconds, 30);
+        assert_eq!(c.rollouts.switch_error_threshold_percent, 1.0);
+        assert_eq!(Config::default().rollouts.switch_monitor_seconds, 300);
     }
 
     #[test]

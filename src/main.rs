@@ -185,6 +185,11 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         warnings,
     });
     state.kpis = kpi_board;
+    state.guided_config = kubechat_ops::state::guided_switch::GuidedConfig {
+        window: jiff::SignedDuration::from_secs(config.rollouts.switch_monitor_seconds as i64),
+        threshold_pct: config.rollouts.switch_error_threshold_percent,
+        delete_after: jiff::SignedDuration::from_secs(config.rollouts.cleanup_delay_seconds as i64),
+    };
     let sources = app::Sources {
         kube: client,
         namespace,

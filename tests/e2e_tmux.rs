@@ -336,3 +336,64 @@ fn sigterm_quits_cleanly_and_restores_the_terminal() {
     assert_eq!(t.wait_exit(), 0);
     t.restored().expect("terminal restored after SIGTERM");
 }
+
+/// A config that polls Prometheus every second and watches a guided switch for 20 s. The
+/// error-rate KPI is a 5-minute rate, so 20 s of a bad slot moves it only a fraction of the
+/// way: the threshold is lowered to 0.3 % (a healthy demo serves about 0.1 % errors).
+fn fast_guided_config(dir: &Path) {
+    let config_dir = dir.join("config/kubechat-ops");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(
+        config_dir.join("config.toml"),
+        "[prometheus]\ninterval_seconds = 1\n[rollouts]\nswitch_monitor_seconds = 20\nswitch_error_threshold_percent = 0.3\n",
+    )
+    .unwrap();
+}
+
+/// Starts the guided switch on the blue/green pair (the first row) once the idle slot is
+/// ready, and confirms it.
+fn start_guided_switch(t: &Tmux) {
+    t.wait_text("└ green · idle");
+    t.wait_text("Error rate (5xx)");
+    t.wait_for("the guided switch's confirmation", |s| {
+        if s.contains("from blue to green, then watch") {
+            return true;
+        }
+        if !s.contains("is not fully ready") {
+            t.keys(&["g", "W"]);
+        }
+        false
+    });
+    t.keys(&["y"]);
+}
+
+#[test]
+fn guided_switch_rolls_back_by_itself_when_green_serves_errors() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fast_guided_config(dir.path());
+    let t = start(dir.path(), "--demo bad-green", &[]);
+    start_guided_switch(&t);
+    let screen = t.wait_text("rolled back to blue");
+    assert!(screen.contains("error rate"), "says why:\n{screen}");
+    t.wait_text("└ blue · serving");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn guided_switch_completes_when_green_is_healthy() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fast_guided_config(dir.path());
+    let t = start(dir.path(), "--demo", &[]);
+    start_guided_switch(&t);
+    t.wait_text("green serves; error rate stayed");
+    t.wait_text("└ green · serving");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}

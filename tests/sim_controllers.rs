@@ -601,7 +601,7 @@ fn five_xx_ratio(w: &World) -> (f64, f64) {
 #[test]
 fn bad_green_raises_the_5xx_ratio_once_it_gets_traffic() {
     let w = world("bad-green");
-    w.run_for(Duration::from_secs(55), SEC).unwrap();
+    w.run_for(Duration::from_secs(295), SEC).unwrap();
     let (e0, t0) = five_xx_ratio(&w);
     assert!(t0 > 0.0);
     assert!(e0 / t0 < 0.01, "healthy before the switch: {}", e0 / t0);

@@ -265,11 +265,11 @@ fn start(state: &mut State) {
     }
     let cfg = state.guided_config;
     let prompt = format!(
-        "Switch service {service} from {} to {}, then watch the error rate for {}m and \
+        "Switch service {service} from {} to {}, then watch the error rate for {} and \
          switch back by itself above {}%?",
         from.0,
         to.0,
-        cfg.window.as_secs() as f64 / 60.0,
+        minutes_seconds(cfg.window.as_secs()),
         cfg.threshold_pct
     );
     ask(state, switch(&service, &to.0), prompt, None);
@@ -354,3 +354,12 @@ pub(crate) fn confirmed(state: &mut State, write: ClusterWrite) -> Vec<Effect> {
 #[cfg(test)]
 #[path = "guided_switch_tests.rs"]
 mod tests;
+
+/// "5m", "20s", "1m30s".
+fn minutes_seconds(secs: i64) -> String {
+    match (secs / 60, secs % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s:02}s"),
+    }
+}
