@@ -41,7 +41,6 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::controllers::logs::PodLogs;
 use super::resources;
 use super::store::Store;
 
@@ -204,7 +203,6 @@ pub struct Live {
     pub failing_cronjobs: BTreeSet<String>,
     /// Pods whose containers should exit once: (namespace, pod) → reason.
     pub crash_requests: Vec<(String, String, String)>,
-    pub logs: PodLogs,
     /// Fractional pod deletions owed by the churn (scale scenario).
     pub churn_debt: f64,
     pub last_churn: Option<Timestamp>,
@@ -270,17 +268,6 @@ impl Scenario {
             .iter()
             .find(|b| !b.image.is_empty() && image.ends_with(b.image.as_str()))
             .cloned()
-    }
-
-    /// The log lines of a container (`previous`: before its last restart), oldest first.
-    pub fn pod_log(
-        &self,
-        ns: &str,
-        pod: &str,
-        container: &str,
-        previous: bool,
-    ) -> Option<Vec<(Timestamp, String)>> {
-        self.live().logs.lines(ns, pod, container, previous)
     }
 }
 
