@@ -955,3 +955,35 @@ fn crashing_pod(pods_json: &str) -> Option<String> {
         (broken && restarted).then(|| p["metadata"]["name"].as_str().map(String::from))?
     })
 }
+
+#[tokio::test]
+async fn core_events_are_listed_as_events_k8s_io() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    k.apply_objects().await;
+    // The controllers write core/v1 Events (e.g. the kubelet's Scheduled for web-pod); the
+    // server converts them for events.k8s.io/v1.
+    let converted = k
+        .wait_for(&["get", "events.v1.events.k8s.io", "-o", "json"], |out| {
+            out.contains("\"note\": \"Successfully assigned kubechat-system/web-pod")
+        })
+        .await;
+    let list: Value = serde_json::from_str(&converted).expect("kubectl printed JSON");
+    let scheduled = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["metadata"]["name"] == "web-pod.1")
+        .expect("the core/v1 Event created with the objects");
+    assert_eq!(scheduled["apiVersion"], "events.k8s.io/v1");
+    assert_eq!(scheduled["regarding"]["name"], "web-pod");
+    assert_eq!(scheduled["reason"], "Scheduled");
+    let events = k.ok(&["events"]).await;
+    assert!(
+        events.contains("Scheduled") && events.contains("Pod/web-pod"),
+        "{events}"
+    );
+    k.finish().await;
+}
