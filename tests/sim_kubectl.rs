@@ -987,3 +987,36 @@ async fn core_events_are_listed_as_events_k8s_io() {
     );
     k.finish().await;
 }
+
+#[tokio::test]
+async fn auth_can_i_follows_the_scenario_permissions() {
+    if !kubectl_present() {
+        return;
+    }
+    let file = std::env::temp_dir().join(format!(
+        "kubechat-sim-permissions-{}.yaml",
+        std::process::id()
+    ));
+    std::fs::write(
+        &file,
+        "name: restricted\npermissions:\n  deny:\n    - {verb: delete, resource: deployments}\n    - {verb: patch, resource: rollouts.argoproj.io}\n",
+    )
+    .unwrap();
+    let k = Kubectl::start_scenario(file.to_str().unwrap(), 1.0).await;
+    let (ok, out, _) = k.run(&["auth", "can-i", "delete", "deployments"]).await;
+    assert!(!ok && out.starts_with("no"), "{out}");
+    let (ok, out, _) = k
+        .run(&["auth", "can-i", "patch", "rollouts.argoproj.io"])
+        .await;
+    assert!(!ok && out.starts_with("no"), "{out}");
+    assert_eq!(
+        k.ok(&["auth", "can-i", "get", "deployments"]).await.trim(),
+        "yes"
+    );
+    assert_eq!(
+        k.ok(&["auth", "can-i", "delete", "pods"]).await.trim(),
+        "yes"
+    );
+    let _ = std::fs::remove_file(&file);
+    k.finish().await;
+}

@@ -14,6 +14,8 @@
 //! bad_versions:                            # images that serve errors once they get traffic
 //!   - {image: api-gateway:2.5.0, error_ratio: 0.5, latency_seconds: 1.5}
 //! failing_cronjobs: [postgres-backup]      # their jobs fail
+//! permissions:                             # what `kubectl auth can-i` denies (default: all allowed)
+//!   deny: [{verb: delete, resource: deployments}]
 //! timeline:                                # played on the sim clock
 //!   - {at: 30s, action: set-image, target: rollout/kubechat-api-gateway, image: x:2}
 //!   - {at: 2m, action: switch-service, slot: green}
@@ -30,6 +32,7 @@
 //! Strings such as `now-72h` anywhere in an object become timestamps relative to the start.
 
 mod parse;
+mod permissions;
 mod scale;
 
 use std::collections::BTreeSet;
@@ -44,6 +47,7 @@ use serde_json::Value;
 use super::resources;
 use super::store::Store;
 
+pub use permissions::{Permissions, Request as AccessRequest};
 pub use scale::ScaleParams;
 
 /// The scenarios built into the binary.
@@ -221,6 +225,8 @@ pub struct Scenario {
     pub rps: f64,
     /// Pods deleted per simulated second (the scale scenario's churn).
     pub churn_per_sec: f64,
+    /// What the user may not do (SelfSubjectAccessReview answers from it).
+    pub permissions: Permissions,
     live: Mutex<Live>,
 }
 
@@ -238,6 +244,7 @@ impl Scenario {
             timeline: header.timeline,
             rps: header.rps,
             churn_per_sec: header.churn_per_sec,
+            permissions: header.permissions,
             live: Mutex::new(Live {
                 bad_images: header.bad_images,
                 bad_versions: header.bad_versions,
