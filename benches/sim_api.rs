@@ -116,12 +116,13 @@ async fn scale_process() -> anyhow::Result<()> {
         .to_string();
     let http = reqwest::Client::new();
     let started = Instant::now();
-    let deadline = started + Duration::from_secs(600);
-    // Loaded: every pod exists (under churn some are always being replaced).
+    let deadline = started + Duration::from_secs(300);
+    // Loaded: every pod exists and most run (under churn some are always being replaced).
     let (mut total, mut running) = (0, 0);
-    while total < PODS && Instant::now() < deadline {
+    let loaded = |total: usize, running: usize| total >= PODS && running >= PODS * 8 / 10;
+    while !loaded(total, running) && Instant::now() < deadline {
         (total, running) = count_pods(&http, &base).await.unwrap_or((0, 0));
-        if total < PODS {
+        if !loaded(total, running) {
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     }
