@@ -3,7 +3,12 @@
 //!
 //! `cargo bench --bench sim_api` (release profile) or, on a busy machine,
 //! `cargo bench --profile dev --bench sim_api` for rough figures. Prints a report; asserts
-//! nothing. The pods are created straight in the store (what the `scale` scenario does).
+//! nothing.
+//!
+//! Part 1 runs `kubechat-ops sim --scenario scale` as its own process (its RSS is the sim's
+//! alone): RSS once the 10,000 pods run and after a minute of churn, and the time to serve
+//! the full pod list (median and p99). Part 2, in-process on an empty scenario: a writer
+//! changes pods as fast as it can while one HTTP watch client counts events.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +17,10 @@ use serde_json::json;
 
 const PODS: usize = 10_000;
 const WATCH_EVENTS: usize = 50_000;
+/// Full pod lists timed against the scale process.
+const LIST_RUNS: usize = 11;
+/// Changes replayed from the store's history (it keeps `DEFAULT_HISTORY` = 5,000).
+const REPLAY: u64 = 4_500;
 
 fn pod(i: usize) -> serde_json::Value {
     json!({
@@ -42,10 +51,122 @@ fn median(mut xs: Vec<Duration>) -> Duration {
     xs[xs.len() / 2]
 }
 
+/// Nearest-rank percentile.
+fn percentile(mut xs: Vec<Duration>, p: f64) -> Duration {
+    xs.sort();
+    let rank = ((p / 100.0) * xs.len() as f64).ceil() as usize;
+    xs[rank.clamp(1, xs.len()) - 1]
+}
+
+fn rss_of(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// (all pods, pods whose phase is Running), from one full list.
+async fn count_pods(http: &reqwest::Client, base: &str) -> anyhow::Result<(usize, usize)> {
+    let list: serde_json::Value = http
+        .get(format!("{base}/api/v1/pods"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let items = list["items"].as_array().map_or(&[][..], |v| v.as_slice());
+    let running = items
+        .iter()
+        .filter(|p| p["status"]["phase"] == "Running")
+        .count();
+    Ok((items.len(), running))
+}
+
+/// Part 1: the scale scenario in its own process.
+async fn scale_process() -> anyhow::Result<()> {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubechat-ops"))
+        .args([
+            "sim",
+            "--scenario",
+            "scale",
+            "--deployments",
+            "2000",
+            "--pods",
+        ])
+        .arg(PODS.to_string())
+        .args(["--churn", "200"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let pid = child.id().unwrap_or(0);
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let first = tokio::io::BufReader::new(stdout)
+        .lines()
+        .next_line()
+        .await?
+        .unwrap_or_default();
+    let base = first
+        .strip_prefix("listening on ")
+        .ok_or_else(|| anyhow::anyhow!("unexpected first line {first:?}"))?
+        .to_string();
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(300);
+    // Loaded: every pod exists and most run (under churn some are always being replaced).
+    let (mut total, mut running) = (0, 0);
+    let loaded = |total: usize, running: usize| total >= PODS && running >= PODS * 8 / 10;
+    while !loaded(total, running) && Instant::now() < deadline {
+        (total, running) = count_pods(&http, &base).await.unwrap_or((0, 0));
+        if !loaded(total, running) {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+    let loaded = rss_of(pid);
+    println!(
+        "scale scenario as its own process (pid {pid}): {total} pods ({running} running) after {:?}",
+        started.elapsed()
+    );
+    let url = format!("{base}/api/v1/pods");
+    let mut lists = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..LIST_RUNS {
+        let t = Instant::now();
+        bytes = http.get(&url).send().await?.bytes().await?.len();
+        lists.push(t.elapsed());
+    }
+    println!(
+        "  full pod list, all namespaces ({:.1} MB JSON, reqwest): median {:?}, p99 {:?} of {} (under churn)",
+        bytes as f64 / 1e6,
+        median(lists.clone()),
+        percentile(lists.clone(), 99.0),
+        lists.len()
+    );
+    // A minute of churn: the sim deletes 200 pods/s and its ReplicaSets replace them.
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let churned = rss_of(pid);
+    println!("  RSS: {loaded:.0} MiB with the pods running, {churned:.0} MiB after 60 s of churn");
+    child.kill().await?;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    if std::env::var_os("SIM_BENCH_SKIP_PROCESS").is_none() {
+        scale_process().await?;
+    }
     let before = rss_mib();
-    let sim = SimHandle::start(SimOptions::default()).await?;
+    let empty = std::env::temp_dir().join(format!("sim-bench-empty-{}.yaml", std::process::id()));
+    std::fs::write(&empty, "name: bench\n")?;
+    let sim = SimHandle::start(SimOptions {
+        scenario: empty.to_string_lossy().into_owned(),
+        ..SimOptions::default()
+    })
+    .await?;
     let shared = sim.shared();
     {
         let mut store = shared.store.lock().expect("store");
@@ -59,7 +180,7 @@ async fn main() -> anyhow::Result<()> {
     let url = format!("{}/api/v1/namespaces/kubechat-system/pods", sim.url());
     let mut lists = Vec::new();
     let mut bytes = 0;
-    for _ in 0..7 {
+    for _ in 0..21 {
         let t = Instant::now();
         bytes = http.get(&url).send().await?.bytes().await?.len();
         lists.push(t.elapsed());
@@ -112,14 +233,14 @@ async fn main() -> anyhow::Result<()> {
 
     // The same client replays changes already in the history: the server side alone.
     let newest = shared.store.lock().expect("store").resource_version();
-    let replay_from = newest - 19_000;
+    let replay_from = newest - REPLAY;
     let t = Instant::now();
     let mut replay = http
         .get(format!("{url}?watch=true&resourceVersion={replay_from}"))
         .send()
         .await?;
     let mut replayed = 0usize;
-    while replayed < 19_000 {
+    while replayed < REPLAY as usize {
         match tokio::time::timeout(Duration::from_secs(30), replay.chunk()).await {
             Ok(Ok(Some(chunk))) => replayed += chunk.iter().filter(|b| **b == b'\n').count(),
             _ => break,
@@ -130,9 +251,10 @@ async fn main() -> anyhow::Result<()> {
     println!("simulated API server, {PODS} pods (process RSS includes the benchmark's client)");
     println!("  RSS: start {before:.0} MiB, seeded {seeded:.0} MiB, after lists {after_lists:.0} MiB, after {WATCH_EVENTS} changes {after_watch:.0} MiB");
     println!(
-        "  full pod list ({:.1} MB JSON): median {:?} of {}",
+        "  full pod list ({:.1} MB JSON): median {:?}, p99 {:?} of {}",
         bytes as f64 / 1e6,
         median(lists.clone()),
+        percentile(lists.clone(), 99.0),
         lists.len()
     );
     println!("  full pod list as Table: median {:?}", median(tables));

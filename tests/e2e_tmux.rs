@@ -397,3 +397,121 @@ fn guided_switch_completes_when_green_is_healthy() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }
+
+/// Moves the cursor until the detail header names `name` (" NAME · PHASE ───").
+fn select_row(t: &Tmux, name: &str) {
+    let header = format!(" {name} · ");
+    t.wait_for(&format!("{name} selected"), |s| {
+        let selected = s.lines().any(|l| l.contains(&header) && l.contains('─'));
+        if !selected {
+            t.keys(&["j"]);
+        }
+        selected
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_update_and_a_canary_progress_on_screen() {
+    if skip_without_tmux() {
+        return;
+    }
+    use kube::api::{Api, DynamicObject, Patch, PatchParams};
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimHandle::start(SimOptions::default()).await.unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    let t = start(
+        dir.path(),
+        "",
+        &[("KUBECONFIG", kubeconfig.display().to_string())],
+    );
+    t.wait_text("kubechat-log-shipper");
+
+    // A rolling update made outside the console (as `kubectl set image` would).
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
+        Api::namespaced(sim.client(), "kubechat-system");
+    let image = serde_json::json!({"spec": {"template": {"spec": {"containers": [{"name": "fluent-bit", "image": "fluent/fluent-bit:3.3"}]}}}});
+    deployments
+        .patch(
+            "kubechat-log-shipper",
+            &PatchParams::default(),
+            &Patch::Strategic(&image),
+        )
+        .await
+        .unwrap();
+    t.wait_text("rollout started: kubechat-log-shipper");
+    t.wait_for("the new image on the row, Healthy", |s| {
+        s.lines().any(|l| {
+            l.contains("kubechat-log-shipper") && l.contains("Healthy") && l.contains("3.3")
+        })
+    });
+
+    // A canary: it pauses at its first step, the pane shows the step and the countdown.
+    select_row(&t, "kubechat-api-gateway");
+    t.wait_for("the canary selected", |s| {
+        let canary = s.contains("Steps");
+        if !canary {
+            t.keys(&["j"]);
+        }
+        canary
+    });
+    let rollouts: Api<DynamicObject> = Api::namespaced_with(
+        sim.client(),
+        "kubechat-system",
+        &kubechat_ops::io::kube_watch::rollout_resource(),
+    );
+    let image = serde_json::json!({"spec": {"template": {"spec": {"containers": [{"name": "api-gateway", "image": "harbor.company.com/kubechat/api-gateway:2.4.2"}]}}}});
+    rollouts
+        .patch(
+            "kubechat-api-gateway",
+            &PatchParams::default(),
+            &Patch::Merge(&image),
+        )
+        .await
+        .unwrap();
+    t.wait_text("Paused");
+    let screen = t.wait_text("paused,");
+    assert!(
+        screen.contains("set 5%"),
+        "the weight of the first step:\n{screen}"
+    );
+
+    // Promote (confirmed) moves it to the next step.
+    t.keys(&["P"]);
+    t.wait_text("Promote");
+    t.keys(&["y"]);
+    t.wait_text("set 10%");
+
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    sim.shutdown().await;
+}
+
+#[test]
+fn a_bad_canary_ends_degraded_and_the_pane_says_why() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Ten times real time: the canary's pauses and analysis intervals pass in seconds.
+    let t = start(dir.path(), "--demo bad-canary --demo-speed 10", &[]);
+    t.wait_text("kubechat-api-gateway");
+    select_row(&t, "kubechat-api-gateway");
+    t.wait_for("the canary selected", |s| {
+        let canary = s.contains("Steps");
+        if !canary {
+            t.keys(&["j"]);
+        }
+        canary
+    });
+    let screen = t.wait_for("the canary Degraded", |s| {
+        s.lines()
+            .any(|l| l.contains("canary") && l.contains("Degraded"))
+    });
+    assert!(
+        screen.contains("Abort") || screen.contains("abort") || screen.contains("nalysis"),
+        "the pane says why:\n{screen}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}

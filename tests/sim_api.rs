@@ -19,10 +19,20 @@ use serde_json::{json, Value};
 /// How long a test waits for something the server must do promptly.
 const DEADLINE: Duration = Duration::from_secs(10);
 
+/// A simulator whose scenario has no objects (only the base namespaces and the CRDs): the
+/// tests create what they need.
 async fn start() -> SimHandle {
-    SimHandle::start(SimOptions::default())
-        .await
-        .expect("the simulator starts")
+    let file = std::env::temp_dir().join(format!(
+        "kubechat-sim-api-empty-{}.yaml",
+        std::process::id()
+    ));
+    std::fs::write(&file, "name: api-test\n").expect("writing the empty scenario");
+    SimHandle::start(SimOptions {
+        scenario: file.to_string_lossy().into_owned(),
+        ..SimOptions::default()
+    })
+    .await
+    .expect("the simulator starts")
 }
 
 async fn next_within<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
@@ -949,7 +959,7 @@ async fn stop_restart_refuse_and_the_admin_api() {
     assert_eq!(r.status().as_u16(), 400);
     let r = refused
         .post(format!("{}/_sim/action", sim.url()))
-        .body(r#"{"kind":"noop"}"#)
+        .body(r#"{"action":"fix-backup"}"#)
         .send()
         .await
         .unwrap();
@@ -1086,4 +1096,44 @@ async fn cli_refuses_a_remote_address_without_allow_remote() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("--speed"), "{err}");
+}
+
+#[tokio::test]
+async fn scale_flags_size_the_scale_scenario() {
+    let args = sim_args(&[
+        "--scenario",
+        "scale",
+        "--deployments",
+        "3",
+        "--pods",
+        "10",
+        "--churn",
+        "0",
+    ]);
+    let params = args.scale_params().unwrap().expect("flags given");
+    assert_eq!((params.deployments, params.pods), (3, 10));
+    let sim = kubechat_ops::sim::SimHandle::start(kubechat_ops::sim::SimOptions {
+        scenario: "scale".into(),
+        scale: Some(params),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let deployments = sim.shared().store.lock().unwrap().list(
+        kubechat_ops::sim::resources::of("apps", "deployments"),
+        Some("scale-000"),
+    );
+    let replicas: i64 = deployments
+        .iter()
+        .map(|d| d["spec"]["replicas"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!((deployments.len(), replicas), (3, 10));
+    sim.shutdown().await;
+
+    let err = sim_args(&["--pods", "5"]).scale_params().unwrap_err();
+    assert!(err.to_string().contains("scale"), "{err}");
+    assert!(sim_args(&["--scenario", "scale"])
+        .scale_params()
+        .unwrap()
+        .is_none());
 }

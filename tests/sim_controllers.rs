@@ -329,13 +329,14 @@ fn crashloop_restarts_with_backoff_events_and_logs() {
     assert!(event["count"].as_i64().unwrap() >= 2);
     assert_eq!(event["type"], "Warning");
     let previous = w
-        .scenario
-        .pod_log(
-            NS,
-            pod["metadata"]["name"].as_str().unwrap(),
-            "api-gateway",
-            true,
-        )
+        .with_store(|s| {
+            s.logs().lines(
+                NS,
+                pod["metadata"]["name"].as_str().unwrap(),
+                "api-gateway",
+                true,
+            )
+        })
         .expect("previous log");
     assert!(
         previous.iter().any(|(_, l)| l.contains("KUBECHAT_DB_DSN")),
@@ -625,13 +626,14 @@ fn bad_green_raises_the_5xx_ratio_once_it_gets_traffic() {
             .unwrap()
     });
     let log = w
-        .scenario
-        .pod_log(
-            NS,
-            green["metadata"]["name"].as_str().unwrap(),
-            "api-gateway",
-            false,
-        )
+        .with_store(|s| {
+            s.logs().lines(
+                NS,
+                green["metadata"]["name"].as_str().unwrap(),
+                "api-gateway",
+                false,
+            )
+        })
         .unwrap();
     assert!(
         log.iter().any(|(_, l)| l.contains("status=503")),
@@ -944,8 +946,7 @@ fn crash_scale_and_backup_actions_take_effect() {
         "a single crash recovers after the back-off"
     );
     let previous = w
-        .scenario
-        .pod_log(NS, &pod_name, "api-gateway", true)
+        .with_store(|s| s.logs().lines(NS, &pod_name, "api-gateway", true))
         .unwrap();
     assert!(
         previous.iter().any(|(_, l)| l.contains("out of memory")),

@@ -144,16 +144,38 @@ fn kubectl_present() -> bool {
 static NEXT_DIR: AtomicU32 = AtomicU32::new(0);
 
 impl Kubectl {
+    /// A simulator with no scenario objects: the tests create their own.
     async fn start() -> Kubectl {
-        let sim = SimHandle::start(SimOptions::default())
-            .await
-            .expect("the simulator starts");
         let dir = std::env::temp_dir().join(format!(
             "kubechat-sim-kubectl-{}-{}",
             std::process::id(),
             NEXT_DIR.fetch_add(1, Ordering::SeqCst)
         ));
         std::fs::create_dir_all(&dir).unwrap();
+        let scenario = dir.join("empty.yaml");
+        std::fs::write(&scenario, "name: kubectl-test\n").unwrap();
+        Kubectl::start_with(dir, scenario.to_str().unwrap(), 1.0).await
+    }
+
+    /// A simulator playing `scenario` (a built-in name or a file).
+    async fn start_scenario(scenario: &str, speed: f64) -> Kubectl {
+        let dir = std::env::temp_dir().join(format!(
+            "kubechat-sim-kubectl-{}-{}",
+            std::process::id(),
+            NEXT_DIR.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Kubectl::start_with(dir, scenario, speed).await
+    }
+
+    async fn start_with(dir: PathBuf, scenario: &str, speed: f64) -> Kubectl {
+        let sim = SimHandle::start(SimOptions {
+            scenario: scenario.into(),
+            speed,
+            ..SimOptions::default()
+        })
+        .await
+        .expect("the simulator starts");
         let kubeconfig = dir.join("kubeconfig");
         sim.write_kubeconfig(&kubeconfig).unwrap();
         Kubectl {
@@ -190,6 +212,23 @@ impl Kubectl {
         let (ok, out, err) = self.run(args).await;
         assert!(ok, "kubectl {args:?} failed:\n{err}\n{out}");
         out
+    }
+
+    /// Runs kubectl until its output satisfies `want` (the cluster reaches a state), within
+    /// the deadline; returns that output.
+    async fn wait_for(&self, args: &[&str], want: impl Fn(&str) -> bool) -> String {
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            let (ok, out, err) = self.run(args).await;
+            if ok && want(&out) {
+                return out;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "kubectl {args:?} never printed what was expected:\n{err}\n{out}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     async fn apply_objects(&self) {
@@ -403,7 +442,13 @@ async fn output_as_json_and_yaml() {
     assert_eq!(deploy["spec"]["replicas"], 2);
     let list = k.json(&["get", "pods", "-l", "app=web"]).await;
     assert_eq!(list["kind"], "List");
-    assert_eq!(list["items"][0]["metadata"]["name"], "web-pod");
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["metadata"]["name"].as_str())
+        .collect();
+    assert!(names.contains(&"web-pod"), "{names:?}");
     let secret = k.json(&["get", "secret", "pg-creds"]).await;
     assert_eq!(secret["data"]["password"], "aHVudGVyMg==");
     let yaml = k
@@ -440,13 +485,18 @@ async fn get_watch_sees_a_change() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The controllers roll the Deployment out: the watch sees it become ready.
     line_matching(&mut lines, |l| {
-        l.starts_with("web ") && columns(l)[1] == "0/2"
+        l.starts_with("web ") && columns(l)[1] == "2/2"
     })
     .await;
     k.ok(&["scale", "deploy", "web", "--replicas=5"]).await;
     line_matching(&mut lines, |l| {
-        l.starts_with("web ") && columns(l)[1] == "0/5"
+        l.starts_with("web ") && columns(l)[1].ends_with("/5")
+    })
+    .await;
+    line_matching(&mut lines, |l| {
+        l.starts_with("web ") && columns(l)[1] == "5/5"
     })
     .await;
     child.kill().await.unwrap();
@@ -734,6 +784,9 @@ async fn logs_tail_previous_and_follow() {
     let k = Kubectl::start().await;
     k.apply_objects().await;
     let sim = k.sim.shared();
+    // The simulated kubelet starts web-pod and writes its start-up line first.
+    k.wait_for(&["logs", "web-pod"], |out| out.contains("started"))
+        .await;
     for i in 1..=3 {
         logs::append(
             &sim,
@@ -743,14 +796,18 @@ async fn logs_tail_previous_and_follow() {
             &format!("line {i}"),
         );
     }
-    assert_eq!(k.ok(&["logs", "web-pod"]).await, "line 1\nline 2\nline 3\n");
+    let all = k.ok(&["logs", "web-pod"]).await;
+    assert!(
+        all.ends_with("started\"\nline 1\nline 2\nline 3\n"),
+        "{all}"
+    );
     assert_eq!(k.ok(&["logs", "web-pod", "--tail=1"]).await, "line 3\n");
     assert_eq!(
         k.ok(&["logs", "web-pod", "--since=1h"])
             .await
             .lines()
             .count(),
-        3
+        all.lines().count()
     );
     let stamped = k.ok(&["logs", "web-pod", "--timestamps", "--tail=1"]).await;
     let (time, text) = stamped.trim_end().split_once(' ').unwrap();
@@ -758,7 +815,13 @@ async fn logs_tail_previous_and_follow() {
         time.parse::<jiff::Timestamp>().is_ok() && text == "line 3",
         "{stamped}"
     );
-    assert_eq!(k.ok(&["logs", "deploy/web", "--tail=1"]).await, "line 3\n");
+    assert_eq!(
+        k.ok(&["logs", "deploy/web", "--tail=1"])
+            .await
+            .lines()
+            .count(),
+        1
+    );
     let (ok, _, err) = k.run(&["logs", "web-pod", "--previous"]).await;
     assert!(
         !ok && err.contains("previous terminated container"),
@@ -768,10 +831,8 @@ async fn logs_tail_previous_and_follow() {
         .lock()
         .unwrap()
         .restart_container_log("kubechat-system", "web-pod", "app");
-    assert_eq!(
-        k.ok(&["logs", "web-pod", "-p"]).await,
-        "line 1\nline 2\nline 3\n"
-    );
+    let previous = k.ok(&["logs", "web-pod", "-p"]).await;
+    assert!(previous.ends_with("line 1\nline 2\nline 3\n"), "{previous}");
 
     let mut follow = k
         .command(&["logs", "-f", "web-pod"])
@@ -850,5 +911,112 @@ async fn rollout_status_restart_and_undo() {
         d["spec"]["template"]["spec"]["containers"][0]["image"],
         "kubechat/api:1.0"
     );
+    k.finish().await;
+}
+
+#[tokio::test]
+async fn logs_of_a_crash_looping_pod_say_why() {
+    if !kubectl_present() {
+        return;
+    }
+    // The crashloop scenario sets a crashing image at 30 s of simulated time.
+    let k = Kubectl::start_scenario("crashloop", 20.0).await;
+    let broken = k
+        .wait_for(&["get", "pods", "-o", "json"], |out| {
+            crashing_pod(out).is_some()
+        })
+        .await;
+    let pod = crashing_pod(&broken).expect("a crash-looping pod");
+    let current = k
+        .wait_for(&["logs", &pod], |out| out.contains("fatal"))
+        .await;
+    assert!(current.contains("KUBECHAT_DB_DSN is missing"), "{current}");
+    let previous = k
+        .wait_for(&["logs", &pod, "--previous"], |out| out.contains("fatal"))
+        .await;
+    assert!(
+        previous.contains("KUBECHAT_DB_DSN is missing"),
+        "{previous}"
+    );
+    assert!(previous.contains("exit status 1"), "{previous}");
+    k.finish().await;
+}
+
+/// The name of a pod running the crashloop scenario's broken image that has restarted.
+fn crashing_pod(pods_json: &str) -> Option<String> {
+    let pods: Value = serde_json::from_str(pods_json).ok()?;
+    pods["items"].as_array()?.iter().find_map(|p| {
+        let broken = p["spec"]["containers"][0]["image"]
+            .as_str()
+            .is_some_and(|i| i.ends_with("2.4.3-broken"));
+        let restarted = p["status"]["containerStatuses"][0]["restartCount"]
+            .as_i64()
+            .is_some_and(|n| n >= 1);
+        (broken && restarted).then(|| p["metadata"]["name"].as_str().map(String::from))?
+    })
+}
+
+#[tokio::test]
+async fn core_events_are_listed_as_events_k8s_io() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    k.apply_objects().await;
+    // The controllers write core/v1 Events (e.g. the kubelet's Scheduled for web-pod); the
+    // server converts them for events.k8s.io/v1.
+    let converted = k
+        .wait_for(&["get", "events.v1.events.k8s.io", "-o", "json"], |out| {
+            out.contains("\"note\": \"Successfully assigned kubechat-system/web-pod")
+        })
+        .await;
+    let list: Value = serde_json::from_str(&converted).expect("kubectl printed JSON");
+    let scheduled = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["metadata"]["name"] == "web-pod.1")
+        .expect("the core/v1 Event created with the objects");
+    assert_eq!(scheduled["apiVersion"], "events.k8s.io/v1");
+    assert_eq!(scheduled["regarding"]["name"], "web-pod");
+    assert_eq!(scheduled["reason"], "Scheduled");
+    let events = k.ok(&["events"]).await;
+    assert!(
+        events.contains("Scheduled") && events.contains("Pod/web-pod"),
+        "{events}"
+    );
+    k.finish().await;
+}
+
+#[tokio::test]
+async fn auth_can_i_follows_the_scenario_permissions() {
+    if !kubectl_present() {
+        return;
+    }
+    let file = std::env::temp_dir().join(format!(
+        "kubechat-sim-permissions-{}.yaml",
+        std::process::id()
+    ));
+    std::fs::write(
+        &file,
+        "name: restricted\npermissions:\n  deny:\n    - {verb: delete, resource: deployments}\n    - {verb: patch, resource: rollouts.argoproj.io}\n",
+    )
+    .unwrap();
+    let k = Kubectl::start_scenario(file.to_str().unwrap(), 1.0).await;
+    let (ok, out, _) = k.run(&["auth", "can-i", "delete", "deployments"]).await;
+    assert!(!ok && out.starts_with("no"), "{out}");
+    let (ok, out, _) = k
+        .run(&["auth", "can-i", "patch", "rollouts.argoproj.io"])
+        .await;
+    assert!(!ok && out.starts_with("no"), "{out}");
+    assert_eq!(
+        k.ok(&["auth", "can-i", "get", "deployments"]).await.trim(),
+        "yes"
+    );
+    assert_eq!(
+        k.ok(&["auth", "can-i", "delete", "pods"]).await.trim(),
+        "yes"
+    );
+    let _ = std::fs::remove_file(&file);
     k.finish().await;
 }

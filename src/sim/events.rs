@@ -101,7 +101,15 @@ pub fn record(
         "reportingInstance": source.host.unwrap_or(""),
     });
     let _ = store.create_internal(events, event_ns, event);
+    // A burst (10,000 pods starting at once) must not wait for the next housekeeping.
+    if store.count(events) > MAX_EVENTS + COLLECT_SLACK {
+        let now = store.now();
+        collect(store, now, MAX_EVENTS);
+    }
 }
+
+/// Events beyond [`MAX_EVENTS`] tolerated before [`record`] collects at once.
+const COLLECT_SLACK: usize = 1_000;
 
 /// At most this many events are kept (the oldest go first), so pod churn at scale cannot
 /// grow the store without bound within the TTL.
@@ -201,5 +209,32 @@ mod tests {
         clock.advance(EVENT_TTL + Duration::from_secs(1));
         collect_expired(&mut store, clock.now());
         assert!(store.list(resources::core("events"), Some("x")).is_empty());
+    }
+
+    #[test]
+    fn a_burst_of_events_is_collected_without_waiting_for_housekeeping() {
+        let clock = SimClock::manual();
+        let mut store = Store::new(clock.clone(), 100);
+        store
+            .create(
+                resources::core("namespaces"),
+                "",
+                json!({"metadata": {"name": "x"}}),
+            )
+            .unwrap();
+        let pod = store
+            .create(
+                resources::core("pods"),
+                "x",
+                json!({"metadata": {"name": "p"}, "spec": {}}),
+            )
+            .unwrap();
+        let src = Source::component("kubelet");
+        for i in 0..MAX_EVENTS + COLLECT_SLACK + 10 {
+            let reason = format!("R{i}");
+            record(&mut store, &pod, EventKind::Normal, &reason, "m", src);
+        }
+        let events = store.count(resources::core("events"));
+        assert!(events <= MAX_EVENTS + COLLECT_SLACK, "{events} events kept");
     }
 }

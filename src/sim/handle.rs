@@ -41,6 +41,9 @@ pub struct SimOptions {
     /// `rate(...[5m])` with the real rate at once (the demo; off for comparisons with a
     /// real Prometheus, which has no such history).
     pub warm_history: bool,
+    /// The size of the generated `scale` scenario (ignored for other scenarios); `None`
+    /// is [`scenario::ScaleParams::default`].
+    pub scale: Option<scenario::ScaleParams>,
 }
 
 impl Default for SimOptions {
@@ -51,6 +54,7 @@ impl Default for SimOptions {
             speed: 1.0,
             allow_remote: false,
             warm_history: false,
+            scale: None,
         }
     }
 }
@@ -94,8 +98,11 @@ impl SimHandle {
     pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
         refuse_remote(opts.listen, opts.allow_remote)?;
         let clock = SimClock::new(opts.speed);
-        let scenario = scenario::load(&opts.scenario)
-            .with_context(|| format!("loading scenario {}", opts.scenario))?;
+        let scenario = match opts.scale {
+            Some(params) if opts.scenario == "scale" => scenario::Scenario::scale(params),
+            _ => scenario::load(&opts.scenario)
+                .with_context(|| format!("loading scenario {}", opts.scenario))?,
+        };
         let store = initial_store(clock.clone(), &scenario)?;
         let traffic = traffic::Traffic::new(&scenario);
         if opts.warm_history {
@@ -210,6 +217,9 @@ impl Drop for SimHandle {
 }
 
 /// `kubechat-ops sim`: run the simulated cluster until SIGINT or SIGTERM.
+///
+/// The `scale` scenario is generated: `--deployments`, `--pods` and `--churn` size it
+/// (e.g. `kubechat-ops sim --scenario scale --deployments 2000 --pods 10000 --churn 200`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
     /// Address to listen on (port 0 picks a free port).
@@ -227,6 +237,49 @@ pub struct SimArgs {
     /// Allow listening on a non-loopback address.
     #[arg(long)]
     pub allow_remote: bool,
+    /// Scenario `scale` only: how many Deployments to generate [default: 2000].
+    #[arg(long, value_name = "N")]
+    pub deployments: Option<usize>,
+    /// Scenario `scale` only: pods in all, spread over the Deployments [default: 10000].
+    #[arg(long, value_name = "N")]
+    pub pods: Option<usize>,
+    /// Scenario `scale` only: pods deleted (and replaced) per simulated second
+    /// [default: 200].
+    #[arg(long, value_name = "N")]
+    pub churn: Option<f64>,
+}
+
+impl SimArgs {
+    /// The scale scenario's size from `--deployments/--pods/--churn` (defaults for the
+    /// ones not given); `None` when none is given. An error if one is given for another
+    /// scenario or is out of range.
+    pub fn scale_params(&self) -> anyhow::Result<Option<scenario::ScaleParams>> {
+        if self.deployments.is_none() && self.pods.is_none() && self.churn.is_none() {
+            return Ok(None);
+        }
+        if self.scenario != "scale" {
+            anyhow::bail!(
+                "--deployments, --pods and --churn size the `scale` scenario only (got --scenario {})",
+                self.scenario
+            );
+        }
+        let default = scenario::ScaleParams::default();
+        let params = scenario::ScaleParams {
+            deployments: self.deployments.unwrap_or(default.deployments),
+            pods: self.pods.unwrap_or(default.pods),
+            churn_per_sec: self.churn.unwrap_or(default.churn_per_sec),
+        };
+        if params.deployments == 0 {
+            anyhow::bail!("--deployments must be at least 1");
+        }
+        if !(params.churn_per_sec.is_finite() && params.churn_per_sec >= 0.0) {
+            anyhow::bail!(
+                "--churn must be a number of pods per second >= 0, got {}",
+                params.churn_per_sec
+            );
+        }
+        Ok(Some(params))
+    }
 }
 
 pub async fn run_cli(args: SimArgs) -> anyhow::Result<()> {
@@ -255,12 +308,14 @@ pub async fn serve_until(
     if !(args.speed.is_finite() && args.speed > 0.0) {
         anyhow::bail!("--speed must be a positive number, got {}", args.speed);
     }
+    let scale = args.scale_params()?;
     let handle = SimHandle::start(SimOptions {
         listen: args.listen,
         scenario: args.scenario,
         speed: args.speed,
         allow_remote: args.allow_remote,
         warm_history: true,
+        scale,
     })
     .await?;
     // The kubeconfig is written first: whoever reads the first line can use it at once.

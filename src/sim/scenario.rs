@@ -14,6 +14,8 @@
 //! bad_versions:                            # images that serve errors once they get traffic
 //!   - {image: api-gateway:2.5.0, error_ratio: 0.5, latency_seconds: 1.5}
 //! failing_cronjobs: [postgres-backup]      # their jobs fail
+//! permissions:                             # what `kubectl auth can-i` denies (default: all allowed)
+//!   deny: [{verb: delete, resource: deployments}]
 //! timeline:                                # played on the sim clock
 //!   - {at: 30s, action: set-image, target: rollout/kubechat-api-gateway, image: x:2}
 //!   - {at: 2m, action: switch-service, slot: green}
@@ -30,6 +32,7 @@
 //! Strings such as `now-72h` anywhere in an object become timestamps relative to the start.
 
 mod parse;
+mod permissions;
 mod scale;
 
 use std::collections::BTreeSet;
@@ -41,10 +44,10 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::controllers::logs::PodLogs;
 use super::resources;
 use super::store::Store;
 
+pub use permissions::{Permissions, Request as AccessRequest};
 pub use scale::ScaleParams;
 
 /// The scenarios built into the binary.
@@ -204,7 +207,6 @@ pub struct Live {
     pub failing_cronjobs: BTreeSet<String>,
     /// Pods whose containers should exit once: (namespace, pod) → reason.
     pub crash_requests: Vec<(String, String, String)>,
-    pub logs: PodLogs,
     /// Fractional pod deletions owed by the churn (scale scenario).
     pub churn_debt: f64,
     pub last_churn: Option<Timestamp>,
@@ -223,6 +225,8 @@ pub struct Scenario {
     pub rps: f64,
     /// Pods deleted per simulated second (the scale scenario's churn).
     pub churn_per_sec: f64,
+    /// What the user may not do (SelfSubjectAccessReview answers from it).
+    pub permissions: Permissions,
     live: Mutex<Live>,
 }
 
@@ -240,6 +244,7 @@ impl Scenario {
             timeline: header.timeline,
             rps: header.rps,
             churn_per_sec: header.churn_per_sec,
+            permissions: header.permissions,
             live: Mutex::new(Live {
                 bad_images: header.bad_images,
                 bad_versions: header.bad_versions,
@@ -270,17 +275,6 @@ impl Scenario {
             .iter()
             .find(|b| !b.image.is_empty() && image.ends_with(b.image.as_str()))
             .cloned()
-    }
-
-    /// The log lines of a container (`previous`: before its last restart), oldest first.
-    pub fn pod_log(
-        &self,
-        ns: &str,
-        pod: &str,
-        container: &str,
-        previous: bool,
-    ) -> Option<Vec<(Timestamp, String)>> {
-        self.live().logs.lines(ns, pod, container, previous)
     }
 }
 

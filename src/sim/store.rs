@@ -75,7 +75,7 @@ pub enum Propagation {
     Orphan,
 }
 
-pub const DEFAULT_HISTORY: usize = 20_000;
+pub const DEFAULT_HISTORY: usize = 5_000;
 const BROADCAST_CAPACITY: usize = 1 << 16;
 
 pub struct Store {
@@ -508,6 +508,18 @@ impl Store {
     pub fn append_log(&mut self, ns: &str, pod: &str, container: &str, line: &str) {
         let now = self.now();
         self.logs.append_at(now, ns, pod, container, line);
+    }
+
+    /// Appends one line written at simulated time `at`.
+    pub fn append_log_at(
+        &mut self,
+        at: Timestamp,
+        ns: &str,
+        pod: &str,
+        container: &str,
+        line: &str,
+    ) {
+        self.logs.append_at(at, ns, pod, container, line);
     }
 
     /// A container restarted: its log so far becomes the `previous` log.

@@ -155,7 +155,7 @@ impl Traffic {
     }
 
     /// Moves the counters on to `now`, with the traffic the cluster's state gives.
-    pub fn advance(&self, store: &Store, scenario: &Scenario, now: Timestamp) {
+    pub fn advance(&self, store: &mut Store, scenario: &Scenario, now: Timestamp) {
         let mut inner = self.lock();
         let dt = inner
             .last
@@ -190,7 +190,7 @@ impl Traffic {
         let shares = shares(store, &gateway_pods, scenario);
         let before_warm =
             warm::due(&mut inner, now, !shares.is_empty(), dt).then(|| warm::Counters::of(&inner));
-        write_access_logs(&mut inner, &shares, scenario, now);
+        write_access_logs(&mut inner, &shares, store, now);
         let seconds = now.as_second() as f64;
         let rps = inner.rps * (1.0 + 0.05 * (seconds / 90.0).sin());
         let mut requests_now = 0.0;
@@ -255,7 +255,7 @@ const LOG_EVERY: Duration = Duration::from_secs(5);
 
 /// A sampled access-log line per serving pod every [`LOG_EVERY`]; a bad version logs the
 /// errors it answers with, so `kubectl logs` shows why the error rate rose.
-fn write_access_logs(inner: &mut Inner, shares: &[Share], scenario: &Scenario, now: Timestamp) {
+fn write_access_logs(inner: &mut Inner, shares: &[Share], store: &mut Store, now: Timestamp) {
     let due = inner
         .last_log
         .is_none_or(|t| now >= util::plus(t, LOG_EVERY));
@@ -263,7 +263,6 @@ fn write_access_logs(inner: &mut Inner, shares: &[Share], scenario: &Scenario, n
         return;
     }
     inner.last_log = Some(now);
-    let mut live = scenario.live();
     for share in shares {
         let Some(container) = inner
             .pods
@@ -284,8 +283,7 @@ fn write_access_logs(inner: &mut Inner, shares: &[Share], scenario: &Scenario, n
                 share.latency
             )
         };
-        live.logs
-            .append(NAMESPACE, &share.pod, &container.name, now, &line);
+        store.append_log_at(now, NAMESPACE, &share.pod, &container.name, &line);
     }
 }
 

@@ -97,11 +97,9 @@ fn kubelet(node: &str) -> Source<'_> {
 }
 
 /// Writes a line to a container's log (what `kubectl logs` shows).
-pub fn log_line(ctx: &Ctx, pod: &Value, container: &str, line: &str) {
-    ctx.scenario
-        .live()
-        .logs
-        .append(util::namespace(pod), name(pod), container, ctx.now, line);
+pub fn log_line(ctx: &mut Ctx, pod: &Value, container: &str, line: &str) {
+    ctx.store
+        .append_log_at(ctx.now, util::namespace(pod), name(pod), container, line);
 }
 
 pub fn qos_class(spec: &Value) -> &'static str {

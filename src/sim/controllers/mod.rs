@@ -11,7 +11,6 @@ pub mod cronjob;
 pub mod deployment;
 pub mod job;
 pub mod kubelet;
-pub mod logs;
 pub mod replicaset;
 pub mod rollout;
 pub mod timeline;

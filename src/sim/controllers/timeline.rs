@@ -301,10 +301,4 @@ pub fn housekeeping(ctx: &mut Ctx) {
         return;
     }
     events::collect_expired(ctx.store, ctx.now);
-    let pods = resources::core("pods");
-    let store = &*ctx.store;
-    ctx.scenario
-        .live()
-        .logs
-        .retain_pods(|ns, pod| store.get(pods, ns, pod).is_some());
 }

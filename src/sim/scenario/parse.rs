@@ -20,6 +20,7 @@ pub(crate) struct Header {
     pub failing_cronjobs: Vec<String>,
     pub rps: f64,
     pub churn_per_sec: f64,
+    pub permissions: super::Permissions,
 }
 
 pub(crate) const DEFAULT_RPS: f64 = 1200.0;
@@ -51,6 +52,8 @@ struct HeaderDoc {
     timeline: Vec<TimelineEntry>,
     #[serde(default)]
     objects: Vec<KubeObject>,
+    #[serde(default)]
+    permissions: super::Permissions,
 }
 
 #[derive(Deserialize)]
@@ -210,6 +213,7 @@ pub(super) fn parse(text: &str, source: &str, default_name: &str) -> anyhow::Res
         failing_cronjobs: header.failing_cronjobs,
         rps: header.rps.unwrap_or(DEFAULT_RPS),
         churn_per_sec: header.churn_per_sec,
+        permissions: header.permissions,
     };
     let name = header.name.unwrap_or_else(|| default_name.to_string());
     Ok(Scenario::new(name, source.to_string(), parsed))
@@ -254,6 +258,7 @@ fn empty_header() -> HeaderDoc {
         churn_per_sec: 0.0,
         timeline: Vec::new(),
         objects: Vec::new(),
+        permissions: super::Permissions::default(),
     }
 }
 

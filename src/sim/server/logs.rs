@@ -1,7 +1,9 @@
 //! Per-container log buffers behind `pods/log`, kept inside the [`Store`](crate::sim::store::Store) so the kubelet
 //! simulation can append while it holds the store lock anyway.
 //!
-//! Writers (the controllers): [`append`] (or `Store::append_log`) adds a line;
+//! This is the one log mechanism of the simulator.
+//! Writers (the kubelet simulation's start-up and crash lines, the traffic's access-log
+//! samples, tests): [`append`] (or `Store::append_log`) adds a line;
 //! `Store::restart_container_log` moves the current buffer to `previous` when a container
 //! restarts. Readers: the `pods/log` handler (tailLines, previous, follow).
 
@@ -133,6 +135,24 @@ impl PodLogs {
                 .map(|(at, text)| q.render(*at, text))
                 .collect(),
         )
+    }
+
+    /// The lines of one container (`previous`: of the instance before the last restart),
+    /// oldest first; `None` if there is no such log.
+    pub fn lines(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+        previous: bool,
+    ) -> Option<Vec<(Timestamp, String)>> {
+        let k = key(ns, pod, container);
+        let buf = if previous {
+            self.previous.get(&k)?
+        } else {
+            self.current.get(&k)?
+        };
+        Some(buf.iter().cloned().collect())
     }
 
     /// Every line appended from now on (for `follow`).

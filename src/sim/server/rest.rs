@@ -151,16 +151,34 @@ fn create(
     Ok((201, (*views::present(path.res, &created)).clone()))
 }
 
-/// SelfSubjectAccessReview: everything is allowed (scenarios declare no permissions yet).
-fn access_review(_sim: &SimShared, mut review: Value) -> Value {
+/// SelfSubjectAccessReview: allowed unless the scenario's `permissions` deny it.
+fn access_review(sim: &SimShared, mut review: Value) -> Value {
     review["apiVersion"] = json!("authorization.k8s.io/v1");
     review["kind"] = json!("SelfSubjectAccessReview");
     if !review["metadata"].is_object() {
         review["metadata"] = json!({});
     }
     review["metadata"]["creationTimestamp"] = Value::Null;
-    review["status"] =
-        json!({"allowed": true, "reason": "the simulated cluster allows everything"});
+    let attrs = &review["spec"]["resourceAttributes"];
+    let text = |k: &str| attrs[k].as_str().unwrap_or("");
+    let request = crate::sim::scenario::AccessRequest {
+        verb: text("verb"),
+        group: text("group"),
+        resource: text("resource"),
+        namespace: text("namespace"),
+    };
+    let status = match sim.scenario.permissions.denied_by(&request) {
+        Some(rule) => json!({
+            "allowed": false,
+            "denied": true,
+            "reason": format!(
+                "the scenario denies {} on {}",
+                rule.verb, rule.resource
+            ),
+        }),
+        None => json!({"allowed": true, "reason": "the scenario allows it"}),
+    };
+    review["status"] = status;
     review
 }
 

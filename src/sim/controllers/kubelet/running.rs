@@ -189,7 +189,7 @@ fn apply_changes(ctx: &mut Ctx, pod: &Obj, changes: &[Change], is_job: bool) {
         events::record(ctx.store, &pod, kind, reason, &msg, kubelet(&node));
     }
     for (cname, image) in restarted {
-        ctx.scenario.live().logs.restart(&ns, &pod_name, &cname);
+        ctx.store.restart_container_log(&ns, &pod_name, &cname);
         started_events(ctx, &pod, &cname, &image, &node);
         let no_faults = Faults {
             bad_images: Vec::new(),
