@@ -425,7 +425,11 @@ async fn a_rolling_update_and_a_canary_progress_on_screen() {
         "",
         &[("KUBECONFIG", kubeconfig.display().to_string())],
     );
-    t.wait_text("kubechat-log-shipper");
+    t.wait_for("kubechat-log-shipper Healthy", |s| {
+        s.lines()
+            .any(|l| l.contains("kubechat-log-shipper") && l.contains("Healthy"))
+    });
+    t.wait_text("rollout finished: kubechat-log-shipper");
 
     // A rolling update made outside the console (as `kubectl set image` would).
     let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
