@@ -10,6 +10,7 @@
 mod tmux;
 
 use std::path::Path;
+use std::time::Duration;
 
 use kubechat_ops::sim::{SimHandle, SimOptions};
 use tmux::Tmux;
@@ -497,8 +498,8 @@ fn a_bad_canary_ends_degraded_and_the_pane_says_why() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    // Ten times real time: the canary's pauses and analysis intervals pass in seconds.
-    let t = start(dir.path(), "--demo bad-canary --demo-speed 10", &[]);
+    // Twenty times real time: the canary's pauses and analysis intervals pass in seconds.
+    let t = start(dir.path(), "--demo bad-canary --demo-speed 20", &[]);
     t.wait_text("kubechat-api-gateway");
     select_row(&t, "kubechat-api-gateway");
     t.wait_for("the canary selected", |s| {
@@ -508,7 +509,7 @@ fn a_bad_canary_ends_degraded_and_the_pane_says_why() {
         }
         canary
     });
-    let screen = t.wait_for("the canary Degraded", |s| {
+    let screen = t.wait_for_within(Duration::from_secs(120), "the canary Degraded", |s| {
         s.lines()
             .any(|l| l.contains("canary") && l.contains("Degraded"))
     });

@@ -16,7 +16,7 @@ pub struct Tmux {
 
 /// How long a screen may take to show what a test waits for. Not a timing assertion: only
 /// the bound after which the test gives up and prints the screen.
-pub const PATIENCE: Duration = Duration::from_secs(30);
+pub const PATIENCE: Duration = Duration::from_secs(60);
 
 impl Tmux {
     /// Starts `command` (a shell command line) in a new session `width`×`height`, with
@@ -90,14 +90,24 @@ impl Tmux {
 
     /// Waits until the screen satisfies `pred`; panics with the screen after [`PATIENCE`].
     pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + PATIENCE;
+        self.wait_for_within(PATIENCE, what, pred)
+    }
+
+    /// [`Tmux::wait_for`] with its own bound, for what the simulated cluster takes long to do.
+    pub fn wait_for_within(
+        &self,
+        patience: Duration,
+        what: &str,
+        pred: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + patience;
         loop {
             let screen = self.screen();
             if pred(&screen) {
                 return screen;
             }
             if Instant::now() > deadline {
-                panic!("waited {PATIENCE:?} for {what}; the screen shows:\n{screen}");
+                panic!("waited {patience:?} for {what}; the screen shows:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }
