@@ -111,6 +111,7 @@ fn main() {
                 theme: &theme,
                 now,
                 selected: Some(3),
+                marks: &[],
             };
             f.render_widget(pane, f.area());
         })

@@ -5,7 +5,12 @@
 //! and the thresholds, then the sparkline, give way.
 
 use jiff::Timestamp;
-use ratatui::{buffer::Buffer, layout::Rect, style::Style, widgets::Widget};
+use ratatui::{
+    buffer::Buffer,
+    layout::Rect,
+    style::{Modifier, Style},
+    widgets::Widget,
+};
 
 use super::board::{KpiBoard, KpiEntry};
 use super::history::History;
@@ -19,6 +24,10 @@ pub struct KpiPane<'a> {
     pub now: Timestamp,
     /// The KPI the cursor is on, when the pane has focus.
     pub selected: Option<usize>,
+    /// When rollouts changed or actions were taken (from the timeline): the sparkline
+    /// cell whose sample follows such a moment is marked, so a KPI's move can be read
+    /// against the change that caused it.
+    pub marks: &'a [Timestamp],
 }
 
 /// Column widths for one pane width.
@@ -130,7 +139,7 @@ impl Widget for KpiPane<'_> {
             let y = inner.y + 1 + row as u16;
             let line = Rect::new(inner.x, y, inner.width, 1);
             let entry = &board.entries()[i];
-            draw_row(entry, &cols, line, buf, t, self.now);
+            draw_row(entry, &cols, line, buf, t, self.now, self.marks);
             if self.selected == Some(i) {
                 buf.set_style(line, t.selected);
             }
@@ -148,7 +157,15 @@ impl Widget for KpiPane<'_> {
     }
 }
 
-fn draw_row(e: &KpiEntry, cols: &Columns, line: Rect, buf: &mut Buffer, t: &Theme, now: Timestamp) {
+fn draw_row(
+    e: &KpiEntry,
+    cols: &Columns,
+    line: Rect,
+    buf: &mut Buffer,
+    t: &Theme,
+    now: Timestamp,
+    marks: &[Timestamp],
+) {
     let state = state_style(t, e.state);
     let judged = matches!(e.state, KpiState::Ok | KpiState::Warn | KpiState::Alert);
     let value_style = if judged { state } else { t.stale };
@@ -182,6 +199,7 @@ fn draw_row(e: &KpiEntry, cols: &Columns, line: Rect, buf: &mut Buffer, t: &Them
                 Rect::new(sx, line.y, cols.spark, 1),
                 buf,
                 t.stale,
+                marks,
             );
         }
         _ => {
@@ -191,7 +209,13 @@ fn draw_row(e: &KpiEntry, cols: &Columns, line: Rect, buf: &mut Buffer, t: &Them
             }
             let sx = x + cols.thresholds + if cols.thresholds > 0 { 1 } else { 0 };
             let style = if judged { state } else { t.stale };
-            draw_sparkline(&e.history, Rect::new(sx, line.y, cols.spark, 1), buf, style);
+            draw_sparkline(
+                &e.history,
+                Rect::new(sx, line.y, cols.spark, 1),
+                buf,
+                style,
+                marks,
+            );
         }
     }
 
@@ -206,17 +230,27 @@ fn draw_row(e: &KpiEntry, cols: &Columns, line: Rect, buf: &mut Buffer, t: &Them
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// The newest points, one per cell, scaled between their own min and max.
-fn draw_sparkline(h: &History, area: Rect, buf: &mut Buffer, style: Style) {
+/// The newest points, one per cell, scaled between their own min and max. A cell whose
+/// sample is the first after a mark (a rollout change, an action) is drawn reversed.
+fn draw_sparkline(h: &History, area: Rect, buf: &mut Buffer, style: Style, marks: &[Timestamp]) {
     let w = area.width as usize;
     if w == 0 || h.is_empty() {
         return;
     }
-    let shown: Vec<f32> = h.iter().rev().take(w).map(|p| p.value).collect();
-    let finite = shown.iter().copied().filter(|v| v.is_finite());
+    let shown: Vec<(u32, f32)> = h
+        .iter()
+        .rev()
+        .take(w + 1)
+        .map(|p| (p.secs, p.value))
+        .collect();
+    // one sample before the first shown, so the first cell's interval is known too
+    let before_first = shown.get(w).map(|p| p.0);
+    let shown = &shown[..shown.len().min(w)];
+    let finite = shown.iter().map(|p| p.1).filter(|v| v.is_finite());
     let (lo, hi) = finite.fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let start = area.x + (w - shown.len()) as u16;
-    for (i, v) in shown.iter().rev().enumerate() {
+    let mut previous = before_first;
+    for (i, (secs, v)) in shown.iter().rev().enumerate() {
         let level = if !v.is_finite() {
             if *v > 0.0 {
                 7
@@ -228,8 +262,22 @@ fn draw_sparkline(h: &History, area: Rect, buf: &mut Buffer, style: Style) {
         } else {
             3
         };
-        let ch = BARS[level.min(7)];
-        buf.set_string(start + i as u16, area.y, ch.to_string(), style);
+        let marked = marks.iter().any(|m| {
+            let m = m.as_second();
+            m <= i64::from(*secs) && previous.is_none_or(|p| m > i64::from(p))
+        }) && previous.is_some();
+        let cell_style = if marked {
+            style.add_modifier(Modifier::REVERSED)
+        } else {
+            style
+        };
+        buf.set_string(
+            start + i as u16,
+            area.y,
+            BARS[level.min(7)].to_string(),
+            cell_style,
+        );
+        previous = Some(*secs);
     }
 }
 

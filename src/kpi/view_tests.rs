@@ -4,6 +4,7 @@ use ratatui::{backend::TestBackend, Terminal};
 use super::*;
 use crate::kpi::board::DEFAULT_STALE_AFTER;
 use crate::kpi::defs::builtin;
+use crate::kpi::history::Point;
 use crate::kpi::{FiringAlert, KpiMsg};
 
 fn t(secs: i64) -> Timestamp {
@@ -98,6 +99,7 @@ fn render(board: &KpiBoard, w: u16, h: u16, selected: Option<usize>) -> Terminal
             theme: &theme,
             now: t(5),
             selected,
+            marks: &[],
         };
         f.render_widget(pane, f.area());
     })
@@ -186,4 +188,26 @@ fn selection_scrolls_into_view() {
     let term = render(&board_with_every_state(), 80, 8, Some(10));
     let text = format!("{}", term.backend());
     assert!(text.contains("API request rate"), "{text}");
+}
+
+#[test]
+fn a_mark_reverses_the_first_cell_after_it() {
+    let mut h = History::new(16);
+    for (i, v) in [1.0, 2.0, 3.0, 4.0].iter().enumerate() {
+        h.push(Point::new(t(10 * i as i64), *v));
+    }
+    let theme = Theme::default();
+    let draw = |marks: &[Timestamp]| {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 4, 1));
+        draw_sparkline(&h, Rect::new(0, 0, 4, 1), &mut buf, theme.ok, marks);
+        (0..4)
+            .map(|x| buf[(x, 0)].modifier.contains(Modifier::REVERSED))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(draw(&[]), [false; 4]);
+    // a rollout at t=15 shows on the sample at t=20 (the third cell); one at t=30 on t=30
+    assert_eq!(draw(&[t(15)]), [false, false, true, false]);
+    assert_eq!(draw(&[t(30)]), [false, false, false, true]);
+    // before the oldest sample shown: nothing to mark
+    assert_eq!(draw(&[t(-5)]), [false; 4]);
 }

@@ -75,6 +75,16 @@ impl Timeline {
         self.entries.is_empty()
     }
 
+    /// When something changed the service: rollouts moving and actions taken (the marks
+    /// on the KPI sparklines).
+    pub fn marks(&self) -> Vec<jiff::Timestamp> {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.kind, EntryKind::Rollout | EntryKind::Action))
+            .map(|e| e.at)
+            .collect()
+    }
+
     /// Newest first.
     pub fn newest_first(&self) -> impl Iterator<Item = &TimelineEntry> {
         self.entries.iter().rev()

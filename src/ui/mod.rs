@@ -142,6 +142,7 @@ fn render_pane(state: &State, theme: &Theme, pane: Pane, rect: Rect, buf: &mut B
                 theme,
                 now: state.now_or_epoch(),
                 selected: focused.then_some(state.kpi_cursor),
+                marks: &state.timeline.marks(),
             }
             .render(list, buf);
             if let (Some(entry), Some(area)) = (chart, chart_area) {
