@@ -48,8 +48,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     effects = guided_switch::on_error_rate(state, *v, *at);
                 }
             }
+            let firing_before = firing(&state.kpis);
             let transitions = state.kpis.apply(m, now);
             note_kpis(state, transitions);
+            note_alerts(state, &firing_before);
             state.dirty = true;
             effects
         }
@@ -101,6 +103,46 @@ fn prometheus_health(state: &mut State, m: &KpiMsg) {
         KpiMsg::Failed { .. } => None,
     };
     note_source(state, "prometheus", transition);
+}
+
+/// The names of the alerts Prometheus has firing (pending ones are not news yet).
+fn firing(board: &crate::kpi::KpiBoard) -> Vec<String> {
+    board
+        .alerts
+        .iter()
+        .filter(|a| a.state == "firing")
+        .map(|a| a.name.clone())
+        .collect()
+}
+
+/// Prometheus alerts that started or stopped firing go on the timeline, naming the
+/// runbook (the alert's name) to follow.
+fn note_alerts(state: &mut State, before: &[String]) {
+    let now_firing: Vec<(String, Option<String>)> = state
+        .kpis
+        .alerts
+        .iter()
+        .filter(|a| a.state == "firing")
+        .map(|a| (a.name.clone(), a.summary.clone()))
+        .collect();
+    for (name, summary) in &now_firing {
+        if !before.contains(name) {
+            let why = summary
+                .as_deref()
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default();
+            state.note(
+                EntryKind::Kpi,
+                true,
+                format!("alert {name} firing{why} · runbook {name}"),
+            );
+        }
+    }
+    for name in before {
+        if !now_firing.iter().any(|(n, _)| n == name) {
+            state.note(EntryKind::Kpi, false, format!("alert {name} resolved"));
+        }
+    }
 }
 
 /// KPIs crossing into alert or recovering from it go on the timeline (the other state

@@ -399,3 +399,62 @@ fn prometheus_health_from_the_poller_messages() {
     assert_eq!(s.prom.health, Health::Connected);
     assert_eq!(s.timeline.last().unwrap().text, "prometheus reconnected");
 }
+
+#[test]
+fn prometheus_alerts_firing_and_resolved_reach_the_timeline() {
+    use crate::kpi::{FiringAlert, KpiMsg};
+    let mut s = state(false);
+    let alert = FiringAlert {
+        name: "KubeChatHighErrorRate".into(),
+        state: "firing".into(),
+        severity: Some("warning".into()),
+        summary: Some("5xx above 1%".into()),
+        active_at: None,
+    };
+    let at = ts("2026-11-28T15:10:00Z");
+    let pending = FiringAlert {
+        state: "pending".into(),
+        ..alert.clone()
+    };
+    update(
+        &mut s,
+        Msg::Kpi(KpiMsg::Alerts {
+            alerts: vec![pending],
+            at,
+        }),
+    );
+    assert!(
+        !s.timeline
+            .newest_first()
+            .any(|e| e.text.contains("KubeChatHighErrorRate")),
+        "pending is not news"
+    );
+    update(
+        &mut s,
+        Msg::Kpi(KpiMsg::Alerts {
+            alerts: vec![alert.clone()],
+            at,
+        }),
+    );
+    update(
+        &mut s,
+        Msg::Kpi(KpiMsg::Alerts {
+            alerts: vec![alert],
+            at,
+        }),
+    );
+    update(&mut s, Msg::Kpi(KpiMsg::Alerts { alerts: vec![], at }));
+    let texts: Vec<&str> = s
+        .timeline
+        .newest_first()
+        .map(|e| e.text.as_str())
+        .filter(|t| t.contains("KubeChatHighErrorRate"))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "alert KubeChatHighErrorRate resolved",
+            "alert KubeChatHighErrorRate firing: 5xx above 1% · runbook KubeChatHighErrorRate",
+        ]
+    );
+}
