@@ -135,7 +135,7 @@ fn first_frame() {
         let dir = tempfile::tempdir().unwrap();
         let env = isolated(dir.path());
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let t = tmux::Tmux::start(dir.path(), &format!("exec {BIN} --demo"), &env, 160, 48);
+        let t = tmux::Tmux::start(dir.path(), &format!("{BIN} --demo"), &env, 160, 48);
         let log = dir
             .path()
             .join("XDG_STATE_HOME/kubechat-ops/kubechat-ops.log");
@@ -170,10 +170,19 @@ async fn idle_cpu(seconds: u64) {
     let mut env = isolated(dir.path());
     env.push(("KUBECONFIG".into(), kubeconfig.display().to_string()));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let t = tmux::Tmux::start(dir.path(), &format!("exec {BIN}"), &env, 160, 48);
+    let t = tmux::Tmux::start(dir.path(), BIN, &env, 160, 48);
     t.wait_text("postgres-primary");
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let pid: u32 = t.pane("pane_pid").parse().unwrap();
+    // the pane runs the tmux helper's wrapper shell; the console is its child
+    let shell = t.pane("pane_pid");
+    let out = std::process::Command::new("pgrep")
+        .args(["-P", &shell])
+        .output()
+        .unwrap();
+    let pid: u32 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("the console's pid");
     let (cpu0, t0) = (cpu_ticks(pid), Instant::now());
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     let (cpu1, elapsed) = (cpu_ticks(pid), t0.elapsed());
