@@ -36,6 +36,22 @@ fn start(dir: &Path, args: &str, extra_env: &[(&str, String)]) -> Tmux {
     Tmux::start(dir, &format!("{BIN} {args}"), &env, 160, 48)
 }
 
+/// A simulated cluster in this process and the console in tmux against it (its kubeconfig
+/// written into the test's directory), with `args` and `extra_env`.
+async fn console_against_sim(
+    dir: &Path,
+    args: &str,
+    extra_env: &[(&str, String)],
+) -> (SimHandle, Tmux) {
+    let sim = SimHandle::start(SimOptions::default()).await.unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    let mut env = vec![("KUBECONFIG", kubeconfig.display().to_string())];
+    env.extend(extra_env.iter().cloned());
+    let t = start(dir, args, &env);
+    (sim, t)
+}
+
 fn skip_without_tmux() -> bool {
     if !tmux::available() {
         eprintln!("SKIPPED: tmux is not installed (scripts/test installs it)");
@@ -79,17 +95,8 @@ async fn read_only_refuses_every_mutating_key_and_writes_nothing() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let sim = SimHandle::start(SimOptions::default()).await.unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&kubeconfig).unwrap();
-    let t = start(
-        dir.path(),
-        "--read-only",
-        &[
-            ("KUBECONFIG", kubeconfig.display().to_string()),
-            ("NO_COLOR", "1".into()),
-        ],
-    );
+    let (sim, t) =
+        console_against_sim(dir.path(), "--read-only", &[("NO_COLOR", "1".into())]).await;
     let screen = t.wait_text("kubechat-api-gateway");
     assert!(screen.contains("READ-ONLY"), "{screen}");
     t.wait_text("postgres-primary");
@@ -179,14 +186,7 @@ async fn a_cluster_that_goes_away_shows_disconnected_and_recovers() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let sim = SimHandle::start(SimOptions::default()).await.unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&kubeconfig).unwrap();
-    let t = start(
-        dir.path(),
-        "",
-        &[("KUBECONFIG", kubeconfig.display().to_string())],
-    );
+    let (sim, t) = console_against_sim(dir.path(), "", &[]).await;
     t.wait_text("postgres-primary");
     t.wait_text("● kube");
 
@@ -213,14 +213,7 @@ async fn read_write_scale_asks_confirmation_then_patches_the_cluster() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let sim = SimHandle::start(SimOptions::default()).await.unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&kubeconfig).unwrap();
-    let t = start(
-        dir.path(),
-        "",
-        &[("KUBECONFIG", kubeconfig.display().to_string())],
-    );
+    let (sim, t) = console_against_sim(dir.path(), "", &[]).await;
     t.wait_text("READ-WRITE");
     t.wait_text("postgres-primary");
     // Walk down to the postgres-primary row and ask to scale it.
@@ -418,14 +411,7 @@ async fn a_rolling_update_and_a_canary_progress_on_screen() {
     }
     use kube::api::{Api, DynamicObject, Patch, PatchParams};
     let dir = tempfile::tempdir().unwrap();
-    let sim = SimHandle::start(SimOptions::default()).await.unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&kubeconfig).unwrap();
-    let t = start(
-        dir.path(),
-        "",
-        &[("KUBECONFIG", kubeconfig.display().to_string())],
-    );
+    let (sim, t) = console_against_sim(dir.path(), "", &[]).await;
     t.wait_for("kubechat-log-shipper Healthy", |s| {
         s.lines()
             .any(|l| l.contains("kubechat-log-shipper") && l.contains("Healthy"))
