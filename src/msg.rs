@@ -52,6 +52,7 @@ pub enum KubeMsg {
     Services(Change<ServiceView>),
     Events(Change<EventView>),
     Rollouts(Change<RolloutView>),
+    AnalysisRuns(Change<crate::state::analysis_view::AnalysisRunView>),
     /// A watcher failed (the error in one line) or recovered (`None`).
     SourceError {
         kind: &'static str,

@@ -503,6 +503,9 @@ fn a_bad_canary_ends_degraded_and_the_pane_says_why() {
         screen.contains("Abort") || screen.contains("abort") || screen.contains("nalysis"),
         "the pane says why:\n{screen}"
     );
+    // the analysis' measurements against its successCondition and failureLimit
+    let screen = t.wait_text("failed of limit 3");
+    assert!(screen.contains("result[0] >= 0.95"), "{screen}");
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }

@@ -15,6 +15,8 @@ use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
 use crate::msg::{Change, KubeMsg, Msg};
+use crate::state::analysis_view::AnalysisRunView;
+use crate::state::collection::Named;
 use crate::state::views::{
     DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView,
 };
@@ -41,6 +43,13 @@ pub fn spawn_all(client: Client, namespace: &str, tx: Sender<Msg>) -> Vec<JoinHa
         tx.clone(),
     ));
     handles.push(spawn_kind(
+        Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &analysis_run_resource()),
+        "analysisruns",
+        |o| AnalysisRunView::from_json(&serde_json::to_value(o).unwrap_or_default()),
+        KubeMsg::AnalysisRuns,
+        tx.clone(),
+    ));
+    handles.push(spawn_kind(
         Api::<Event>::namespaced(client, namespace),
         "events",
         |e| EventView::from(e),
@@ -48,6 +57,17 @@ pub fn spawn_all(client: Client, namespace: &str, tx: Sender<Msg>) -> Vec<JoinHa
         tx,
     ));
     handles
+}
+
+/// Argo AnalysisRuns, read as JSON: the canary detail's measurements.
+pub fn analysis_run_resource() -> ApiResource {
+    ApiResource {
+        group: "argoproj.io".into(),
+        version: "v1alpha1".into(),
+        api_version: "argoproj.io/v1alpha1".into(),
+        kind: "AnalysisRun".into(),
+        plural: "analysisruns".into(),
+    }
 }
 
 /// Starts the watchers the rollout rows are derived from (Deployments, ReplicaSets,
@@ -100,7 +120,7 @@ fn spawn_kind<K, V>(
 ) -> JoinHandle<()>
 where
     K: kube::Resource + Clone + DeserializeOwned + Debug + Send + 'static,
-    V: NameKey + Send + 'static,
+    V: Named + Send + 'static,
 {
     tokio::spawn(async move {
         let stream = watcher(api, watcher::Config::default()).default_backoff();
@@ -151,29 +171,6 @@ where
         }
     })
 }
-
-/// The name a view is keyed by (for `Change::Remove`).
-pub trait NameKey {
-    fn key(&self) -> &str;
-}
-
-macro_rules! name_key {
-    ($($t:ty),*) => {$(
-        impl NameKey for $t {
-            fn key(&self) -> &str {
-                self.name()
-            }
-        }
-    )*};
-}
-name_key!(
-    DeploymentView,
-    ReplicaSetView,
-    PodView,
-    ServiceView,
-    EventView,
-    RolloutView
-);
 
 fn one_line(s: &str) -> String {
     let line = s.lines().next().unwrap_or("").trim();

@@ -21,8 +21,10 @@ macro_rules! named {
     )*};
 }
 
+use super::analysis_view::AnalysisRunView;
 use super::views::{DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView};
 named!(
+    AnalysisRunView,
     DeploymentView,
     ReplicaSetView,
     PodView,

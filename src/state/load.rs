@@ -18,6 +18,7 @@ struct Lists {
     services: Vec<ServiceView>,
     events: Vec<EventView>,
     rollouts: Vec<RolloutView>,
+    analysis_runs: Vec<super::analysis_view::AnalysisRunView>,
 }
 
 fn typed<T: DeserializeOwned>(v: serde_yaml_ng::Value, at: &str) -> Result<T, String> {
@@ -63,6 +64,12 @@ pub fn kube_msgs_from_yaml(text: &str, file: &str) -> Result<Vec<KubeMsg>, Strin
                 let json = serde_json::to_value(&value).map_err(|e| format!("{at}: {e}"))?;
                 lists.rollouts.push(RolloutView::from_json(&json));
             }
+            "AnalysisRun" => {
+                let json = serde_json::to_value(&value).map_err(|e| format!("{at}: {e}"))?;
+                lists
+                    .analysis_runs
+                    .push(super::analysis_view::AnalysisRunView::from_json(&json));
+            }
             other => return Err(format!("{at}: unsupported kind {other:?}")),
         }
     }
@@ -76,6 +83,7 @@ pub fn kube_msgs_from_yaml(text: &str, file: &str) -> Result<Vec<KubeMsg>, Strin
     listed(&mut out, lists.replica_sets, KubeMsg::ReplicaSets);
     listed(&mut out, lists.deployments, KubeMsg::Deployments);
     listed(&mut out, lists.rollouts, KubeMsg::Rollouts);
+    listed(&mut out, lists.analysis_runs, KubeMsg::AnalysisRuns);
     listed(&mut out, lists.pods, KubeMsg::Pods);
     listed(&mut out, lists.events, KubeMsg::Events);
     Ok(out)

@@ -2,6 +2,7 @@
 //! no I/O, no await, no clock (time arrives in `Msg::Tick`).
 
 pub mod actions;
+pub mod analysis_view;
 pub mod blue_green;
 pub mod canary;
 pub mod collection;
@@ -91,6 +92,7 @@ pub struct ClusterData {
     pub services: Collection<ServiceView>,
     pub events: Collection<EventView>,
     pub rollouts: Collection<RolloutView>,
+    pub analysis_runs: Collection<analysis_view::AnalysisRunView>,
 }
 
 /// A one-line message at the bottom of the screen.

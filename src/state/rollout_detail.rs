@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use jiff::Timestamp;
 
+use super::analysis_view::MetricView;
 use super::rollouts::{
     argo_phase, canary_position, deployment_phase, Phase, RolloutRow, RowTarget,
 };
@@ -55,6 +56,9 @@ pub struct CanaryDetail {
     pub actual_weight: Option<i32>,
     pub pause: Option<PauseState>,
     pub analysis: Option<AnalysisView>,
+    /// The analysis run's metrics (measurements against successCondition, failures
+    /// against failureLimit), when the run is watched.
+    pub metrics: Vec<MetricView>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -163,7 +167,15 @@ pub fn detail_for(row: &RolloutRow, data: &ClusterData, now: Timestamp) -> Rollo
             .iter()
             .filter_map(|c| Some(format!("{}: {}", c.type_, c.message.as_deref()?)))
             .collect(),
-        canary: rollout.and_then(|r| canary_detail(r, now)),
+        canary: rollout.and_then(|r| canary_detail(r, now)).map(|mut c| {
+            c.metrics = c
+                .analysis
+                .as_ref()
+                .and_then(|a| data.analysis_runs.get(&a.name))
+                .map(|run| run.metrics.clone())
+                .unwrap_or_default();
+            c
+        }),
         slots,
         message: rollout.and_then(|r| r.message.clone()),
     }
@@ -232,5 +244,6 @@ pub fn canary_detail(r: &RolloutView, now: Timestamp) -> Option<CanaryDetail> {
         actual_weight: r.canary_weight,
         pause,
         analysis: r.analysis.clone(),
+        metrics: Vec::new(),
     })
 }

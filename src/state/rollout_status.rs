@@ -69,6 +69,9 @@ pub fn apply_kube(data: &mut ClusterData, m: KubeMsg) -> Option<String> {
         KubeMsg::Rollouts(c) => {
             data.rollouts.apply(c);
         }
+        KubeMsg::AnalysisRuns(c) => {
+            data.analysis_runs.apply(c);
+        }
         KubeMsg::Pods(c) => {
             data.pods.apply(c);
         }

@@ -35,7 +35,8 @@ impl Default for RolloutStrategy {
     }
 }
 
-/// The analysis run of the current step, as status.canary.currentStepAnalysisRunStatus.
+/// The analysis run of the current step (status.canary.currentStepAnalysisRunStatus), else
+/// the background one (currentBackgroundAnalysisRunStatus).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AnalysisView {
     pub name: String,
@@ -132,7 +133,13 @@ impl RolloutView {
                 })
                 .unwrap_or_default(),
             analysis: {
-                let a = &status["canary"]["currentStepAnalysisRunStatus"];
+                // the step's analysis run, else the background one
+                let step = &status["canary"]["currentStepAnalysisRunStatus"];
+                let a = if step["name"].is_string() {
+                    step
+                } else {
+                    &status["canary"]["currentBackgroundAnalysisRunStatus"]
+                };
                 str_of(&a["name"]).map(|name| AnalysisView {
                     name,
                     status: str_of(&a["status"]).unwrap_or_default(),

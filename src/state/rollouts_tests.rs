@@ -26,6 +26,7 @@ fn data() -> ClusterData {
             KubeMsg::Services(c) => d.services.apply(c),
             KubeMsg::Events(c) => d.events.apply(c),
             KubeMsg::Rollouts(c) => d.rollouts.apply(c),
+            KubeMsg::AnalysisRuns(c) => d.analysis_runs.apply(c),
             KubeMsg::SourceError { .. } => false,
         };
     }

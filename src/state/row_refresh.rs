@@ -54,7 +54,10 @@ pub fn rows_scope(state: &State, m: &KubeMsg) -> RowScope {
         | KubeMsg::ReplicaSets(_)
         | KubeMsg::Services(_)
         | KubeMsg::Rollouts(_) => RowScope::All,
-        KubeMsg::Pods(_) | KubeMsg::Events(_) | KubeMsg::SourceError { .. } => RowScope::None,
+        KubeMsg::Pods(_)
+        | KubeMsg::Events(_)
+        | KubeMsg::AnalysisRuns(_)
+        | KubeMsg::SourceError { .. } => RowScope::None,
     }
 }
 

@@ -200,6 +200,7 @@ fn on_kube(state: &mut State, m: KubeMsg) {
         KubeMsg::ReplicaSets(c) => data.replica_sets.apply(c),
         KubeMsg::Services(c) => data.services.apply(c),
         KubeMsg::Rollouts(c) => data.rollouts.apply(c),
+        KubeMsg::AnalysisRuns(c) => data.analysis_runs.apply(c),
         KubeMsg::Pods(c) => data.pods.apply(c),
         KubeMsg::Events(c) => {
             if let Change::Upsert(ev) = &c {

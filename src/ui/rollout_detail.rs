@@ -139,6 +139,17 @@ impl DetailView<'_> {
                     label("Analysis"),
                     Span::styled(format!("{} {}{msg}", a.name, a.status), style),
                 ]));
+                for m in &c.metrics {
+                    let style = if m.at_limit() || m.last_phase.as_deref() == Some("Failed") {
+                        t.crit
+                    } else {
+                        t.text
+                    };
+                    out.push(Line::from(vec![
+                        label(""),
+                        Span::styled(m.summary(), style),
+                    ]));
+                }
             }
         }
         if let Some(m) = &d.message {
