@@ -806,7 +806,8 @@ async fn secrets_tables_events_and_the_prometheus_proxy() {
         &ApiResource::from_gvk(&GroupVersionKind::gvk("events.k8s.io", "v1", "Event")),
     );
     let listed = new_events
-        .list(&ListParams::default().fields("regarding.name=p"))
+        // the simulated kubelet records its own events for pod p too (Scheduled, …)
+        .list(&ListParams::default().fields("regarding.name=p,reason=BackOff"))
         .await
         .unwrap();
     assert_eq!(listed.items.len(), 1);
