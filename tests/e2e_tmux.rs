@@ -392,16 +392,14 @@ fn guided_switch_completes_when_green_is_healthy() {
     assert_eq!(t.wait_exit(), 0);
 }
 
-/// Moves the cursor until the detail header names `name` (" NAME · PHASE ───").
-fn select_row(t: &Tmux, name: &str) {
-    let header = format!(" {name} · ");
-    t.wait_for(&format!("{name} selected"), |s| {
-        let selected = s.lines().any(|l| l.contains(&header) && l.contains('─'));
-        if !selected {
-            t.keys(&["j"]);
-        }
-        selected
+/// Selects the canary Rollout: the fourth row (the blue/green pair and its two slots come
+/// first). Keys are sent at once, so the cursor cannot overshoot while the screen catches up.
+fn select_canary(t: &Tmux) {
+    t.wait_for("the rows", |s| {
+        s.contains("canary") && s.contains("postgres-primary")
     });
+    t.keys(&["g", "j", "j", "j"]);
+    t.wait_text("Steps");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -438,14 +436,7 @@ async fn a_rolling_update_and_a_canary_progress_on_screen() {
     });
 
     // A canary: it pauses at its first step, the pane shows the step and the countdown.
-    select_row(&t, "kubechat-api-gateway");
-    t.wait_for("the canary selected", |s| {
-        let canary = s.contains("Steps");
-        if !canary {
-            t.keys(&["j"]);
-        }
-        canary
-    });
+    select_canary(&t);
     let rollouts: Api<DynamicObject> = Api::namespaced_with(
         sim.client(),
         "kubechat-system",
@@ -487,14 +478,7 @@ fn a_bad_canary_ends_degraded_and_the_pane_says_why() {
     // Twenty times real time: the canary's pauses and analysis intervals pass in seconds.
     let t = start(dir.path(), "--demo bad-canary --demo-speed 20", &[]);
     t.wait_text("kubechat-api-gateway");
-    select_row(&t, "kubechat-api-gateway");
-    t.wait_for("the canary selected", |s| {
-        let canary = s.contains("Steps");
-        if !canary {
-            t.keys(&["j"]);
-        }
-        canary
-    });
+    select_canary(&t);
     let screen = t.wait_for_within(Duration::from_secs(120), "the canary Degraded", |s| {
         s.lines()
             .any(|l| l.contains("canary") && l.contains("Degraded"))
