@@ -3,6 +3,8 @@
 //! Run: `cargo bench --bench console` (add `-- --quick` for a 10 s idle window).
 //! Prints the figures; asserts nothing.
 
+#[path = "common/proc.rs"]
+mod proc;
 #[path = "../tests/common/tmux.rs"]
 mod tmux;
 
@@ -116,9 +118,9 @@ fn draw_time() {
     let mean = times.iter().sum::<Duration>() / times.len() as u32;
     println!(
         "draw 200x60, 2000 pods: mean {:.3} ms, p50 {:.3} ms, p99 {:.3} ms (target <= 2 ms)",
-        ms(mean),
-        ms(times[times.len() / 2]),
-        ms(times[times.len() * 99 / 100])
+        proc::ms(mean),
+        proc::ms(times[times.len() / 2]),
+        proc::ms(times[times.len() * 99 / 100])
     );
 }
 
@@ -179,16 +181,14 @@ async fn idle_cpu(seconds: u64) {
         .args(["-P", &shell])
         .output()
         .unwrap();
-    let pid: u32 = String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .expect("the console's pid");
-    let (cpu0, t0) = (cpu_ticks(pid), Instant::now());
+    let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "the console's pid");
+    let (cpu0, t0) = (proc::cpu_ticks(&pid), Instant::now());
     tokio::time::sleep(Duration::from_secs(seconds)).await;
-    let (cpu1, elapsed) = (cpu_ticks(pid), t0.elapsed());
+    let (cpu1, elapsed) = (proc::cpu_ticks(&pid), t0.elapsed());
     let hz = 100.0; // USER_HZ on Linux
     let share = (cpu1 - cpu0) as f64 / hz / elapsed.as_secs_f64() * 100.0;
-    let rss = rss_kib(pid);
+    let rss = proc::rss_kib(&pid);
     println!(
         "idle CPU over {seconds} s (default scenario, sim in another process, KPI polls every 5 s): {share:.2} % of a core, RSS {:.1} MiB (target <= 0.5 %)",
         rss as f64 / 1024.0
@@ -196,32 +196,4 @@ async fn idle_cpu(seconds: u64) {
     t.keys(&["q"]);
     t.wait_exit();
     sim.shutdown().await;
-}
-
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of /proc/PID/stat (11 and 12 after the name).
-    fields
-        .get(11)
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0)
-        + fields
-            .get(12)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        .unwrap_or(0)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

@@ -9,6 +9,9 @@
 //! Run: `cargo bench --bench rollouts` (add `-- --quick` for a 3 s CPU window). Prints the
 //! figures; asserts nothing.
 
+#[path = "common/proc.rs"]
+mod proc;
+
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
@@ -27,9 +30,9 @@ const NS: &str = "kubechat-system";
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let rss_before = rss_kib();
+    let rss_before = proc::rss_kib("self");
     let (mut state, pods) = scale_state();
-    let rss_after = rss_kib();
+    let rss_after = proc::rss_kib("self");
     println!(
         "state: {} rows, {} pods, {} replica sets; RSS {:.1} MiB → {:.1} MiB (+{:.1} MiB for the State; target steady RSS <= 64 MiB)",
         state.rows.len(),
@@ -60,9 +63,9 @@ fn main() {
     times.sort();
     println!(
         "event → drawn (update + render 160x48, 2000 watch events): p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms (target p99 <= 100 ms)",
-        ms(times[times.len() / 2]),
-        ms(times[times.len() * 99 / 100]),
-        ms(times[times.len() - 1]),
+        proc::ms(times[times.len() / 2]),
+        proc::ms(times[times.len() * 99 / 100]),
+        proc::ms(times[times.len() - 1]),
     );
 
     // CPU at 200 events/s: each event drawn (worst case), then as the app's loop draws
@@ -73,7 +76,7 @@ fn main() {
         ("loop's frame interval", kubechat_ops::app::FRAME_INTERVAL),
     ] {
         let period = Duration::from_millis(5);
-        let (cpu0, t0) = (cpu_ticks(), Instant::now());
+        let (cpu0, t0) = (proc::cpu_ticks("self"), Instant::now());
         let mut next = t0;
         let mut last_draw = t0 - interval;
         let mut frames = 0;
@@ -94,10 +97,10 @@ fn main() {
             }
         }
         let elapsed = t0.elapsed().as_secs_f64();
-        let share = (cpu_ticks() - cpu0) as f64 / 100.0 / elapsed * 100.0;
+        let share = (proc::cpu_ticks("self") - cpu0) as f64 / 100.0 / elapsed * 100.0;
         println!(
             "CPU at 200 events/s for {seconds} s, {label} ({frames} frames, {elapsed:.1} s wall): {share:.1} % of a core; RSS {:.1} MiB (target <= 10 %)",
-            rss_kib() as f64 / 1024.0
+            proc::rss_kib("self") as f64 / 1024.0
         );
     }
 }
@@ -237,31 +240,4 @@ impl EventSource {
         self.next += 1;
         msg
     }
-}
-
-fn cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let field = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime: fields 14 and 15 of /proc/PID/stat (11 and 12 after the name)
-    field(11) + field(12)
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        .unwrap_or(0)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

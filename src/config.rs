@@ -129,6 +129,18 @@ impl Config {
         }
     }
 
+    /// `--config PATH` when given (must exist and parse), else the config dir's file
+    /// (`default_path`) with its warning, if malformed, to show.
+    pub fn load(
+        explicit: Option<&Path>,
+        default_path: &Path,
+    ) -> anyhow::Result<(Config, Option<String>)> {
+        match explicit {
+            Some(path) => Ok((Self::load_explicit(path)?, None)),
+            None => Ok(Self::load_default(default_path)),
+        }
+    }
+
     /// True when `context` matches one of `read_only_contexts`.
     pub fn forces_read_only(&self, context: &str) -> bool {
         self.read_only_contexts

@@ -68,15 +68,8 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
 
 async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     let paths = Paths::discover()?;
-    let mut warnings = Vec::new();
-    let config = match &cli.config {
-        Some(path) => Config::load_explicit(path)?,
-        None => {
-            let (config, warning) = Config::load_default(&paths.config_file());
-            warnings.extend(warning);
-            config
-        }
-    };
+    let (config, warning) = Config::load(cli.config.as_deref(), &paths.config_file())?;
+    let mut warnings: Vec<String> = warning.into_iter().collect();
     let log = logging::init(&paths.state_dir, &cli.log_level)?;
     tracing::info!("kubechat-ops {} starting", env!("CARGO_PKG_VERSION"));
 
@@ -213,16 +206,10 @@ async fn check(
     mut args: kpi::check::CheckArgs,
 ) -> anyhow::Result<ExitCode> {
     let paths = Paths::discover()?;
-    let config = match config_file {
-        Some(path) => Config::load_explicit(path)?,
-        None => {
-            let (config, warning) = Config::load_default(&paths.config_file());
-            if let Some(w) = warning {
-                eprintln!("warning: {w}");
-            }
-            config
-        }
-    };
+    let (config, warning) = Config::load(config_file, &paths.config_file())?;
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
     let (defs, warnings) = kpi::defs::load(Some(&paths.config_dir.join("kpis.yaml")));
     for w in warnings {
         eprintln!("warning: {w}");

@@ -41,6 +41,22 @@ pub struct Ctx<'a> {
     pub pods_by_owner: std::collections::HashMap<String, Vec<Obj>>,
 }
 
+impl<'a> Ctx<'a> {
+    /// A pass at the store's current simulated time.
+    pub fn new(store: &'a mut Store, scenario: &'a Scenario, traffic: &'a Traffic) -> Self {
+        let now = store.now();
+        let elapsed = store.clock().elapsed();
+        Ctx {
+            store,
+            scenario,
+            traffic,
+            now,
+            elapsed,
+            pods_by_owner: Default::default(),
+        }
+    }
+}
+
 /// How often the control loop runs, in real time.
 pub const TICK: Duration = Duration::from_millis(100);
 
@@ -74,16 +90,7 @@ pub fn step_parts(
     traffic: &Traffic,
 ) -> anyhow::Result<()> {
     let mut store = lock(store);
-    let now = store.now();
-    let elapsed = store.clock().elapsed();
-    let mut ctx = Ctx {
-        store: &mut store,
-        scenario,
-        traffic,
-        now,
-        elapsed,
-        pods_by_owner: Default::default(),
-    };
+    let mut ctx = Ctx::new(&mut store, scenario, traffic);
     let played = timeline::play_due(&mut ctx);
     timeline::churn(&mut ctx);
     ctx.pods_by_owner = util::by_owner(&ctx.store.list(super::resources::core("pods"), None));
@@ -93,7 +100,7 @@ pub fn step_parts(
     cronjob::sync_all(&mut ctx);
     job::sync_all(&mut ctx);
     kubelet::sync_all(&mut ctx);
-    traffic.advance(ctx.store, scenario, now);
+    traffic.advance(ctx.store, scenario, ctx.now);
     analysis::sync_all(&mut ctx);
     timeline::housekeeping(&mut ctx);
     played
@@ -115,16 +122,7 @@ pub fn apply_action_parts(
     let action: super::scenario::Action =
         serde_json::from_value(action).map_err(|e| anyhow::anyhow!("invalid action: {e}"))?;
     let mut store = lock(store);
-    let now = store.now();
-    let elapsed = store.clock().elapsed();
-    let mut ctx = Ctx {
-        store: &mut store,
-        scenario,
-        traffic,
-        now,
-        elapsed,
-        pods_by_owner: Default::default(),
-    };
+    let mut ctx = Ctx::new(&mut store, scenario, traffic);
     timeline::run(&mut ctx, &action)
 }
 
