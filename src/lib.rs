@@ -14,6 +14,7 @@ pub mod io;
 pub mod keymap;
 pub mod kpi;
 pub mod logging;
+pub mod memory;
 pub mod msg;
 pub mod rollout_cmd;
 pub mod sim;

@@ -21,6 +21,7 @@ const DEFAULT_NAMESPACE: &str = "kubechat-system";
 
 fn main() -> ExitCode {
     let started = Instant::now();
+    kubechat_ops::memory::limit_arenas();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -64,7 +64,7 @@ pub fn record(
     let name = format!("{obj_name}.{key:016x}");
     let now = rfc3339(store.now());
     let events = resources::core("events");
-    if store.get(events, event_ns, &name).is_some() {
+    if store.get_stored(events, event_ns, &name).is_some() {
         let _ = store.modify(events, event_ns, &name, |e| {
             let count = e["count"].as_i64().unwrap_or(1) + 1;
             e["count"] = json!(count);
@@ -126,13 +126,8 @@ fn collect(store: &mut Store, now: Timestamp, max: usize) {
     let ttl = jiff::SignedDuration::try_from(EVENT_TTL).unwrap_or_default();
     let cutoff = now - ttl;
     let mut kept: Vec<(String, String, String)> = Vec::new();
-    for e in store.list(events, None) {
-        let last = e["lastTimestamp"].as_str().unwrap_or("").to_string();
-        let ns = e["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or("")
-            .to_string();
-        let name = e["metadata"]["name"].as_str().unwrap_or("").to_string();
+    for ((ns, name), e) in store.list_keyed(events, None) {
+        let last = e.last_timestamp().to_string();
         if last.parse::<Timestamp>().is_ok_and(|t| t < cutoff) {
             let _ = store.delete(events, &ns, &name, Default::default());
         } else {

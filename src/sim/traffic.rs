@@ -162,12 +162,12 @@ impl Traffic {
             .map_or(0.0, |t| util::secs_since(now, t).clamp(0.0, 60.0));
         inner.last = Some(now);
         let gateway_pods: Vec<_> = store
-            .list(resources::core("pods"), Some(NAMESPACE))
+            .pods(Some(NAMESPACE))
             .into_iter()
             .filter(|p| {
-                p["metadata"]["labels"]["app.kubernetes.io/component"] == "api-gateway"
-                    && !util::is_deleting(p)
+                p.label("app.kubernetes.io/component") == Some("api-gateway") && !p.deleting
             })
+            .filter_map(|p| store.get(resources::core("pods"), NAMESPACE, &p.name))
             .collect();
         inner
             .pods

@@ -46,11 +46,17 @@ pub fn sync_all(ctx: &mut Ctx) {
         if util::is_deleting(&job) || finished(&job).is_some() {
             continue;
         }
-        let pods = ctx
+        // A job owns a pod or a few: read them whole.
+        let pods: Vec<Obj> = ctx
             .pods_by_owner
             .get(util::uid(&job))
-            .cloned()
-            .unwrap_or_default();
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                ctx.store
+                    .get(resources::core("pods"), &p.namespace, &p.name)
+            })
+            .collect();
         sync(ctx, &job, &pods);
     }
 }

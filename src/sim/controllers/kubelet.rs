@@ -11,6 +11,7 @@ use super::{Ctx, Obj};
 use crate::sim::clock::rfc3339;
 use crate::sim::events::{self, EventKind, Source};
 use crate::sim::resources;
+use crate::sim::store::PodFacts;
 
 mod running;
 
@@ -45,11 +46,16 @@ pub fn sync_all(ctx: &mut Ctx) {
         .iter()
         .map(|n| name(n).to_string())
         .collect();
-    for pod in ctx.store.list(resources::core("pods"), None) {
-        if util::is_deleting(&pod) || settled(&pod, &faults) {
+    for facts in ctx.store.pods(None) {
+        if facts.deleting || settled(&facts, &faults) {
             continue;
         }
-        sync_pod(ctx, &pod, &nodes, &faults);
+        if let Some(pod) = ctx
+            .store
+            .get(resources::core("pods"), &facts.namespace, &facts.name)
+        {
+            sync_pod(ctx, &pod, &nodes, &faults);
+        }
     }
 }
 
@@ -60,11 +66,11 @@ fn is_bad(image: &str, faults: &Faults) -> bool {
         .any(|b| !b.is_empty() && image.ends_with(b.as_str()))
 }
 
-fn crash_request<'a>(pod: &Value, faults: &'a Faults) -> Option<&'a str> {
+fn crash_request<'a>(ns: &str, pod: &str, faults: &'a Faults) -> Option<&'a str> {
     faults
         .crash
         .iter()
-        .find(|(ns, p, _)| ns == util::namespace(pod) && p == name(pod))
+        .find(|(n, p, _)| n == ns && p == pod)
         .map(|(_, _, reason)| reason.as_str())
 }
 
@@ -73,16 +79,15 @@ fn is_job_pod(pod: &Value) -> bool {
 }
 
 /// Running, ready, healthy and not a job: nothing to do.
-fn settled(pod: &Value, faults: &Faults) -> bool {
-    let phase = pod["status"]["phase"].as_str();
-    if matches!(phase, Some("Succeeded" | "Failed")) {
+fn settled(pod: &PodFacts, faults: &Faults) -> bool {
+    if matches!(pod.phase.as_ref(), "Succeeded" | "Failed") {
         return true;
     }
-    phase == Some("Running")
-        && super::replicaset::is_ready(pod)
-        && !is_job_pod(pod)
-        && crash_request(pod, faults).is_none()
-        && !containers(pod).any(|c| is_bad(c["image"].as_str().unwrap_or(""), faults))
+    pod.phase.as_ref() == "Running"
+        && pod.ready
+        && !pod.job_owned
+        && crash_request(&pod.namespace, &pod.name, faults).is_none()
+        && !pod.images.iter().any(|image| is_bad(image, faults))
 }
 
 fn containers(pod: &Value) -> impl Iterator<Item = &Value> {

@@ -1,6 +1,8 @@
 //! The ReplicaSet controller: keeps `spec.replicas` pods (`<rs>-<5 chars>`, template labels,
 //! ownerReferences) and reports replicas/ready/available in status.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
 use super::deployment::replicasets;
@@ -8,6 +10,7 @@ use super::util::{self, name, spec_replicas};
 use super::{Ctx, Obj};
 use crate::sim::events::{self, EventKind, Source};
 use crate::sim::resources;
+use crate::sim::store::PodFacts;
 
 const SOURCE: Source<'static> = Source::component("replicaset-controller");
 
@@ -41,41 +44,26 @@ pub fn is_ready(pod: &Value) -> bool {
     })
 }
 
-fn is_available(pod: &Value, min_ready_secs: i64, now: jiff::Timestamp) -> bool {
-    let ready_since = pod["status"]["conditions"]
-        .as_array()
-        .and_then(|c| {
-            c.iter()
-                .find(|c| c["type"] == "Ready" && c["status"] == "True")
-        })
-        .and_then(|c| util::timestamp(&c["lastTransitionTime"]));
-    ready_since
+fn is_available(pod: &PodFacts, min_ready_secs: i64, now: jiff::Timestamp) -> bool {
+    pod.ready_since
         .is_some_and(|t| min_ready_secs <= 0 || util::secs_since(now, t) >= min_ready_secs as f64)
 }
 
-fn sync(ctx: &mut Ctx, rs: &Obj, pods: Vec<Obj>) {
+fn sync(ctx: &mut Ctx, rs: &Obj, pods: Vec<Arc<PodFacts>>) {
     let ns = util::namespace(rs).to_string();
-    let mut active: Vec<Obj> = pods.into_iter().filter(|p| is_active(p)).collect();
+    let mut active: Vec<Arc<PodFacts>> = pods.into_iter().filter(|p| p.is_active()).collect();
     let want = spec_replicas(rs);
     let have = active.len() as i64;
     if have < want {
         for _ in have..want {
             if let Some(pod) = create_pod(ctx, rs) {
-                active.push(pod);
+                active.push(Arc::new(PodFacts::of(&pod)));
             }
         }
     } else if have > want {
         // Delete the least useful first: not ready before ready, newest first.
-        active.sort_by_key(|p| {
-            (
-                is_ready(p),
-                std::cmp::Reverse(
-                    p["metadata"]["creationTimestamp"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_string(),
-                ),
-            )
+        active.sort_by(|a, b| {
+            (a.ready, &b.creation_timestamp).cmp(&(b.ready, &a.creation_timestamp))
         });
         let extra = (have - want) as usize;
         for pod in active.drain(..extra) {
@@ -83,7 +71,7 @@ fn sync(ctx: &mut Ctx, rs: &Obj, pods: Vec<Obj>) {
         }
     }
     let min_ready = rs["spec"]["minReadySeconds"].as_i64().unwrap_or(0);
-    let ready = active.iter().filter(|p| is_ready(p)).count();
+    let ready = active.iter().filter(|p| p.ready).count();
     let available = active
         .iter()
         .filter(|p| is_available(p, min_ready, ctx.now))
@@ -149,10 +137,12 @@ fn create_pod(ctx: &mut Ctx, rs: &Obj) -> Option<Obj> {
     Some(created)
 }
 
-fn delete_pod(ctx: &mut Ctx, rs: &Obj, pod: &Obj) {
-    let ns = util::namespace(pod).to_string();
-    let pod_name = name(pod).to_string();
-    super::kubelet::killing_events(ctx, pod);
+fn delete_pod(ctx: &mut Ctx, rs: &Obj, pod: &PodFacts) {
+    let ns = pod.namespace.to_string();
+    let pod_name = pod.name.to_string();
+    if let Some(pod) = ctx.store.get(resources::core("pods"), &ns, &pod_name) {
+        super::kubelet::killing_events(ctx, &pod);
+    }
     if ctx
         .store
         .delete(resources::core("pods"), &ns, &pod_name, Default::default())

@@ -210,13 +210,15 @@ fn find_pod(
             .with_context(|| format!("selector {selector:?}: expected key=value[,key=value]"))?;
         wanted.insert(k.trim().to_string(), json!(v.trim()));
     }
-    let wanted = Value::Object(wanted);
     ctx.store
-        .list(pods, Some(ns))
+        .pods(Some(ns))
         .into_iter()
         .find(|p| {
-            !util::is_deleting(p) && util::map_selector_matches(&wanted, &p["metadata"]["labels"])
+            !p.deleting
+                && !wanted.is_empty()
+                && wanted.iter().all(|(k, v)| p.label(k) == v.as_str())
         })
+        .and_then(|p| ctx.store.get(pods, ns, &p.name))
         .ok_or_else(|| anyhow!("no pod in {ns} matches {selector}"))
 }
 
@@ -266,9 +268,9 @@ pub fn churn(ctx: &mut Ctx) {
     }
     let candidates: Vec<_> = ctx
         .store
-        .list(resources::core("pods"), None)
+        .pods(None)
         .into_iter()
-        .filter(|p| p["metadata"]["labels"]["sim.kubechat.io/churn"] == "true")
+        .filter(|p| p.label("sim.kubechat.io/churn") == Some("true"))
         .collect();
     if candidates.is_empty() {
         return;
@@ -278,8 +280,8 @@ pub fn churn(ctx: &mut Ctx) {
         let pod = &candidates[(seed.wrapping_add(k.wrapping_mul(7919))) % candidates.len()];
         let _ = ctx.store.delete(
             resources::core("pods"),
-            util::namespace(pod),
-            name(pod),
+            &pod.namespace,
+            &pod.name,
             Default::default(),
         );
     }

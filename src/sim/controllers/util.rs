@@ -2,10 +2,13 @@
 //! pod-template hashes, int-or-percent values and durations.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use serde_json::{json, Value};
+
+use crate::sim::store::PodFacts;
 
 pub fn name(obj: &Value) -> &str {
     obj["metadata"]["name"].as_str().unwrap_or("")
@@ -241,6 +244,17 @@ pub fn by_owner(objects: &[super::Obj]) -> HashMap<String, Vec<super::Obj>> {
     for o in objects {
         if let Some(uid) = controller_uid(o) {
             map.entry(uid.to_string()).or_default().push(o.clone());
+        }
+    }
+    map
+}
+
+/// [`by_owner`] for pods, from the facts the store keeps of them.
+pub fn pods_by_owner(pods: Vec<Arc<PodFacts>>) -> HashMap<String, Vec<Arc<PodFacts>>> {
+    let mut map: HashMap<String, Vec<Arc<PodFacts>>> = HashMap::with_capacity(pods.len() / 2);
+    for pod in pods {
+        if let Some(uid) = pod.controller_uid.as_deref() {
+            map.entry(uid.to_string()).or_default().push(pod);
         }
     }
     map

@@ -11,7 +11,7 @@ use super::selectors::{FieldSelector, LabelSelector};
 use super::{response, table, views};
 use crate::sim::resources::Resource;
 use crate::sim::status::ApiError;
-use crate::sim::store::Obj;
+use crate::sim::store::{Obj, Stored};
 use crate::sim::SimShared;
 
 /// Which objects a list or watch wants.
@@ -29,6 +29,10 @@ impl Filter {
         })
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty() && self.fields.is_empty()
+    }
+
     pub fn matches(&self, obj: &Value) -> bool {
         (self.labels.is_empty() || self.labels.matches(obj))
             && (self.fields.is_empty() || self.fields.matches(obj))
@@ -36,12 +40,8 @@ impl Filter {
 }
 
 /// Continue tokens: hex of "RV/NAMESPACE/NAME" of the last item returned.
-fn encode_continue(rv: u64, obj: &Value) -> String {
-    let raw = format!(
-        "{rv}/{}/{}",
-        obj["metadata"]["namespace"].as_str().unwrap_or(""),
-        obj["metadata"]["name"].as_str().unwrap_or("")
-    );
+fn encode_continue(rv: u64, (ns, name): &(String, String)) -> String {
+    let raw = format!("{rv}/{ns}/{name}");
     raw.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -66,10 +66,17 @@ fn decode_continue(token: &str) -> Result<(u64, String, String), ApiError> {
 
 /// One page of a list, already filtered and presented.
 pub struct Page {
-    pub items: Vec<Obj>,
+    pub items: Vec<Stored>,
     pub resource_version: u64,
     pub continue_token: Option<String>,
     pub remaining: usize,
+}
+
+impl Page {
+    /// The items as objects (parsed where the store keeps them packed).
+    pub fn objects(&self) -> Vec<Obj> {
+        self.items.iter().map(Stored::value).collect()
+    }
 }
 
 pub fn page(sim: &SimShared, path: &ApiPath, params: &Params) -> Result<Page, ApiError> {
@@ -86,26 +93,29 @@ pub fn page(sim: &SimShared, path: &ApiPath, params: &Params) -> Result<Page, Ap
             .lock()
             .map_err(|_| ApiError::internal("store lock poisoned"))?;
         (
-            store.list(storage, path.ns.as_deref()),
+            store.list_keyed(storage, path.ns.as_deref()),
             store.resource_version(),
         )
     };
     let rv = start.as_ref().map_or(rv, |(rv, _, _)| *rv);
-    let after = |o: &Obj| match &start {
+    let after = |(ns, name): &(String, String)| match &start {
         None => true,
-        Some((_, ns, name)) => {
-            let key = (
-                o["metadata"]["namespace"].as_str().unwrap_or(""),
-                o["metadata"]["name"].as_str().unwrap_or(""),
-            );
-            key > (ns.as_str(), name.as_str())
+        Some((_, start_ns, start_name)) => {
+            (ns.as_str(), name.as_str()) > (start_ns.as_str(), start_name.as_str())
         }
     };
-    let mut items: Vec<Obj> = objects
-        .iter()
-        .filter(|o| after(o))
-        .map(|o| views::present(path.res, o))
-        .filter(|o| filter.matches(o))
+    // Served as stored and unfiltered: the stored JSON goes out untouched, never parsed.
+    let as_stored = views::serves_as_stored(path.res) && filter.is_empty();
+    let mut items: Vec<((String, String), Stored)> = objects
+        .into_iter()
+        .filter(|(key, _)| after(key))
+        .filter_map(|(key, stored)| {
+            if as_stored {
+                return Some((key, stored));
+            }
+            let obj = views::present(path.res, &stored.value());
+            filter.matches(&obj).then_some((key, Stored::Parsed(obj)))
+        })
         .collect();
     let mut continue_token = None;
     let mut remaining = 0;
@@ -113,11 +123,11 @@ pub fn page(sim: &SimShared, path: &ApiPath, params: &Params) -> Result<Page, Ap
         if items.len() > limit {
             remaining = items.len() - limit;
             items.truncate(limit);
-            continue_token = items.last().map(|o| encode_continue(rv, o));
+            continue_token = items.last().map(|(key, _)| encode_continue(rv, key));
         }
     }
     Ok(Page {
-        items,
+        items: items.into_iter().map(|(_, stored)| stored).collect(),
         resource_version: rv,
         continue_token,
         remaining,
@@ -135,7 +145,8 @@ pub fn list(
         Err(e) => return response::error(&e),
     };
     if let Some(include) = table_req {
-        let objs: Vec<&Value> = page.items.iter().map(|o| o.as_ref()).collect();
+        let objects = page.objects();
+        let objs: Vec<&Value> = objects.iter().map(|o| o.as_ref()).collect();
         let now = sim.clock.now();
         let body = table::table_bytes(
             path.res,
@@ -169,7 +180,7 @@ pub fn list_body(res: &Resource, page: &Page) -> Vec<u8> {
         if i > 0 {
             out.push(b',');
         }
-        let _ = serde_json::to_writer(&mut out, item.as_ref());
+        item.write_json(&mut out);
     }
     out.extend_from_slice(b"]}");
     out
@@ -181,8 +192,7 @@ mod tests {
 
     #[test]
     fn continue_tokens_round_trip_and_reject_garbage() {
-        let obj = serde_json::json!({"metadata": {"namespace": "ns", "name": "a/b"}});
-        let token = encode_continue(42, &obj);
+        let token = encode_continue(42, &("ns".into(), "a/b".into()));
         assert_eq!(
             decode_continue(&token).unwrap(),
             (42, "ns".into(), "a/b".into())

@@ -7,7 +7,7 @@
 //! `Store::restart_container_log` moves the current buffer to `previous` when a container
 //! restarts. Readers: the `pods/log` handler (tailLines, previous, follow).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -55,16 +55,18 @@ impl LogQuery {
 type Buffer = VecDeque<(Timestamp, String)>;
 
 pub struct PodLogs {
-    current: HashMap<LogKey, Buffer>,
-    previous: HashMap<LogKey, Buffer>,
+    /// Ordered by key, so a pod's buffers are one range (forgetting a pod stays cheap
+    /// with 10,000 pods).
+    current: BTreeMap<LogKey, Buffer>,
+    previous: BTreeMap<LogKey, Buffer>,
     lines: broadcast::Sender<LogLine>,
 }
 
 impl Default for PodLogs {
     fn default() -> Self {
         PodLogs {
-            current: HashMap::new(),
-            previous: HashMap::new(),
+            current: BTreeMap::new(),
+            previous: BTreeMap::new(),
             lines: broadcast::channel(4096).0,
         }
     }
@@ -111,8 +113,16 @@ impl PodLogs {
 
     /// The pod is gone: forget its logs.
     pub fn forget_pod(&mut self, ns: &str, pod: &str) {
-        self.current.retain(|(n, p, _), _| !(n == ns && p == pod));
-        self.previous.retain(|(n, p, _), _| !(n == ns && p == pod));
+        for buffers in [&mut self.current, &mut self.previous] {
+            let of_pod: Vec<LogKey> = buffers
+                .range(key(ns, pod, "")..)
+                .take_while(|((n, p, _), _)| n == ns && p == pod)
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in of_pod {
+                buffers.remove(&k);
+            }
+        }
     }
 
     /// The lines a query selects, rendered; `None` if `previous` was asked and there is none.

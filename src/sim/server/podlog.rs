@@ -141,7 +141,7 @@ async fn follow_lines(
                 Ok(ev) if ev.kind == EventType::Deleted
                     && ev.resource.plural == "pods" && ev.resource.group.is_empty()
                     && ev.namespace == key.0
-                    && ev.object["metadata"]["name"].as_str() == Some(key.1.as_str()) => return,
+                    && ev.name == key.1 => return,
                 Err(broadcast::error::RecvError::Closed) => return,
                 _ => {}
             },

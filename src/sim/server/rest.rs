@@ -296,7 +296,7 @@ fn delete_collection(sim: &SimShared, path: &ApiPath, params: &Params) -> Respon
     };
     let storage = views::storage_of(path.res);
     if let Ok(mut store) = sim.store.lock() {
-        for obj in &page.items {
+        for obj in page.objects() {
             let ns = obj["metadata"]["namespace"].as_str().unwrap_or("");
             let name = obj["metadata"]["name"].as_str().unwrap_or("");
             let _ = store.delete(storage, ns, name, Propagation::Background);

@@ -13,6 +13,12 @@ fn is_events_v1(res: &Resource) -> bool {
     res.group == "events.k8s.io"
 }
 
+/// Whether the resource serves its stored objects as they are (so their stored JSON can be
+/// sent without parsing).
+pub fn serves_as_stored(res: &Resource) -> bool {
+    !is_events_v1(res)
+}
+
 /// The collection an API resource is stored in.
 pub fn storage_of(res: &'static Resource) -> &'static Resource {
     if is_events_v1(res) {

@@ -17,7 +17,7 @@ use super::request::{ApiPath, IncludeObject, Params};
 use super::{response, table, views};
 use crate::sim::resources::Resource;
 use crate::sim::status::ApiError;
-use crate::sim::store::{Obj, StoreEvent};
+use crate::sim::store::{Obj, StoreEvent, Stored};
 use crate::sim::SimShared;
 
 /// How often a watch that allows bookmarks gets one (real time).
@@ -49,6 +49,31 @@ impl Watcher {
     fn wants(&self, ev: &StoreEvent) -> bool {
         std::ptr::eq(ev.resource, self.storage)
             && self.ns.as_deref().is_none_or(|ns| ns == ev.namespace)
+    }
+
+    /// Whether objects go to the client exactly as stored: no selector, no Table, no
+    /// conversion. Their JSON is then copied, never parsed.
+    fn sends_as_stored(&self) -> bool {
+        self.matching.is_none() && self.table.is_none() && views::serves_as_stored(self.res)
+    }
+
+    /// [`Watcher::write`] from the stored JSON.
+    fn write_json(&mut self, out: &mut Vec<u8>, kind: &str, json: &[u8], live: bool) {
+        if self.sends_as_stored() {
+            write_event(out, kind, |out| out.extend_from_slice(json));
+        } else {
+            let obj = Arc::new(serde_json::from_slice(json).unwrap_or(Value::Null));
+            self.write(out, kind, &obj, live);
+        }
+    }
+
+    /// Writes one object of the initial list (`ADDED`).
+    fn write_stored(&mut self, out: &mut Vec<u8>, stored: &Stored) {
+        if self.sends_as_stored() {
+            write_event(out, "ADDED", |out| stored.write_json(out));
+        } else {
+            self.write(out, "ADDED", &stored.value(), false);
+        }
     }
 
     /// Writes one change as the client should see it through its selector; `live` is
@@ -83,10 +108,7 @@ impl Watcher {
     }
 
     fn write_unfiltered(&self, out: &mut Vec<u8>, kind: &str, obj: &Value) {
-        out.extend_from_slice(b"{\"type\":\"");
-        out.extend_from_slice(kind.as_bytes());
-        out.extend_from_slice(b"\",\"object\":");
-        match self.table {
+        write_event(out, kind, |out| match self.table {
             Some(include) => {
                 let now = self.sim.clock.now();
                 table::write_table(out, self.res, &[obj], now, include, None, None);
@@ -94,8 +116,7 @@ impl Watcher {
             None => {
                 let _ = serde_json::to_writer(&mut *out, obj);
             }
-        }
-        out.extend_from_slice(b"}\n");
+        });
     }
 
     fn bookmark(&self, out: &mut Vec<u8>, rv: u64, initial_end: bool) {
@@ -109,6 +130,15 @@ impl Watcher {
         let _ = serde_json::to_writer(&mut *out, &obj);
         out.extend_from_slice(b"}\n");
     }
+}
+
+/// `{"type":KIND,"object":...}` and a newline, the object written by `object`.
+fn write_event(out: &mut Vec<u8>, kind: &str, object: impl FnOnce(&mut Vec<u8>)) {
+    out.extend_from_slice(b"{\"type\":\"");
+    out.extend_from_slice(kind.as_bytes());
+    out.extend_from_slice(b"\",\"object\":");
+    object(out);
+    out.extend_from_slice(b"}\n");
 }
 
 fn error_event(err: &ApiError) -> Vec<u8> {
@@ -177,7 +207,7 @@ pub fn watch(
         };
         match since {
             None => {
-                let current = store.list(watcher.storage, watcher.ns.as_deref());
+                let current = store.list_stored(watcher.storage, watcher.ns.as_deref());
                 Ok((
                     current,
                     Vec::new(),
@@ -209,8 +239,8 @@ pub fn watch(
     let drops = sim.faults.watch_drops();
     tokio::spawn(async move {
         let mut out = Vec::new();
-        for obj in &initial {
-            watcher.write(&mut out, "ADDED", obj, false);
+        for stored in &initial {
+            watcher.write_stored(&mut out, stored);
             if out.len() > 1 << 20
                 && tx
                     .send(Bytes::from(std::mem::take(&mut out)))
@@ -228,7 +258,7 @@ pub fn watch(
             if !watcher.wants(ev) {
                 continue;
             }
-            watcher.write(&mut out, ev.kind.as_str(), &ev.object, false);
+            watcher.write_json(&mut out, ev.kind.as_str(), &ev.json, false);
             last_rv = last_rv.max(ev.rv);
         }
         if !out.is_empty()
@@ -269,7 +299,7 @@ async fn stream_changes(
                             if ev.rv > last_rv {
                                 last_rv = ev.rv;
                                 if watcher.wants(&ev) {
-                                    watcher.write(&mut out, ev.kind.as_str(), &ev.object, true);
+                                    watcher.write_json(&mut out, ev.kind.as_str(), &ev.json, true);
                                 }
                             }
                         }

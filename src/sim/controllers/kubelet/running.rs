@@ -14,7 +14,7 @@ enum Change {
 
 pub(super) fn run(ctx: &mut Ctx, pod: &Obj, faults: &Faults) {
     let job_fails = is_job_pod(pod).then(|| job_should_fail(ctx, pod, faults));
-    let crash_reason = crash_request(pod, faults).map(str::to_string);
+    let crash_reason = crash_request(util::namespace(pod), name(pod), faults).map(str::to_string);
     let specs: Vec<Value> = containers(pod).cloned().collect();
     let statuses = pod["status"]["containerStatuses"]
         .as_array()

@@ -6,6 +6,13 @@
 //!
 //! The store is shared as [`SharedStore`] (a `std::sync::Mutex`): hold the lock only for
 //! the operation itself, never across an `.await`.
+//!
+//! Pods and events are kept packed (see [`packed`]): the store stays small at 10,000 pods,
+//! lists and watches send their JSON as it is, and the control loop scans [`PodFacts`]
+//! instead of parsing every pod. An index from owner uid to dependents makes garbage
+//! collection cost what the owner owns, not the size of the namespace.
+
+mod packed;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -18,6 +25,7 @@ use super::clock::{rfc3339, SimClock};
 use super::resources::{self, Resource};
 use super::server::logs::PodLogs;
 use super::status::ApiError;
+pub use packed::{PodFacts, Stored};
 
 /// A stored object. Shared with watch history and in-flight responses, never mutated in place.
 pub type Obj = Arc<Value>;
@@ -43,7 +51,8 @@ impl EventType {
     }
 }
 
-/// One change, as watches replay it.
+/// One change, as watches replay it. The object is kept as its compact JSON only, so the
+/// history holds no parsed old versions.
 #[derive(Debug)]
 pub struct StoreEvent {
     pub rv: u64,
@@ -51,7 +60,23 @@ pub struct StoreEvent {
     pub resource: &'static Resource,
     /// "" for cluster-scoped objects.
     pub namespace: String,
-    pub object: Obj,
+    pub name: String,
+    pub json: Arc<[u8]>,
+}
+
+impl StoreEvent {
+    /// The object as of this change.
+    pub fn object(&self) -> Obj {
+        Arc::new(serde_json::from_slice(&self.json).unwrap_or(Value::Null))
+    }
+}
+
+/// An object that names an owner in its ownerReferences.
+#[derive(Debug, Clone)]
+struct Dependent {
+    res: &'static Resource,
+    ns: String,
+    name: String,
 }
 
 /// How a write treats the incoming object.
@@ -82,7 +107,9 @@ pub struct Store {
     rv: u64,
     /// Highest resourceVersion no longer in `history`: watches from before it get 410 Gone.
     compacted_rv: u64,
-    collections: HashMap<String, BTreeMap<(String, String), Obj>>,
+    collections: HashMap<String, BTreeMap<(String, String), Stored>>,
+    /// Owner uid → the objects that name it in their ownerReferences.
+    dependents: HashMap<Box<str>, Vec<Dependent>>,
     history: VecDeque<Arc<StoreEvent>>,
     history_cap: usize,
     changes: broadcast::Sender<Arc<StoreEvent>>,
@@ -98,6 +125,7 @@ impl Store {
             rv: 1000,
             compacted_rv: 0,
             collections: HashMap::new(),
+            dependents: HashMap::new(),
             history: VecDeque::new(),
             history_cap: history_cap.max(1),
             changes,
@@ -125,24 +153,55 @@ impl Store {
     }
 
     pub fn get(&self, res: &Resource, ns: &str, name: &str) -> Option<Obj> {
+        self.get_stored(res, ns, name).map(|s| s.value())
+    }
+
+    pub fn get_stored(&self, res: &Resource, ns: &str, name: &str) -> Option<&Stored> {
         self.collections
             .get(&res.key())?
             .get(&(scope(res, ns), name.to_string()))
-            .cloned()
     }
 
-    /// All objects of a kind, in one namespace or (None) in all, ordered by namespace and name.
+    /// All objects of a kind, in one namespace or (None) in all, ordered by namespace and
+    /// name. Parses packed kinds: scan pods with [`Store::pods`] instead.
     pub fn list(&self, res: &Resource, ns: Option<&str>) -> Vec<Obj> {
+        self.stored_range(res, ns).map(|(_, s)| s.value()).collect()
+    }
+
+    /// [`Store::list`] as stored (cheap: no parsing, no copying).
+    pub fn list_stored(&self, res: &Resource, ns: Option<&str>) -> Vec<Stored> {
+        self.stored_range(res, ns).map(|(_, s)| s.clone()).collect()
+    }
+
+    /// [`Store::list_stored`] with each object's (namespace, name).
+    pub fn list_keyed(&self, res: &Resource, ns: Option<&str>) -> Vec<((String, String), Stored)> {
+        self.stored_range(res, ns)
+            .map(|(k, s)| (k.clone(), s.clone()))
+            .collect()
+    }
+
+    /// What the control loop needs of every pod, in one namespace or (None) in all.
+    pub fn pods(&self, ns: Option<&str>) -> Vec<Arc<PodFacts>> {
+        self.stored_range(resources::core("pods"), ns)
+            .filter_map(|(_, s)| s.pod_facts().cloned())
+            .collect()
+    }
+
+    fn stored_range<'a>(
+        &'a self,
+        res: &Resource,
+        ns: Option<&'a str>,
+    ) -> Box<dyn Iterator<Item = (&'a (String, String), &'a Stored)> + 'a> {
         let Some(objects) = self.collections.get(&res.key()) else {
-            return Vec::new();
+            return Box::new(std::iter::empty());
         };
         match ns.filter(|_| res.namespaced) {
-            Some(ns) => objects
-                .range((ns.to_string(), String::new())..)
-                .take_while(|((n, _), _)| n == ns)
-                .map(|(_, o)| o.clone())
-                .collect(),
-            None => objects.values().cloned().collect(),
+            Some(ns) => Box::new(
+                objects
+                    .range((ns.to_string(), String::new())..)
+                    .take_while(move |((n, _), _)| n == ns),
+            ),
+            None => Box::new(objects.iter()),
         }
     }
 
@@ -257,8 +316,8 @@ impl Store {
             obj["status"] = json!({"phase": "Active"});
         }
         let obj = Arc::new(obj);
-        self.put(res, &ns, &name, obj.clone());
-        self.record(res, &ns, EventType::Added, obj.clone());
+        let stored = self.put(res, &ns, &name, obj.clone());
+        self.record(res, &ns, &name, EventType::Added, stored.json());
         Ok(obj)
     }
 
@@ -357,8 +416,8 @@ impl Store {
         self.rv += 1;
         new["metadata"]["resourceVersion"] = json!(self.rv.to_string());
         let obj = Arc::new(new);
-        self.put(res, &ns, name, obj.clone());
-        self.record(res, &ns, EventType::Modified, obj.clone());
+        let stored = self.put(res, &ns, name, obj.clone());
+        self.record(res, &ns, name, EventType::Modified, stored.json());
         Ok(obj)
     }
 
@@ -404,8 +463,8 @@ impl Store {
             self.rv += 1;
             new["metadata"]["resourceVersion"] = json!(self.rv.to_string());
             let obj = Arc::new(new);
-            self.put(res, &ns, name, obj.clone());
-            self.record(res, &ns, EventType::Modified, obj.clone());
+            let stored = self.put(res, &ns, name, obj.clone());
+            self.record(res, &ns, name, EventType::Modified, stored.json());
             return Ok(obj);
         }
         let mut gone = (*old).clone();
@@ -418,14 +477,19 @@ impl Store {
     }
 
     fn remove(&mut self, res: &'static Resource, ns: &str, name: &str, last: Obj) -> Obj {
-        if let Some(c) = self.collections.get_mut(&res.key()) {
-            c.remove(&(ns.to_string(), name.to_string()));
+        let removed = self
+            .collections
+            .get_mut(&res.key())
+            .and_then(|c| c.remove(&(ns.to_string(), name.to_string())));
+        if let Some(removed) = removed {
+            self.unindex(res, ns, name, &removed);
         }
         self.rv += 1;
         let mut last = (*last).clone();
         last["metadata"]["resourceVersion"] = json!(self.rv.to_string());
         let last = Arc::new(last);
-        self.record(res, ns, EventType::Deleted, last.clone());
+        let json = Stored::new(res, last.clone()).json();
+        self.record(res, ns, name, EventType::Deleted, json);
         if res.kind == "Namespace" {
             self.delete_namespace_contents(name);
         }
@@ -449,42 +513,16 @@ impl Store {
         let Some(uid) = owner["metadata"]["uid"].as_str() else {
             return;
         };
-        let ns = owner["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or("")
-            .to_string();
-        // Events are never owned (they expire by TTL); skipping them keeps a delete cheap
-        // when a namespace holds many events.
-        for res in resources::RESOURCES.iter().filter(|r| r.kind != "Event") {
-            let candidates = if res.namespaced {
-                if ns.is_empty() {
-                    continue;
-                }
-                self.list(res, Some(&ns))
+        let dependents = self.dependents.get(uid).cloned().unwrap_or_default();
+        for Dependent { res, ns, name } in dependents {
+            if propagation == Propagation::Orphan {
+                let _ = self.modify(res, &ns, &name, |d| {
+                    if let Some(refs) = d["metadata"]["ownerReferences"].as_array_mut() {
+                        refs.retain(|r| r["uid"] != uid);
+                    }
+                });
             } else {
-                self.list(res, None)
-            };
-            for dep in candidates {
-                let owned = dep["metadata"]["ownerReferences"]
-                    .as_array()
-                    .is_some_and(|refs| refs.iter().any(|r| r["uid"] == uid));
-                if !owned {
-                    continue;
-                }
-                let name = dep["metadata"]["name"].as_str().unwrap_or("").to_string();
-                let dep_ns = dep["metadata"]["namespace"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string();
-                if propagation == Propagation::Orphan {
-                    let _ = self.modify(res, &dep_ns, &name, |d| {
-                        if let Some(refs) = d["metadata"]["ownerReferences"].as_array_mut() {
-                            refs.retain(|r| r["uid"] != uid);
-                        }
-                    });
-                } else {
-                    let _ = self.delete(res, &dep_ns, &name, Propagation::Background);
-                }
+                let _ = self.delete(res, &ns, &name, Propagation::Background);
             }
         }
     }
@@ -536,20 +574,60 @@ impl Store {
         self.changes.subscribe()
     }
 
-    fn put(&mut self, res: &Resource, ns: &str, name: &str, obj: Obj) {
-        self.collections
+    /// Stores `obj` as its kind is kept and keeps the owner index current.
+    fn put(&mut self, res: &'static Resource, ns: &str, name: &str, obj: Obj) -> Stored {
+        let stored = Stored::new(res, obj);
+        let old = self
+            .collections
             .entry(res.key())
             .or_default()
-            .insert((ns.to_string(), name.to_string()), obj);
+            .insert((ns.to_string(), name.to_string()), stored.clone());
+        let same_owners = old.as_ref().is_some_and(|o| o.owners() == stored.owners());
+        if !same_owners {
+            if let Some(old) = old {
+                self.unindex(res, ns, name, &old);
+            }
+            let dependent = Dependent {
+                res,
+                ns: ns.to_string(),
+                name: name.to_string(),
+            };
+            for uid in stored.owners() {
+                self.dependents
+                    .entry(Box::from(uid))
+                    .or_default()
+                    .push(dependent.clone());
+            }
+        }
+        stored
     }
 
-    fn record(&mut self, res: &'static Resource, ns: &str, kind: EventType, object: Obj) {
+    fn unindex(&mut self, res: &'static Resource, ns: &str, name: &str, old: &Stored) {
+        for uid in old.owners() {
+            if let Some(deps) = self.dependents.get_mut(uid) {
+                deps.retain(|d| !(std::ptr::eq(d.res, res) && d.ns == ns && d.name == name));
+                if deps.is_empty() {
+                    self.dependents.remove(uid);
+                }
+            }
+        }
+    }
+
+    fn record(
+        &mut self,
+        res: &'static Resource,
+        ns: &str,
+        name: &str,
+        kind: EventType,
+        json: Arc<[u8]>,
+    ) {
         let event = Arc::new(StoreEvent {
             rv: self.rv,
             kind,
             resource: res,
             namespace: ns.to_string(),
-            object,
+            name: name.to_string(),
+            json,
         });
         if self.history.len() == self.history_cap {
             if let Some(old) = self.history.pop_front() {
@@ -707,6 +785,37 @@ mod tests {
         s.create(pods, "ns", json!({"metadata": {"name": "p", "ownerReferences": [{"uid": uid, "kind": "ReplicaSet", "name": "rs", "apiVersion": "apps/v1"}]}, "spec": {}})).unwrap();
         s.delete(rs, "ns", "rs", Propagation::Background).unwrap();
         assert!(s.get(pods, "ns", "p").is_none());
+    }
+
+    #[test]
+    fn garbage_collection_follows_owner_references_as_they_are_now() {
+        let mut s = store();
+        let rs = resources::of("apps", "replicasets");
+        let pods = resources::core("pods");
+        let a = s
+            .create(rs, "ns", json!({"metadata": {"name": "a"}, "spec": {}}))
+            .unwrap();
+        let b = s
+            .create(rs, "ns", json!({"metadata": {"name": "b"}, "spec": {}}))
+            .unwrap();
+        let owned_by = |o: &Value| json!([{"uid": o["metadata"]["uid"], "kind": "ReplicaSet", "name": o["metadata"]["name"], "apiVersion": "apps/v1"}]);
+        s.create(
+            pods,
+            "ns",
+            json!({"metadata": {"name": "p", "ownerReferences": owned_by(&a)}, "spec": {}}),
+        )
+        .unwrap();
+        // The pod moves to b: deleting a leaves it, deleting b (orphaning) keeps it unowned.
+        s.modify(pods, "ns", "p", |p| {
+            p["metadata"]["ownerReferences"] = owned_by(&b);
+        })
+        .unwrap();
+        s.delete(rs, "ns", "a", Propagation::Background).unwrap();
+        assert!(s.get(pods, "ns", "p").is_some());
+        s.delete(rs, "ns", "b", Propagation::Orphan).unwrap();
+        let p = s.get(pods, "ns", "p").expect("orphaned, not deleted");
+        assert_eq!(p["metadata"]["ownerReferences"], json!([]));
+        assert_eq!(s.pods(Some("ns"))[0].controller_uid, None);
     }
 
     #[test]
