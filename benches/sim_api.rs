@@ -59,10 +59,15 @@ fn percentile(mut xs: Vec<Duration>, p: f64) -> Duration {
 }
 
 fn rss_of(pid: u32) -> f64 {
+    status_mib(pid, "VmRSS:")
+}
+
+/// A memory line of /proc/PID/status (VmRSS:, VmHWM: for the peak), in MiB.
+fn status_mib(pid: u32, field: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
@@ -149,13 +154,51 @@ async fn scale_process() -> anyhow::Result<()> {
     // A minute of churn: the sim deletes 200 pods/s and its ReplicaSets replace them.
     tokio::time::sleep(Duration::from_secs(60)).await;
     let churned = rss_of(pid);
-    println!("  RSS: {loaded:.0} MiB with the pods running, {churned:.0} MiB after 60 s of churn");
+    let peak = status_mib(pid, "VmHWM:");
+    println!("  RSS: {loaded:.0} MiB with the pods running, {churned:.0} MiB after 60 s of churn (peak {peak:.0} MiB, during the start-up burst)");
+    let mut lists = Vec::new();
+    for _ in 0..LIST_RUNS {
+        let t = Instant::now();
+        http.get(&url).send().await?.bytes().await?;
+        lists.push(t.elapsed());
+    }
+    println!(
+        "  full pod list after the minute of churn: median {:?}, p99 {:?} of {}",
+        median(lists.clone()),
+        percentile(lists.clone(), 99.0),
+        lists.len()
+    );
+    let ticks_per_sec = 100.0; // USER_HZ on Linux
+    let cpu = |pid: u32| -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (ticks(11) + ticks(12)) / ticks_per_sec
+    };
+    let (c0, t0) = (cpu(pid), Instant::now());
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let used = (cpu(pid) - c0) / t0.elapsed().as_secs_f64();
+    println!(
+        "  CPU under churn, no client: {:.0} % of a core",
+        used * 100.0
+    );
     child.kill().await?;
     Ok(())
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    kubechat_ops::memory::limit_arenas();
     if std::env::var_os("SIM_BENCH_SKIP_PROCESS").is_none() {
         scale_process().await?;
     }

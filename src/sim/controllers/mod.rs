@@ -3,7 +3,7 @@
 //! sim clock.
 //!
 //! [`step`] is one synchronous pass of everything (tests drive it with a manual clock);
-//! [`spawn`] runs passes every 100 ms of real time. A pass holds the store lock for its
+//! [`spawn`] runs passes every 100 ms of real time. Each phase of a pass holds the store lock for its
 //! duration (no `.await` inside) and writes only objects that change.
 
 pub mod analysis;
@@ -107,25 +107,52 @@ pub fn step(sim: &SimShared) -> anyhow::Result<()> {
 }
 
 /// [`step`] over the parts, for callers without a [`SimShared`] (see [`World`]).
+///
+/// The store lock is taken per phase, not for the whole pass: at scale a pass takes
+/// 100-200 ms, and API requests get in between phases. Like a real controller's informer
+/// cache, `pods_by_owner` may then be a phase behind; the next pass catches up.
 pub fn step_parts(
     store: &SharedStore,
     scenario: &Scenario,
     traffic: &Traffic,
 ) -> anyhow::Result<()> {
-    let mut store = lock(store);
-    let mut ctx = Ctx::new(&mut store, scenario, traffic);
-    let played = timeline::play_due(&mut ctx);
-    timeline::churn(&mut ctx);
-    ctx.pods_by_owner = util::pods_by_owner(ctx.store.pods(None));
-    deployment::sync_all(&mut ctx);
-    rollout::sync_all(&mut ctx);
-    replicaset::sync_all(&mut ctx);
-    cronjob::sync_all(&mut ctx);
-    job::sync_all(&mut ctx);
-    kubelet::sync_all(&mut ctx);
-    traffic.advance(ctx.store, scenario, ctx.now);
-    analysis::sync_all(&mut ctx);
-    timeline::housekeeping(&mut ctx);
+    let (now, elapsed) = {
+        let store = lock(store);
+        (store.now(), store.clock().elapsed())
+    };
+    let mut pods_by_owner = Default::default();
+    let mut phase = |run: &mut dyn FnMut(&mut Ctx)| {
+        let mut store = lock(store);
+        let mut ctx = Ctx {
+            store: &mut store,
+            scenario,
+            traffic,
+            now,
+            elapsed,
+            pods_by_owner: std::mem::take(&mut pods_by_owner),
+        };
+        run(&mut ctx);
+        pods_by_owner = ctx.pods_by_owner;
+    };
+    let mut played = Ok(());
+    phase(&mut |ctx| {
+        played = timeline::play_due(ctx);
+        timeline::churn(ctx);
+        ctx.pods_by_owner = util::pods_by_owner(ctx.store.pods(None));
+    });
+    phase(&mut |ctx| deployment::sync_all(ctx));
+    phase(&mut |ctx| rollout::sync_all(ctx));
+    phase(&mut |ctx| replicaset::sync_all(ctx));
+    phase(&mut |ctx| {
+        cronjob::sync_all(ctx);
+        job::sync_all(ctx);
+    });
+    phase(&mut |ctx| kubelet::sync_all(ctx));
+    phase(&mut |ctx| traffic.advance(ctx.store, scenario, ctx.now));
+    phase(&mut |ctx| {
+        analysis::sync_all(ctx);
+        timeline::housekeeping(ctx);
+    });
     played
 }
 

@@ -328,13 +328,27 @@ impl Store {
         res: &'static Resource,
         ns: &str,
         name: &str,
-        mut new: Value,
+        new: Value,
         mode: WriteMode,
     ) -> Result<Obj, ApiError> {
         let ns = scope(res, ns);
         let old = self
             .get(res, &ns, name)
             .ok_or_else(|| ApiError::not_found(res.plural, res.group, name))?;
+        self.write_over(res, &ns, name, old, new, mode)
+    }
+
+    /// [`Store::write`] over `old`, the stored version already read (a packed object is
+    /// then parsed once per write, not twice).
+    fn write_over(
+        &mut self,
+        res: &'static Resource,
+        ns: &str,
+        name: &str,
+        old: Obj,
+        mut new: Value,
+        mode: WriteMode,
+    ) -> Result<Obj, ApiError> {
         if !new.is_object() {
             return Err(ApiError::bad_request(
                 "the body of the request must be a JSON object",
@@ -409,15 +423,15 @@ impl Store {
             return Ok(old);
         }
         if deleting && no_finalizers {
-            let obj = self.remove(res, &ns, name, Arc::new(new));
+            let obj = self.remove(res, ns, name, Arc::new(new));
             self.collect_garbage(&obj, Propagation::Background);
             return Ok(obj);
         }
         self.rv += 1;
         new["metadata"]["resourceVersion"] = json!(self.rv.to_string());
         let obj = Arc::new(new);
-        let stored = self.put(res, &ns, name, obj.clone());
-        self.record(res, &ns, name, EventType::Modified, stored.json());
+        let stored = self.put(res, ns, name, obj.clone());
+        self.record(res, ns, name, EventType::Modified, stored.json());
         Ok(obj)
     }
 
@@ -434,7 +448,7 @@ impl Store {
             .ok_or_else(|| ApiError::not_found(res.plural, res.group, name))?;
         let mut new = (*old).clone();
         change(&mut new);
-        self.write(res, ns, name, new, WriteMode::Internal)
+        self.write_over(res, &scope(res, ns), name, old, new, WriteMode::Internal)
     }
 
     /// Deletes an object. With finalizers it only gets a deletionTimestamp; otherwise it
