@@ -12,6 +12,9 @@
 
 use std::time::{Duration, Instant};
 
+#[path = "common/proc.rs"]
+mod proc;
+
 use kubechat_ops::sim::{resources, SimHandle, SimOptions};
 use serde_json::json;
 
@@ -37,15 +40,6 @@ fn pod(i: usize) -> serde_json::Value {
     })
 }
 
-fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
     xs[xs.len() / 2]
@@ -56,20 +50,6 @@ fn percentile(mut xs: Vec<Duration>, p: f64) -> Duration {
     xs.sort();
     let rank = ((p / 100.0) * xs.len() as f64).ceil() as usize;
     xs[rank.clamp(1, xs.len()) - 1]
-}
-
-fn rss_of(pid: u32) -> f64 {
-    status_mib(pid, "VmRSS:")
-}
-
-/// A memory line of /proc/PID/status (VmRSS:, VmHWM: for the peak), in MiB.
-fn status_mib(pid: u32, field: &str) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 /// (all pods, pods whose phase is Running), from one full list.
@@ -105,7 +85,7 @@ async fn scale_process() -> anyhow::Result<()> {
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()?;
-    let pid = child.id().unwrap_or(0);
+    let pid = child.id().unwrap_or(0).to_string();
     let stdout = child
         .stdout
         .take()
@@ -131,7 +111,7 @@ async fn scale_process() -> anyhow::Result<()> {
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     }
-    let loaded = rss_of(pid);
+    let loaded = proc::mib(proc::rss_kib(&pid));
     println!(
         "scale scenario as its own process (pid {pid}): {total} pods ({running} running) after {:?}",
         started.elapsed()
@@ -153,8 +133,8 @@ async fn scale_process() -> anyhow::Result<()> {
     );
     // A minute of churn: the sim deletes 200 pods/s and its ReplicaSets replace them.
     tokio::time::sleep(Duration::from_secs(60)).await;
-    let churned = rss_of(pid);
-    let peak = status_mib(pid, "VmHWM:");
+    let churned = proc::mib(proc::rss_kib(&pid));
+    let peak = proc::mib(proc::status_kib(&pid, "VmHWM:"));
     println!("  RSS: {loaded:.0} MiB with the pods running, {churned:.0} MiB after 60 s of churn (peak {peak:.0} MiB, during the start-up burst)");
     let mut lists = Vec::new();
     for _ in 0..LIST_RUNS {
@@ -168,26 +148,11 @@ async fn scale_process() -> anyhow::Result<()> {
         percentile(lists.clone(), 99.0),
         lists.len()
     );
-    let ticks_per_sec = 100.0; // USER_HZ on Linux
-    let cpu = |pid: u32| -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let fields: Vec<&str> = stat
-            .rsplit(')')
-            .next()
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        (ticks(11) + ticks(12)) / ticks_per_sec
-    };
-    let (c0, t0) = (cpu(pid), Instant::now());
+    // clock ticks (USER_HZ, 100/s) → seconds
+    let cpu = |pid: &str| proc::cpu_ticks(pid) as f64 / 100.0;
+    let (c0, t0) = (cpu(&pid), Instant::now());
     tokio::time::sleep(Duration::from_secs(20)).await;
-    let used = (cpu(pid) - c0) / t0.elapsed().as_secs_f64();
+    let used = (cpu(&pid) - c0) / t0.elapsed().as_secs_f64();
     println!(
         "  CPU under churn, no client: {:.0} % of a core",
         used * 100.0
@@ -202,7 +167,7 @@ async fn main() -> anyhow::Result<()> {
     if std::env::var_os("SIM_BENCH_SKIP_PROCESS").is_none() {
         scale_process().await?;
     }
-    let before = rss_mib();
+    let before = proc::mib(proc::rss_kib("self"));
     let empty = std::env::temp_dir().join(format!("sim-bench-empty-{}.yaml", std::process::id()));
     std::fs::write(&empty, "name: bench\n")?;
     let sim = SimHandle::start(SimOptions {
@@ -218,7 +183,7 @@ async fn main() -> anyhow::Result<()> {
             store.create_internal(pods, "kubechat-system", pod(i))?;
         }
     }
-    let seeded = rss_mib();
+    let seeded = proc::mib(proc::rss_kib("self"));
     let http = reqwest::Client::new();
     let url = format!("{}/api/v1/namespaces/kubechat-system/pods", sim.url());
     let mut lists = Vec::new();
@@ -239,7 +204,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         tables.push(t.elapsed());
     }
-    let after_lists = rss_mib();
+    let after_lists = proc::mib(proc::rss_kib("self"));
 
     // One client watches; a writer thread modifies pods as fast as it can.
     let rv = shared.store.lock().expect("store").resource_version();
@@ -272,7 +237,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let watch_time = t.elapsed();
     let _ = writer.join();
-    let after_watch = rss_mib();
+    let after_watch = proc::mib(proc::rss_kib("self"));
 
     // The same client replays changes already in the history: the server side alone.
     let newest = shared.store.lock().expect("store").resource_version();

@@ -41,6 +41,27 @@ async fn next_within<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
         .expect("no event before the deadline")
 }
 
+/// The collection's resourceVersion as a client's list returns it.
+async fn list_version(cms: &Api<ConfigMap>) -> String {
+    cms.list(&ListParams::default())
+        .await
+        .unwrap()
+        .metadata
+        .resource_version
+        .unwrap()
+}
+
+/// A watch from `rv`.
+async fn watch_from(
+    cms: &Api<ConfigMap>,
+    rv: &str,
+) -> futures::stream::BoxStream<'static, kube::Result<WatchEvent<ConfigMap>>> {
+    cms.watch(&WatchParams::default(), rv)
+        .await
+        .unwrap()
+        .boxed()
+}
+
 fn cm(name: &str, labels: Value) -> ConfigMap {
     serde_json::from_value(
         json!({"metadata": {"name": name, "labels": labels}, "data": {"k": name}}),
@@ -181,19 +202,9 @@ async fn list_get_selectors_and_pagination() {
 async fn watch_resumes_after_dropped_connection_and_after_410() {
     let sim = start().await;
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
-    let start_rv = cms
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .metadata
-        .resource_version
-        .unwrap();
+    let start_rv = list_version(&cms).await;
 
-    let mut stream = cms
-        .watch(&WatchParams::default(), &start_rv)
-        .await
-        .unwrap()
-        .boxed();
+    let mut stream = watch_from(&cms, &start_rv).await;
     cms.create(&PostParams::default(), &cm("one", json!({})))
         .await
         .unwrap();
@@ -216,11 +227,7 @@ async fn watch_resumes_after_dropped_connection_and_after_410() {
     cms.create(&PostParams::default(), &cm("two", json!({})))
         .await
         .unwrap();
-    let mut resumed = cms
-        .watch(&WatchParams::default(), &seen_rv)
-        .await
-        .unwrap()
-        .boxed();
+    let mut resumed = watch_from(&cms, &seen_rv).await;
     let Some(Ok(WatchEvent::Added(two))) = next_within(&mut resumed).await else {
         panic!("expected ADDED two")
     };
@@ -239,11 +246,7 @@ async fn watch_resumes_after_dropped_connection_and_after_410() {
                 .unwrap();
         }
     }
-    let mut expired = cms
-        .watch(&WatchParams::default(), &start_rv)
-        .await
-        .unwrap()
-        .boxed();
+    let mut expired = watch_from(&cms, &start_rv).await;
     match next_within(&mut expired).await {
         Some(Ok(WatchEvent::Error(status))) => {
             assert_eq!((status.code, status.reason.as_str()), (410, "Expired"));
@@ -251,18 +254,8 @@ async fn watch_resumes_after_dropped_connection_and_after_410() {
         other => panic!("expected a 410 ERROR event, got {other:?}"),
     }
     // What a client does on 410: list again and watch from the fresh version.
-    let fresh = cms
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .metadata
-        .resource_version
-        .unwrap();
-    let mut after = cms
-        .watch(&WatchParams::default(), &fresh)
-        .await
-        .unwrap()
-        .boxed();
+    let fresh = list_version(&cms).await;
+    let mut after = watch_from(&cms, &fresh).await;
     cms.create(&PostParams::default(), &cm("three", json!({})))
         .await
         .unwrap();

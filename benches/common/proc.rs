@@ -21,12 +21,21 @@ pub fn cpu_ticks(pid: &str) -> u64 {
 
 /// VmRSS of `pid` ("self" for this process), in KiB.
 pub fn rss_kib(pid: &str) -> u64 {
+    status_kib(pid, "VmRSS:")
+}
+
+/// A memory line of /proc/PID/status ("VmRSS:", "VmHWM:" for the peak), in KiB.
+pub fn status_kib(pid: &str, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))
+        .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         .unwrap_or(0)
+}
+
+pub fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
 }
 
 pub fn ms(d: Duration) -> f64 {

@@ -23,7 +23,7 @@ fn cronjobs() -> &'static Resource {
 
 pub fn sync_all(ctx: &mut Ctx) {
     let all_jobs = ctx.store.list(jobs(), None);
-    let owned = util::by_owner(&all_jobs);
+    let owned = util::by_owner(&all_jobs, |o| util::controller_uid(o));
     for cj in ctx.store.list(cronjobs(), None) {
         if util::is_deleting(&cj) {
             continue;

@@ -30,7 +30,7 @@ pub(crate) fn replicasets() -> &'static Resource {
 
 pub fn sync_all(ctx: &mut Ctx) {
     let all_rs = ctx.store.list(replicasets(), None);
-    let owned = util::by_owner(&all_rs);
+    let owned = util::by_owner(&all_rs, |o| util::controller_uid(o));
     for deploy in ctx.store.list(deployments(), None) {
         if util::is_deleting(&deploy) {
             continue;

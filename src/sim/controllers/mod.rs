@@ -3,7 +3,8 @@
 //! sim clock.
 //!
 //! [`step`] is one synchronous pass of everything (tests drive it with a manual clock);
-//! [`spawn`] runs passes every 100 ms of real time. Each phase of a pass holds the store lock for its
+//! [`spawn`] runs passes every 100 ms of real time, or less often when a pass is slow. Each
+//! phase of a pass (deployments, rollouts, replicasets, ...) holds the store lock for its
 //! duration (no `.await` inside) and writes only objects that change.
 
 pub mod analysis;
@@ -138,7 +139,7 @@ pub fn step_parts(
     phase(&mut |ctx| {
         played = timeline::play_due(ctx);
         timeline::churn(ctx);
-        ctx.pods_by_owner = util::pods_by_owner(ctx.store.pods(None));
+        ctx.pods_by_owner = util::by_owner(&ctx.store.pods(None), |p| p.controller_uid.as_deref());
     });
     phase(&mut |ctx| deployment::sync_all(ctx));
     phase(&mut |ctx| rollout::sync_all(ctx));

@@ -28,20 +28,8 @@ pub fn sync_all(ctx: &mut Ctx) {
     }
 }
 
-/// A pod that counts toward the ReplicaSet (not being deleted, not finished).
-pub fn is_active(pod: &Value) -> bool {
-    !util::is_deleting(pod)
-        && !matches!(
-            pod["status"]["phase"].as_str(),
-            Some("Succeeded" | "Failed")
-        )
-}
-
 pub fn is_ready(pod: &Value) -> bool {
-    pod["status"]["conditions"].as_array().is_some_and(|c| {
-        c.iter()
-            .any(|c| c["type"] == "Ready" && c["status"] == "True")
-    })
+    crate::sim::store::ready_condition(pod).is_some()
 }
 
 fn is_available(pod: &PodFacts, min_ready_secs: i64, now: jiff::Timestamp) -> bool {

@@ -23,7 +23,7 @@ pub fn rollouts() -> &'static Resource {
 
 pub fn sync_all(ctx: &mut Ctx) {
     let all_rs = ctx.store.list(replicasets(), None);
-    let owned = util::by_owner(&all_rs);
+    let owned = util::by_owner(&all_rs, |o| util::controller_uid(o));
     for ro in ctx.store.list(rollouts(), None) {
         if util::is_deleting(&ro) {
             continue;
@@ -56,6 +56,22 @@ pub fn weight_at(steps: &[Value], index: usize) -> i64 {
         .rev()
         .find_map(|s| s["setWeight"].as_i64())
         .unwrap_or(0)
+}
+
+/// The event Argo records when step `step_no` of `steps_len` is done.
+fn step_completed(
+    step: &Value,
+    step_no: usize,
+    steps_len: usize,
+) -> (EventKind, &'static str, String) {
+    (
+        EventKind::Normal,
+        "RolloutStepCompleted",
+        format!(
+            "Rollout step {step_no}/{steps_len} completed ({})",
+            step_text(step)
+        ),
+    )
 }
 
 fn step_text(step: &Value) -> String {
@@ -274,14 +290,7 @@ fn sync(ctx: &mut Ctx, ro: &Obj, owned: &[Obj]) {
         let step_no = index + 1;
         if step.get("setWeight").is_some() {
             if avail(&canary_rs) >= canary_want {
-                new_events.push((
-                    EventKind::Normal,
-                    "RolloutStepCompleted",
-                    format!(
-                        "Rollout step {step_no}/{steps_len} completed ({})",
-                        step_text(step)
-                    ),
-                ));
+                new_events.push(step_completed(step, step_no, steps_len));
                 index += 1;
             } else {
                 message = json!("more replicas need to be updated");
@@ -317,14 +326,7 @@ fn sync(ctx: &mut Ctx, ro: &Obj, owned: &[Obj]) {
                     "RolloutResumed",
                     "Rollout is resumed".into(),
                 ));
-                new_events.push((
-                    EventKind::Normal,
-                    "RolloutStepCompleted",
-                    format!(
-                        "Rollout step {step_no}/{steps_len} completed ({})",
-                        step_text(step)
-                    ),
-                ));
+                new_events.push(step_completed(step, step_no, steps_len));
                 index += 1;
             } else {
                 phase = "Paused";

@@ -2,13 +2,12 @@
 //! pod-template hashes, int-or-percent values and durations.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
-use crate::sim::store::PodFacts;
+pub use crate::sim::store::controller_uid;
 
 pub fn name(obj: &Value) -> &str {
     obj["metadata"]["name"].as_str().unwrap_or("")
@@ -42,15 +41,6 @@ pub fn spec_replicas(obj: &Value) -> i64 {
 
 pub fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
     obj["metadata"]["annotations"][key].as_str()
-}
-
-/// The uid of the controlling owner (ownerReferences with controller: true, else the first).
-pub fn controller_uid(obj: &Value) -> Option<&str> {
-    let refs = obj["metadata"]["ownerReferences"].as_array()?;
-    refs.iter()
-        .find(|r| r["controller"].as_bool() == Some(true))
-        .or_else(|| refs.first())
-        .and_then(|r| r["uid"].as_str())
 }
 
 /// The name of the controlling owner of the given kind.
@@ -238,23 +228,16 @@ pub fn set_or_remove(obj: &mut Value, key: &str, value: Value) {
     }
 }
 
-/// Objects grouped by their controlling owner's uid, for O(1) lookups in a pass.
-pub fn by_owner(objects: &[super::Obj]) -> HashMap<String, Vec<super::Obj>> {
-    let mut map: HashMap<String, Vec<super::Obj>> = HashMap::with_capacity(objects.len() / 2);
-    for o in objects {
-        if let Some(uid) = controller_uid(o) {
-            map.entry(uid.to_string()).or_default().push(o.clone());
-        }
-    }
-    map
-}
-
-/// [`by_owner`] for pods, from the facts the store keeps of them.
-pub fn pods_by_owner(pods: Vec<Arc<PodFacts>>) -> HashMap<String, Vec<Arc<PodFacts>>> {
-    let mut map: HashMap<String, Vec<Arc<PodFacts>>> = HashMap::with_capacity(pods.len() / 2);
-    for pod in pods {
-        if let Some(uid) = pod.controller_uid.as_deref() {
-            map.entry(uid.to_string()).or_default().push(pod);
+/// Items grouped by their controlling owner's uid (as `owner` reads it), for O(1) lookups
+/// in a pass.
+pub fn by_owner<T: Clone>(
+    items: &[T],
+    owner: impl Fn(&T) -> Option<&str>,
+) -> HashMap<String, Vec<T>> {
+    let mut map: HashMap<String, Vec<T>> = HashMap::with_capacity(items.len() / 2);
+    for item in items {
+        if let Some(uid) = owner(item) {
+            map.entry(uid.to_string()).or_default().push(item.clone());
         }
     }
     map

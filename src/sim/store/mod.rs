@@ -25,7 +25,7 @@ use super::clock::{rfc3339, SimClock};
 use super::resources::{self, Resource};
 use super::server::logs::PodLogs;
 use super::status::ApiError;
-pub use packed::{PodFacts, Stored};
+pub use packed::{controller_uid, ready_condition, PodFacts, Stored};
 
 /// A stored object. Shared with watch history and in-flight responses, never mutated in place.
 pub type Obj = Arc<Value>;
@@ -62,13 +62,6 @@ pub struct StoreEvent {
     pub namespace: String,
     pub name: String,
     pub json: Arc<[u8]>,
-}
-
-impl StoreEvent {
-    /// The object as of this change.
-    pub fn object(&self) -> Obj {
-        Arc::new(serde_json::from_slice(&self.json).unwrap_or(Value::Null))
-    }
 }
 
 /// An object that names an owner in its ownerReferences.

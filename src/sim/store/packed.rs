@@ -112,6 +112,23 @@ fn owner_uids(obj: &Value) -> impl Iterator<Item = &str> {
         .filter_map(|r| r["uid"].as_str())
 }
 
+/// The uid of the controlling owner (ownerReferences with controller: true, else the first).
+pub fn controller_uid(obj: &Value) -> Option<&str> {
+    let refs = obj["metadata"]["ownerReferences"].as_array()?;
+    refs.iter()
+        .find(|r| r["controller"].as_bool() == Some(true))
+        .or_else(|| refs.first())
+        .and_then(|r| r["uid"].as_str())
+}
+
+/// A pod's Ready condition, when it is True.
+pub fn ready_condition(pod: &Value) -> Option<&Value> {
+    pod["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == "Ready" && c["status"] == "True")
+}
+
 /// What the control loop reads of every pod on every pass.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodFacts {
@@ -137,19 +154,11 @@ impl PodFacts {
         let meta = &pod["metadata"];
         let text = |v: &Value| Box::<str>::from(v.as_str().unwrap_or(""));
         let refs = meta["ownerReferences"].as_array();
-        let controller = refs.and_then(|refs| {
-            refs.iter()
-                .find(|r| r["controller"].as_bool() == Some(true))
-                .or_else(|| refs.first())
-        });
-        let ready = pod["status"]["conditions"].as_array().and_then(|c| {
-            c.iter()
-                .find(|c| c["type"] == "Ready" && c["status"] == "True")
-        });
+        let ready = ready_condition(pod);
         PodFacts {
             namespace: text(&meta["namespace"]),
             name: text(&meta["name"]),
-            controller_uid: controller.and_then(|r| r["uid"].as_str()).map(Box::from),
+            controller_uid: controller_uid(pod).map(Box::from),
             job_owned: refs.is_some_and(|refs| refs.iter().any(|r| r["kind"] == "Job")),
             phase: text(&pod["status"]["phase"]),
             ready: ready.is_some(),
