@@ -22,6 +22,11 @@ const DEADLINE: Duration = Duration::from_secs(10);
 /// A simulator whose scenario has no objects (only the base namespaces and the CRDs): the
 /// tests create what they need.
 async fn start() -> SimHandle {
+    start_with(true).await
+}
+
+/// [`start`], with or without the simulated control plane.
+async fn start_with(control_plane: bool) -> SimHandle {
     let file = std::env::temp_dir().join(format!(
         "kubechat-sim-api-empty-{}.yaml",
         std::process::id()
@@ -29,6 +34,7 @@ async fn start() -> SimHandle {
     std::fs::write(&file, "name: api-test\n").expect("writing the empty scenario");
     SimHandle::start(SimOptions {
         scenario: file.to_string_lossy().into_owned(),
+        control_plane,
         ..SimOptions::default()
     })
     .await
@@ -488,7 +494,9 @@ async fn merge_json_and_strategic_patches() {
 
 #[tokio::test]
 async fn status_subresource_is_separate_from_the_main_resource() {
-    let sim = start().await;
+    // The API alone: a running deployment controller would rewrite the status this test
+    // writes between two of its requests.
+    let sim = start_with(false).await;
     let deploys: Api<Deployment> = Api::default_namespaced(sim.client());
     deploys
         .create(&PostParams::default(), &deployment("web"))

@@ -44,6 +44,10 @@ pub struct SimOptions {
     /// The size of the generated `scale` scenario (ignored for other scenarios); `None`
     /// is [`scenario::ScaleParams::default`].
     pub scale: Option<scenario::ScaleParams>,
+    /// Run the simulated control plane (controllers, kubelet, traffic). Off, the server is
+    /// the API alone: objects change only when a client writes them (tests of API semantics
+    /// that must not race a controller).
+    pub control_plane: bool,
 }
 
 impl Default for SimOptions {
@@ -55,6 +59,7 @@ impl Default for SimOptions {
             allow_remote: false,
             warm_history: false,
             scale: None,
+            control_plane: true,
         }
     }
 }
@@ -118,11 +123,10 @@ impl SimHandle {
             audit: Default::default(),
         });
         let (control, supervisor) = ServerControl::start(shared.clone(), opts.listen).await?;
-        let background = vec![
-            supervisor,
-            controllers::spawn(shared.clone()),
-            promql::spawn_recorder(shared.clone()),
-        ];
+        let mut background = vec![supervisor, promql::spawn_recorder(shared.clone())];
+        if opts.control_plane {
+            background.push(controllers::spawn(shared.clone()));
+        }
         Ok(SimHandle {
             shared,
             addr: control.addr(),
@@ -316,6 +320,7 @@ pub async fn serve_until(
         allow_remote: args.allow_remote,
         warm_history: true,
         scale,
+        control_plane: true,
     })
     .await?;
     // The kubeconfig is written first: whoever reads the first line can use it at once.
