@@ -64,13 +64,18 @@ pub const TICK: Duration = Duration::from_millis(100);
 /// scale (a pass over 2,000 Deployments takes tens of milliseconds) the loop takes at most
 /// a third of a core and API requests wait for the store lock at most one pass.
 const REST_PER_PASS: u32 = 2;
+/// The longest rest, so that one pass slowed by a busy machine cannot hold the simulated
+/// cluster still for long.
+const MAX_REST: Duration = Duration::from_secs(1);
 
 /// How often, at most, freed memory is handed back to the system (see [`crate::memory`]).
 const RELEASE_MEMORY_EVERY: Duration = Duration::from_secs(1);
 
 /// The wait before the next pass, after one that took `took`.
 fn rest_after(took: Duration) -> Duration {
-    TICK.saturating_sub(took).max(took * REST_PER_PASS)
+    TICK.saturating_sub(took)
+        .max(took * REST_PER_PASS)
+        .min(MAX_REST)
 }
 
 /// Runs the control loop on the sim clock until the task is aborted.
@@ -186,7 +191,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_quick_pass_keeps_the_tick_and_a_slow_one_rests_twice_as_long() {
+    fn a_quick_pass_keeps_the_tick_and_a_slow_one_rests_twice_as_long_up_to_a_second() {
         assert_eq!(
             rest_after(Duration::from_millis(5)),
             Duration::from_millis(95)
@@ -195,5 +200,6 @@ mod tests {
             rest_after(Duration::from_millis(80)),
             Duration::from_millis(160)
         );
+        assert_eq!(rest_after(Duration::from_secs(5)), MAX_REST);
     }
 }
