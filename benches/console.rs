@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
+use kubechat_ops::cluster::views::{DeploymentView, PodView, ReplicaSetView};
 use kubechat_ops::keymap::Keymap;
 use kubechat_ops::msg::{Change, KubeMsg, Msg};
+use kubechat_ops::shell::{update, State, StateInit};
 use kubechat_ops::sim::{SimHandle, SimOptions};
-use kubechat_ops::state::views::{DeploymentView, PodView, ReplicaSetView};
-use kubechat_ops::state::{update, State, StateInit};
 use kubechat_ops::theme::Theme;
 use ratatui::{backend::TestBackend, Terminal};
 use serde_json::json;
@@ -102,14 +102,14 @@ fn draw_time() {
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
     for _ in 0..20 {
         terminal
-            .draw(|f| kubechat_ops::ui::render(&state, &theme, f))
+            .draw(|f| kubechat_ops::shell::view::render(&state, &theme, f))
             .unwrap();
     }
     let mut times: Vec<Duration> = (0..500)
         .map(|_| {
             let t = Instant::now();
             terminal
-                .draw(|f| kubechat_ops::ui::render(&state, &theme, f))
+                .draw(|f| kubechat_ops::shell::view::render(&state, &theme, f))
                 .unwrap();
             t.elapsed()
         })

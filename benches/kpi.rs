@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
 use kubechat_ops::io::prom::json::{data_of, query_result};
-use kubechat_ops::io::prom::poller::kpi_value;
 use kubechat_ops::kpi::board::DEFAULT_HISTORY;
 use kubechat_ops::kpi::defs::{builtin, KpiDef};
-use kubechat_ops::kpi::view::KpiPane;
+use kubechat_ops::kpi::value::worst_of;
 use kubechat_ops::kpi::{KpiBoard, KpiMsg};
+use kubechat_ops::panes::kpis::view::KpiPane;
 use kubechat_ops::theme::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -94,7 +94,7 @@ fn main() {
             let value = data_of(200, &body)
                 .and_then(|data| query_result(&data))
                 .ok()
-                .and_then(|r| kpi_value(d, &r));
+                .and_then(|r| worst_of(d, r.latest_values()));
             board.apply(
                 KpiMsg::Sample {
                     id: d.id.clone(),

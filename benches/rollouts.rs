@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
+use kubechat_ops::cluster::views::{DeploymentView, PodView, ReplicaSetView};
 use kubechat_ops::keymap::Keymap;
 use kubechat_ops::msg::{Change, KubeMsg, Msg};
+use kubechat_ops::shell::{update, State, StateInit};
 use kubechat_ops::sim::scenario::{ScaleParams, Scenario};
-use kubechat_ops::state::views::{DeploymentView, PodView, ReplicaSetView};
-use kubechat_ops::state::{update, State, StateInit};
 use kubechat_ops::theme::Theme;
 use ratatui::{backend::TestBackend, Terminal};
 use serde_json::{json, Value};
@@ -35,7 +35,7 @@ fn main() {
     let rss_after = proc::rss_kib("self");
     println!(
         "state: {} rows, {} pods, {} replica sets; RSS {:.1} MiB → {:.1} MiB (+{:.1} MiB for the State; target steady RSS <= 64 MiB)",
-        state.rows.len(),
+        state.cluster.rows.len(),
         state.cluster.pods.len(),
         state.cluster.replica_sets.len(),
         rss_before as f64 / 1024.0,
@@ -54,7 +54,7 @@ fn main() {
             let t = Instant::now();
             update(&mut state, msg);
             terminal
-                .draw(|f| kubechat_ops::ui::render(&state, &theme, f))
+                .draw(|f| kubechat_ops::shell::view::render(&state, &theme, f))
                 .expect("draw");
             state.dirty = false;
             t.elapsed()
@@ -85,7 +85,7 @@ fn main() {
             update(&mut state, msg);
             if state.dirty && last_draw.elapsed() >= interval {
                 terminal
-                    .draw(|f| kubechat_ops::ui::render(&state, &theme, f))
+                    .draw(|f| kubechat_ops::shell::view::render(&state, &theme, f))
                     .expect("draw");
                 state.dirty = false;
                 last_draw = Instant::now();

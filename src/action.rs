@@ -1,185 +1,181 @@
-//! Everything a user can ask the console to do. Keys resolve to an `Action` first (through
-//! the keymap), then `state::update` applies it; the read-only guard looks only at
-//! [`Action::is_mutating`].
+//! Everything a user can ask for: the shell's own actions (focus, screens, overlays, moving
+//! in a list, dialogs) and each pane's typed actions. Keys resolve to an `Action` through
+//! the keymap first, then the shell applies it or hands it to the pane that owns it.
 
 use std::fmt;
 
+use crate::panes::{Nav, PaneAction, PaneId};
+use crate::screens::Screen;
+
+/// The shell's actions: the same on every pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    // global
+pub enum ShellAction {
     Quit,
     FocusNext,
     FocusPrev,
-    FocusRollouts,
-    FocusKpis,
-    FocusTimeline,
+    /// Focus a pane, showing a screen that holds it if the current one does not.
+    Focus(PaneId),
+    ShowScreen(Screen),
+    NextScreen,
+    PrevScreen,
     ToggleZoom,
     Help,
     Palette,
     CloseOverlay,
-    // moving in a list
-    Up,
-    Down,
-    Top,
-    Bottom,
-    PageUp,
-    PageDown,
-    // rollouts: changes to the cluster
-    Scale,
-    Restart,
-    Undo,
-    PauseResume,
-    SwitchSlot,
-    GuidedSwitch,
-    Promote,
-    PromoteFull,
-    Abort,
-    Retry,
-    // dialogs
+    Nav(Nav),
     Confirm,
     Cancel,
 }
 
-impl Action {
-    /// Every action, so tests (and the palette) can walk them all.
-    pub const ALL: [Action; 28] = [
-        Action::Quit,
-        Action::FocusNext,
-        Action::FocusPrev,
-        Action::FocusRollouts,
-        Action::FocusKpis,
-        Action::FocusTimeline,
-        Action::ToggleZoom,
-        Action::Help,
-        Action::Palette,
-        Action::CloseOverlay,
-        Action::Up,
-        Action::Down,
-        Action::Top,
-        Action::Bottom,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Scale,
-        Action::Restart,
-        Action::Undo,
-        Action::PauseResume,
-        Action::SwitchSlot,
-        Action::GuidedSwitch,
-        Action::Promote,
-        Action::PromoteFull,
-        Action::Abort,
-        Action::Retry,
-        Action::Confirm,
-        Action::Cancel,
-    ];
+const NAVS: [(Nav, &str, &str); 6] = [
+    (Nav::Up, "up", "move up"),
+    (Nav::Down, "down", "move down"),
+    (Nav::Top, "top", "go to the first row"),
+    (Nav::Bottom, "bottom", "go to the last row"),
+    (Nav::PageUp, "page-up", "page up"),
+    (Nav::PageDown, "page-down", "page down"),
+];
 
-    /// True when the action would change the cluster. Exhaustive on purpose: a new action
-    /// must declare itself here.
+impl ShellAction {
+    /// Every shell action, in help order.
+    pub fn all() -> Vec<ShellAction> {
+        let mut out = vec![
+            ShellAction::Quit,
+            ShellAction::FocusNext,
+            ShellAction::FocusPrev,
+        ];
+        out.extend(PaneId::ALL.iter().map(|p| ShellAction::Focus(*p)));
+        out.extend(Screen::all().into_iter().map(ShellAction::ShowScreen));
+        out.extend([
+            ShellAction::NextScreen,
+            ShellAction::PrevScreen,
+            ShellAction::ToggleZoom,
+            ShellAction::Help,
+            ShellAction::Palette,
+            ShellAction::CloseOverlay,
+        ]);
+        out.extend(NAVS.iter().map(|(n, _, _)| ShellAction::Nav(*n)));
+        out.extend([ShellAction::Confirm, ShellAction::Cancel]);
+        out
+    }
+
+    /// Never changes the cluster. Exhaustive on purpose: a new shell action must say so.
     pub fn is_mutating(&self) -> bool {
         match self {
-            Action::Quit
-            | Action::FocusNext
-            | Action::FocusPrev
-            | Action::FocusRollouts
-            | Action::FocusKpis
-            | Action::FocusTimeline
-            | Action::ToggleZoom
-            | Action::Help
-            | Action::Palette
-            | Action::CloseOverlay
-            | Action::Up
-            | Action::Down
-            | Action::Top
-            | Action::Bottom
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Confirm
-            | Action::Cancel => false,
-            Action::Scale
-            | Action::Restart
-            | Action::Undo
-            | Action::PauseResume
-            | Action::SwitchSlot
-            | Action::GuidedSwitch
-            | Action::Promote
-            | Action::PromoteFull
-            | Action::Abort
-            | Action::Retry => true,
+            ShellAction::Quit
+            | ShellAction::FocusNext
+            | ShellAction::FocusPrev
+            | ShellAction::Focus(_)
+            | ShellAction::ShowScreen(_)
+            | ShellAction::NextScreen
+            | ShellAction::PrevScreen
+            | ShellAction::ToggleZoom
+            | ShellAction::Help
+            | ShellAction::Palette
+            | ShellAction::CloseOverlay
+            | ShellAction::Nav(_)
+            | ShellAction::Confirm
+            | ShellAction::Cancel => false,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            ShellAction::Quit => "quit",
+            ShellAction::FocusNext => "focus-next",
+            ShellAction::FocusPrev => "focus-prev",
+            ShellAction::Focus(p) => p.focus_action_name(),
+            ShellAction::ShowScreen(s) => s.action_name(),
+            ShellAction::NextScreen => "next-screen",
+            ShellAction::PrevScreen => "prev-screen",
+            ShellAction::ToggleZoom => "zoom",
+            ShellAction::Help => "help",
+            ShellAction::Palette => "palette",
+            ShellAction::CloseOverlay => "close",
+            ShellAction::Nav(n) => nav_text(*n).0,
+            ShellAction::Confirm => "confirm",
+            ShellAction::Cancel => "cancel",
+        }
+    }
+
+    pub fn description(&self) -> String {
+        match self {
+            ShellAction::Quit => "quit the console".into(),
+            ShellAction::FocusNext => "focus the next pane".into(),
+            ShellAction::FocusPrev => "focus the previous pane".into(),
+            ShellAction::Focus(p) => format!("focus the {} pane", p.title()),
+            ShellAction::ShowScreen(s) => format!("show the {} screen", s.title()),
+            ShellAction::NextScreen => "show the next screen".into(),
+            ShellAction::PrevScreen => "show the previous screen".into(),
+            ShellAction::ToggleZoom => "zoom the focused pane / back".into(),
+            ShellAction::Help => "show the keys for this pane".into(),
+            ShellAction::Palette => "find an action by name".into(),
+            ShellAction::CloseOverlay => "close the overlay".into(),
+            ShellAction::Nav(n) => nav_text(*n).1.into(),
+            ShellAction::Confirm => "confirm the dialog".into(),
+            ShellAction::Cancel => "cancel the dialog".into(),
+        }
+    }
+}
+
+fn nav_text(nav: Nav) -> (&'static str, &'static str) {
+    NAVS.iter()
+        .find(|(n, _, _)| *n == nav)
+        .map(|(_, name, text)| (*name, *text))
+        .unwrap_or(("", ""))
+}
+
+/// A shell action or a pane's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Shell(ShellAction),
+    Pane(PaneAction),
+}
+
+impl Action {
+    /// Every action, so tests (and the palette) can walk them all: the shell's, then each
+    /// pane's in registry order.
+    pub fn all() -> Vec<Action> {
+        let mut out: Vec<Action> = ShellAction::all().into_iter().map(Action::Shell).collect();
+        for p in PaneId::ALL {
+            out.extend(PaneAction::all(*p).into_iter().map(Action::Pane));
+        }
+        out
+    }
+
+    /// True when the action would change the cluster.
+    pub fn is_mutating(&self) -> bool {
+        match self {
+            Action::Shell(a) => a.is_mutating(),
+            Action::Pane(a) => a.is_mutating(),
         }
     }
 
     /// The name used in keymap files and the command palette.
     pub fn name(&self) -> &'static str {
         match self {
-            Action::Quit => "quit",
-            Action::FocusNext => "focus-next",
-            Action::FocusPrev => "focus-prev",
-            Action::FocusRollouts => "focus-rollouts",
-            Action::FocusKpis => "focus-kpis",
-            Action::FocusTimeline => "focus-timeline",
-            Action::ToggleZoom => "zoom",
-            Action::Help => "help",
-            Action::Palette => "palette",
-            Action::CloseOverlay => "close",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::PageUp => "page-up",
-            Action::PageDown => "page-down",
-            Action::Scale => "scale",
-            Action::Restart => "restart",
-            Action::Undo => "undo",
-            Action::PauseResume => "pause-resume",
-            Action::SwitchSlot => "switch-slot",
-            Action::GuidedSwitch => "guided-switch",
-            Action::Promote => "promote",
-            Action::PromoteFull => "promote-full",
-            Action::Abort => "abort",
-            Action::Retry => "retry",
-            Action::Confirm => "confirm",
-            Action::Cancel => "cancel",
+            Action::Shell(a) => a.name(),
+            Action::Pane(a) => a.name(),
         }
     }
 
-    /// One line for the help overlay and the palette.
-    pub fn description(&self) -> &'static str {
+    pub fn description(&self) -> String {
         match self {
-            Action::Quit => "quit the console",
-            Action::FocusNext => "focus the next pane",
-            Action::FocusPrev => "focus the previous pane",
-            Action::FocusRollouts => "focus the Rollouts pane",
-            Action::FocusKpis => "focus the KPIs pane",
-            Action::FocusTimeline => "focus the Timeline pane",
-            Action::ToggleZoom => "zoom the focused pane / back",
-            Action::Help => "show the keys for this pane",
-            Action::Palette => "find an action by name",
-            Action::CloseOverlay => "close the overlay",
-            Action::Up => "move up",
-            Action::Down => "move down",
-            Action::Top => "go to the first row",
-            Action::Bottom => "go to the last row",
-            Action::PageUp => "page up",
-            Action::PageDown => "page down",
-            Action::Scale => "scale the selected workload",
-            Action::Restart => "restart (rollout restart)",
-            Action::Undo => "roll back to the previous revision",
-            Action::PauseResume => "pause / resume a Deployment rollout",
-            Action::SwitchSlot => "switch blue/green Service to the other slot",
-            Action::GuidedSwitch => {
-                "guided blue/green switch: ready check, switch, watch errors, cleanup"
-            }
-            Action::Promote => "promote a canary to the next step",
-            Action::PromoteFull => "promote a canary fully",
-            Action::Abort => "abort a canary",
-            Action::Retry => "retry an aborted canary",
-            Action::Confirm => "confirm the dialog",
-            Action::Cancel => "cancel the dialog",
+            Action::Shell(a) => a.description(),
+            Action::Pane(a) => a.description().to_string(),
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.iter().copied().find(|a| a.name() == name)
+    /// The action named `name` as seen from `pane` (its own first, then the shell's).
+    pub fn from_name(pane: Option<PaneId>, name: &str) -> Option<Action> {
+        pane.and_then(|p| PaneAction::from_name(p, name))
+            .map(Action::Pane)
+            .or_else(|| {
+                ShellAction::all()
+                    .into_iter()
+                    .find(|a| a.name() == name)
+                    .map(Action::Shell)
+            })
     }
 }
 
@@ -194,21 +190,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip_and_are_unique() {
-        for a in Action::ALL {
-            assert_eq!(Action::from_name(a.name()), Some(a));
+    fn names_round_trip_and_are_unique_per_context() {
+        for p in PaneId::ALL {
+            let mut names = Vec::new();
+            for a in Action::all() {
+                if let Action::Pane(pa) = a {
+                    if pa.pane() != *p {
+                        continue;
+                    }
+                }
+                assert_eq!(Action::from_name(Some(*p), a.name()), Some(a));
+                names.push(a.name());
+            }
+            let n = names.len();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), n, "names in {p:?} repeat");
         }
-        let mut names: Vec<_> = Action::ALL.iter().map(|a| a.name()).collect();
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), Action::ALL.len());
     }
 
     #[test]
-    fn only_cluster_changes_are_mutating() {
-        let mutating: Vec<_> = Action::ALL.iter().filter(|a| a.is_mutating()).collect();
-        assert_eq!(mutating.len(), 10);
-        assert!(Action::Scale.is_mutating());
-        assert!(!Action::Confirm.is_mutating());
+    fn no_shell_action_is_mutating() {
+        assert!(ShellAction::all().iter().all(|a| !a.is_mutating()));
+        assert!(Action::all().iter().any(|a| a.is_mutating()));
     }
 }

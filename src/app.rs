@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::io::{kube_watch, Executor};
 use crate::msg::Msg;
-use crate::state::{update, State};
+use crate::shell::{update, State};
 use crate::terminal::Term;
 use crate::theme::Theme;
 
@@ -70,7 +70,7 @@ pub async fn run(
         // events costs one frame, not one each.
         let next_frame = last_draw.map_or(Instant::now(), |t| t + FRAME_INTERVAL);
         if state.dirty && Instant::now() >= next_frame {
-            term.draw(|frame| crate::ui::render(&state, theme, frame))?;
+            term.draw(|frame| crate::shell::view::render(&state, theme, frame))?;
             state.dirty = false;
             last_draw = Some(Instant::now());
             if first_frame {

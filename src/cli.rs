@@ -68,9 +68,9 @@ pub enum Command {
     /// Run the simulated KubeChat cluster (a Kubernetes API server on loopback).
     Sim(crate::sim::handle::SimArgs),
     /// Evaluate the KPIs once: exit 0 all within thresholds, 1 any breached, 2 unknown.
-    Check(crate::kpi::check::CheckArgs),
+    Check(crate::commands::check::CheckArgs),
     /// Rollouts without the screen: `rollout status NAME [--watch] [--timeout D]`.
-    Rollout(crate::rollout_cmd::RolloutArgs),
+    Rollout(crate::commands::rollout_status::RolloutArgs),
 }
 
 #[cfg(test)]

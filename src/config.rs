@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 /// Where the console keeps its files (XDG on Linux, via `directories`).
+
+/// Where Prometheus is looked for when nothing says otherwise.
+pub const DEFAULT_PROMETHEUS: &str = "http://127.0.0.1:9090";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Paths {
     /// config.toml, themes/, keymap.toml, kpis.yaml, runbooks/.
@@ -59,6 +63,8 @@ pub struct RolloutsConfig {
     pub switch_error_threshold_percent: f64,
     /// The wait between scaling the old slot to 0 and offering to delete it.
     pub cleanup_delay_seconds: u64,
+    /// The KPI (an id from kpis.yaml) whose value is the error rate in percent.
+    pub switch_error_rate_kpi: String,
 }
 
 impl Default for RolloutsConfig {
@@ -67,6 +73,7 @@ impl Default for RolloutsConfig {
             switch_monitor_seconds: 300,
             switch_error_threshold_percent: 1.0,
             cleanup_delay_seconds: 600,
+            switch_error_rate_kpi: "error_rate".into(),
         }
     }
 }

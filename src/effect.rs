@@ -37,6 +37,84 @@ pub enum WorkloadKind {
     Rollout,
 }
 
+impl WorkloadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "deployment",
+            WorkloadKind::Rollout => "rollout",
+        }
+    }
+}
+
+impl std::fmt::Display for ClusterWrite {
+    /// One line naming the write, for the timeline and the log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClusterWrite::Scale {
+                kind,
+                name,
+                replicas,
+            } => write!(f, "scale {} {name} to {replicas}", kind.as_str()),
+            ClusterWrite::Restart { kind, name } => write!(f, "restart {} {name}", kind.as_str()),
+            ClusterWrite::Undo {
+                name,
+                to_revision: Some(r),
+            } => write!(f, "undo deployment {name} to revision {r}"),
+            ClusterWrite::Undo {
+                name,
+                to_revision: None,
+            } => write!(f, "undo deployment {name}"),
+            ClusterWrite::SetPaused { name, paused } => {
+                let verb = if *paused { "pause" } else { "resume" };
+                write!(f, "{verb} deployment {name}")
+            }
+            ClusterWrite::SwitchSlot { service, slot } => {
+                write!(f, "switch service {service} to {slot}")
+            }
+            ClusterWrite::Promote { name, full } => {
+                let full = if *full { " --full" } else { "" };
+                write!(f, "promote{full} rollout {name}")
+            }
+            ClusterWrite::Abort { name } => write!(f, "abort rollout {name}"),
+            ClusterWrite::Retry { name } => write!(f, "retry rollout {name}"),
+            ClusterWrite::DeleteDeployment { name } => write!(f, "delete deployment {name}"),
+        }
+    }
+}
+
+/// Why a write did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteError {
+    /// Read-only mode: no cluster writer exists, nothing was sent.
+    ReadOnly,
+    /// The API server answered with an error Status (its code and message).
+    Refused { code: u16, message: String },
+    /// No answer could be had (connection, timeout, a response that could not be read).
+    Failed(String),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::ReadOnly => {
+                f.write_str("read-only mode: no cluster writer exists, nothing was sent")
+            }
+            WriteError::Refused { message, .. } => f.write_str(message),
+            WriteError::Failed(e) => f.write_str(e),
+        }
+    }
+}
+
+/// A write's result: Ok is a one-line summary of what the cluster now says.
+pub type WriteResult = Result<String, WriteError>;
+
+/// A write that finished, as it comes back to `update`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteOutcome {
+    pub write: ClusterWrite,
+    pub result: WriteResult,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Write(ClusterWrite),
@@ -45,8 +123,12 @@ pub enum Effect {
 }
 
 impl Effect {
-    /// True for effects that change the cluster.
-    pub fn is_write(&self) -> bool {
-        matches!(self, Effect::Write(_))
+    /// True for effects that change the cluster. Exhaustive on purpose: a new effect must
+    /// declare itself, and the shell's guard drops mutating effects in read-only mode.
+    pub fn is_mutating(&self) -> bool {
+        match self {
+            Effect::Write(_) => true,
+            Effect::Log(_) => false,
+        }
     }
 }

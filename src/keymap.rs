@@ -7,40 +7,43 @@ use std::path::Path;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::action::Action;
+use crate::panes::PaneId;
 
 const DEFAULT_KEYMAP: &str = include_str!("../assets/keymap.toml");
 
-/// Where a key is looked up.
+/// Where a key is looked up: everywhere, in a pane (from the pane registry), or in a dialog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyContext {
     Global,
-    Rollouts,
-    Kpis,
-    Timeline,
+    Pane(PaneId),
     Dialog,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 5] = [
-        KeyContext::Global,
-        KeyContext::Rollouts,
-        KeyContext::Kpis,
-        KeyContext::Timeline,
-        KeyContext::Dialog,
-    ];
+    pub fn all() -> Vec<KeyContext> {
+        let mut out = vec![KeyContext::Global];
+        out.extend(PaneId::ALL.iter().map(|p| KeyContext::Pane(*p)));
+        out.push(KeyContext::Dialog);
+        out
+    }
 
     pub fn name(&self) -> &'static str {
         match self {
             KeyContext::Global => "global",
-            KeyContext::Rollouts => "rollouts",
-            KeyContext::Kpis => "kpis",
-            KeyContext::Timeline => "timeline",
+            KeyContext::Pane(p) => p.name(),
             KeyContext::Dialog => "dialog",
         }
     }
 
     fn from_name(name: &str) -> Option<KeyContext> {
-        KeyContext::ALL.into_iter().find(|c| c.name() == name)
+        KeyContext::all().into_iter().find(|c| c.name() == name)
+    }
+
+    fn pane(&self) -> Option<PaneId> {
+        match self {
+            KeyContext::Pane(p) => Some(*p),
+            KeyContext::Global | KeyContext::Dialog => None,
+        }
     }
 }
 
@@ -212,8 +215,10 @@ impl Keymap {
                     .next()
                     .map(|v| line_of(text, v.span().start))
                     .unwrap_or(1);
+                let known: Vec<&str> = KeyContext::all().iter().map(|c| c.name()).collect();
                 warnings.push(format!(
-                    "{file}:{line}: unknown context [{ctx_name}] (expected one of global, rollouts, kpis, timeline, dialog)"
+                    "{file}:{line}: unknown context [{ctx_name}] (expected one of {})",
+                    known.join(", ")
                 ));
                 continue;
             };
@@ -232,7 +237,7 @@ impl Keymap {
                     table.remove(&key);
                     continue;
                 }
-                match Action::from_name(name) {
+                match Action::from_name(ctx.pane(), name) {
                     Some(a) => {
                         table.insert(key, a);
                     }
@@ -259,21 +264,21 @@ impl Keymap {
     }
 
     /// The bindings of one context, grouped by action (for the help overlay), in the order
-    /// of `Action::ALL`.
+    /// of `Action::all()`.
     pub fn bindings(&self, ctx: KeyContext) -> Vec<(Action, Vec<KeySpec>)> {
         let Some(table) = self.bindings.get(&ctx) else {
             return Vec::new();
         };
-        Action::ALL
-            .iter()
+        Action::all()
+            .into_iter()
             .filter_map(|a| {
                 let mut keys: Vec<KeySpec> = table
                     .iter()
-                    .filter(|(_, b)| *b == a)
+                    .filter(|(_, b)| **b == a)
                     .map(|(k, _)| *k)
                     .collect();
                 keys.sort_by_key(KeySpec::preference);
-                (!keys.is_empty()).then_some((*a, keys))
+                (!keys.is_empty()).then_some((a, keys))
             })
             .collect()
     }
@@ -305,6 +310,17 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::ShellAction;
+    use crate::panes::rollouts::Action as Rollouts;
+    use crate::panes::{Nav, PaneAction};
+
+    const ROLLOUTS: KeyContext = KeyContext::Pane(PaneId::Rollouts);
+    const KPIS: KeyContext = KeyContext::Pane(PaneId::Kpis);
+    const TIMELINE: KeyContext = KeyContext::Pane(PaneId::Timeline);
+
+    fn rollouts(a: Rollouts) -> Option<Action> {
+        Some(Action::Pane(PaneAction::Rollouts(a)))
+    }
 
     fn key(c: char) -> KeyEvent {
         KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
@@ -314,21 +330,18 @@ mod tests {
     fn defaults_parse_without_warnings() {
         let (map, warnings) = Keymap::load(None);
         assert_eq!(warnings, Vec::<String>::new());
+        assert_eq!(map.resolve(ROLLOUTS, &key('s')), rollouts(Rollouts::Scale));
+        assert_eq!(map.resolve(KPIS, &key('s')), None);
         assert_eq!(
-            map.resolve(KeyContext::Rollouts, &key('s')),
-            Some(Action::Scale)
+            map.resolve(KPIS, &key('j')),
+            Some(Action::Shell(ShellAction::Nav(Nav::Down)))
         );
-        assert_eq!(map.resolve(KeyContext::Kpis, &key('s')), None);
-        assert_eq!(map.resolve(KeyContext::Kpis, &key('j')), Some(Action::Down));
         let shift_p = KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT);
-        assert_eq!(
-            map.resolve(KeyContext::Rollouts, &shift_p),
-            Some(Action::Promote)
-        );
+        assert_eq!(map.resolve(ROLLOUTS, &shift_p), rollouts(Rollouts::Promote));
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(
-            map.resolve(KeyContext::Timeline, &ctrl_c),
-            Some(Action::Quit)
+            map.resolve(TIMELINE, &ctrl_c),
+            Some(Action::Shell(ShellAction::Quit))
         );
         // dialogs do not fall through to global keys
         assert_eq!(map.resolve(KeyContext::Dialog, &key('q')), None);
@@ -345,11 +358,8 @@ mod tests {
         )
         .unwrap();
         assert!(warnings.is_empty());
-        assert_eq!(
-            map.resolve(KeyContext::Rollouts, &key('x')),
-            Some(Action::Scale)
-        );
-        assert_eq!(map.resolve(KeyContext::Rollouts, &key('s')), None);
+        assert_eq!(map.resolve(ROLLOUTS, &key('x')), rollouts(Rollouts::Scale));
+        assert_eq!(map.resolve(ROLLOUTS, &key('s')), None);
     }
 
     #[test]

@@ -1,24 +1,30 @@
 //! kubechat-ops: a full-screen terminal operations console for the KubeChat service.
 //!
-//! The five rules (docs/ARCHITECTURE.md): everything is a [`msg::Msg`]; `state::update` is
-//! the only place state changes; `ui` only draws; only `io` touches the world; read-only
-//! is decided in one guard. `sim` is the simulated cluster, used by `--demo`, tests and
+//! The five rules (docs/ARCHITECTURE.md): everything is a [`msg::Msg`]; `shell::update` is
+//! the only place state changes, routing to each pane's own update; drawing only reads;
+//! only `io` touches the world; read-only is decided in one guard on the effects
+//! (`shell::guard`). The simulated cluster is its own crate, used by `main`/`cli`, tests and
 //! benchmarks only.
 
 pub mod action;
 pub mod app;
 pub mod cli;
+pub mod cluster;
+pub mod commands;
 pub mod config;
+pub mod draw;
 pub mod effect;
+pub mod feed;
 pub mod io;
 pub mod keymap;
 pub mod kpi;
 pub mod logging;
 pub mod memory;
 pub mod msg;
-pub mod rollout_cmd;
+pub mod panes;
+pub mod screens;
+pub mod shell;
 pub mod sim;
-pub mod state;
 pub mod terminal;
+pub mod text;
 pub mod theme;
-pub mod ui;

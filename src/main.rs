@@ -12,8 +12,8 @@ use kubechat_ops::cli::{Cli, Command};
 use kubechat_ops::config::{Config, Paths};
 use kubechat_ops::io::kube_writer::KubeWriter;
 use kubechat_ops::keymap::Keymap;
+use kubechat_ops::shell::{State, StateInit};
 use kubechat_ops::sim::{SimHandle, SimOptions};
-use kubechat_ops::state::{State, StateInit};
 use kubechat_ops::theme::Theme;
 use kubechat_ops::{app, kpi, logging, terminal};
 
@@ -59,7 +59,8 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
             let namespace = cli
                 .namespace
                 .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
-            let code = kubechat_ops::rollout_cmd::run(args, cli.context, namespace).await;
+            let code =
+                kubechat_ops::commands::rollout_status::run(args, cli.context, namespace).await;
             return Ok(ExitCode::from(code));
         }
         None => {}
@@ -179,7 +180,8 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         warnings,
     });
     state.kpis = kpi_board;
-    state.guided_config = kubechat_ops::state::guided_switch::GuidedConfig {
+    state.panes.rollouts.guided_config = kubechat_ops::panes::rollouts::guided::GuidedConfig {
+        error_rate_kpi: config.rollouts.switch_error_rate_kpi.clone(),
         window: jiff::SignedDuration::from_secs(config.rollouts.switch_monitor_seconds as i64),
         threshold_pct: config.rollouts.switch_error_threshold_percent,
         delete_after: jiff::SignedDuration::from_secs(config.rollouts.cleanup_delay_seconds as i64),
@@ -204,7 +206,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
 async fn check(
     config_file: Option<&Path>,
     context: Option<String>,
-    mut args: kpi::check::CheckArgs,
+    mut args: kubechat_ops::commands::check::CheckArgs,
 ) -> anyhow::Result<ExitCode> {
     let paths = Paths::discover()?;
     let (config, warning) = Config::load(config_file, &paths.config_file())?;
@@ -236,7 +238,7 @@ async fn check(
         kube_config.as_ref(),
     )?;
     let code = match kubechat_ops::io::prom::PromClient::new(prom) {
-        Ok(client) => kpi::check::run_with(&client, &args, defs).await,
+        Ok(client) => kubechat_ops::commands::check::run_with(&client, &args, defs).await,
         Err(e) => {
             eprintln!("check: {e:#}");
             2

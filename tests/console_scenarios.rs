@@ -4,14 +4,15 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
+use kubechat_ops::cluster::load::kube_msgs_from_yaml;
 use kubechat_ops::effect::Effect;
 use kubechat_ops::keymap::Keymap;
+use kubechat_ops::kpi::KpiMsg;
 use kubechat_ops::msg::Msg;
-use kubechat_ops::state::load::kube_msgs_from_yaml;
-use kubechat_ops::state::Pane;
-use kubechat_ops::state::{update, State, StateInit};
+use kubechat_ops::panes::PaneId;
+use kubechat_ops::screens::pane_areas;
+use kubechat_ops::shell::{update, State, StateInit};
 use kubechat_ops::theme::Theme;
-use kubechat_ops::ui::pane_areas;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Margin, Rect};
@@ -39,10 +40,10 @@ fn console(read_only: bool) -> State {
     }
     update(
         &mut s,
-        Msg::PromStatus {
-            error: None,
+        Msg::Kpi(KpiMsg::Alerts {
+            alerts: vec![],
             at: ts("2026-11-28T15:09:56Z"),
-        },
+        }),
     );
     update(&mut s, Msg::Tick(ts("2026-11-28T15:10:00Z")));
     s
@@ -59,9 +60,9 @@ fn key(s: &mut State, c: char) -> Vec<Effect> {
 
 fn select(s: &mut State, name: &str) {
     while s.selected_row().map(|r| r.name.as_str()) != Some(name) {
-        let before = s.rollout_cursor;
+        let before = s.panes.rollouts.cursor;
         key(s, 'j');
-        assert_ne!(before, s.rollout_cursor, "{name} not in the rows");
+        assert_ne!(before, s.panes.rollouts.cursor, "{name} not in the rows");
     }
 }
 
@@ -75,8 +76,8 @@ fn draw(s: &State, w: u16, h: u16) -> String {
     let mut out = buf.clone();
     if h >= 3 {
         let body = Rect::new(0, 1, w, h - 2);
-        for (pane, rect) in pane_areas(body, s.zoomed, s.focus) {
-            if pane == Pane::Kpis {
+        for (pane, rect) in pane_areas(s.screen, body, s.zoomed, s.focus) {
+            if pane == PaneId::Kpis {
                 mask(&mut out, &buf, &under, rect.inner(Margin::new(1, 1)));
             }
         }
@@ -182,7 +183,7 @@ fn rollouts_pane_zoomed_at_160x48() {
 
 fn buffer(s: &State, theme: &Theme, w: u16, h: u16) -> ratatui::buffer::Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    term.draw(|f| kubechat_ops::ui::render(s, theme, f))
+    term.draw(|f| kubechat_ops::shell::view::render(s, theme, f))
         .expect("draw");
     term.backend().buffer().clone()
 }

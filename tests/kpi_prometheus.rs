@@ -10,10 +10,10 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use kubechat_ops::io::prom::poller::kpi_value;
+use kubechat_ops::commands::check::{self, CheckArgs, CheckFormat};
 use kubechat_ops::io::prom::{spawn_poller, PromClient, PromError, QueryResult};
-use kubechat_ops::kpi::check::{self, CheckArgs, CheckFormat};
 use kubechat_ops::kpi::defs::builtin;
+use kubechat_ops::kpi::value::worst_of;
 use kubechat_ops::kpi::{KpiBoard, KpiState};
 use kubechat_ops::msg::Msg;
 use kubechat_ops::sim::{SimHandle, SimOptions};
@@ -193,7 +193,7 @@ async fn prometheus_scraping_the_simulator_agrees_during_the_bad_canary_error_sp
             90,
             || async {
                 let r = api.instant(&error_rate.query, None).await.ok()?;
-                kpi_value(&error_rate, &r).filter(|v| *v > 1.0)
+                worst_of(&error_rate, r.latest_values()).filter(|v| *v > 1.0)
             },
         )
         .await;
@@ -240,7 +240,7 @@ async fn a_warm_simulator_reads_its_real_throughput_from_the_first_query() {
             let api = client(&sim.url(), Duration::from_secs(5));
             let v = eventually("a first throughput value", 60, || async {
                 let r = api.instant(&throughput.query, None).await.ok()?;
-                kpi_value(&throughput, &r)
+                worst_of(&throughput, r.latest_values())
             })
             .await;
             (sim, api, v)

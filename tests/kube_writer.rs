@@ -161,7 +161,7 @@ async fn deployment_writes_change_the_cluster_as_kubectl_would() {
         })
         .await
         .unwrap_err();
-    assert!(err.contains("revision 99"), "{err}");
+    assert!(err.to_string().contains("revision 99"), "{err}");
 
     apply(
         &writer,
@@ -214,7 +214,10 @@ async fn deployment_writes_change_the_cluster_as_kubectl_would() {
         })
         .await
         .unwrap_err();
-    assert!(err.contains("not found"), "a failed write says why: {err}");
+    assert!(
+        err.to_string().contains("not found"),
+        "a failed write says why: {err}"
+    );
     sim.shutdown().await;
 }
 

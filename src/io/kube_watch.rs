@@ -14,12 +14,12 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
-use crate::msg::{Change, KubeMsg, Msg};
-use crate::state::analysis_view::AnalysisRunView;
-use crate::state::collection::Named;
-use crate::state::views::{
+use crate::cluster::analysis_view::AnalysisRunView;
+use crate::cluster::collection::Named;
+use crate::cluster::views::{
     DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView,
 };
+use crate::msg::{Change, KubeMsg, Msg};
 
 /// The Argo Rollouts kind, read as JSON (no CRD types compiled in).
 pub fn rollout_resource() -> ApiResource {

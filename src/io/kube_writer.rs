@@ -10,7 +10,7 @@ use kube::Client;
 use serde_json::{json, Value};
 
 use super::kube_watch::rollout_resource;
-use crate::effect::{ClusterWrite, WorkloadKind};
+use crate::effect::{ClusterWrite, WorkloadKind, WriteError, WriteResult};
 
 const REVISION: &str = "deployment.kubernetes.io/revision";
 
@@ -37,12 +37,15 @@ impl KubeWriter {
     }
 
     /// Carries out one write; Ok is a one-line summary for the timeline.
-    pub async fn apply(&self, write: &ClusterWrite) -> Result<String, String> {
+    pub async fn apply(&self, write: &ClusterWrite) -> WriteResult {
         self.apply_inner(write)
             .await
             .map_err(|e| match e.downcast_ref::<kube::Error>() {
-                Some(kube::Error::Api(status)) => status.message.clone(),
-                _ => e.to_string(),
+                Some(kube::Error::Api(status)) => WriteError::Refused {
+                    code: status.code,
+                    message: status.message.clone(),
+                },
+                _ => WriteError::Failed(e.to_string()),
             })
     }
 

@@ -9,7 +9,7 @@ pub mod prom_source;
 
 use tokio::sync::mpsc::Sender;
 
-use crate::effect::Effect;
+use crate::effect::{Effect, WriteError, WriteOutcome};
 use crate::msg::Msg;
 use kube_writer::KubeWriter;
 
@@ -25,35 +25,27 @@ impl Executor {
         Executor { writer, tx }
     }
 
-    /// Starts an effect; its result comes back as `Msg::Done`.
+    /// Starts an effect; a write's result comes back as `Msg::Done`.
     pub fn execute(&self, effect: Effect) {
-        match &effect {
+        match effect {
             Effect::Log(line) => tracing::info!("{line}"),
             Effect::Write(write) => {
                 let tx = self.tx.clone();
-                match &self.writer {
-                    Some(writer) => {
-                        let writer = writer.clone();
-                        let write = write.clone();
-                        tokio::spawn(async move {
-                            let result = writer.apply(&write).await;
-                            match &result {
-                                Ok(summary) => tracing::info!("write {write:?}: {summary}"),
-                                Err(e) => tracing::warn!("write {write:?} failed: {e}"),
-                            }
-                            let _ = tx.send(Msg::Done(effect, result)).await;
-                        });
+                let writer = self.writer.clone();
+                tokio::spawn(async move {
+                    let result = match writer {
+                        Some(writer) => writer.apply(&write).await,
+                        None => {
+                            tracing::error!("refused a cluster write in read-only mode: {write:?}");
+                            Err(WriteError::ReadOnly)
+                        }
+                    };
+                    match &result {
+                        Ok(summary) => tracing::info!("write {write:?}: {summary}"),
+                        Err(e) => tracing::warn!("write {write:?} failed: {e}"),
                     }
-                    None => {
-                        tracing::error!("refused a cluster write in read-only mode: {write:?}");
-                        tokio::spawn(async move {
-                            let refusal =
-                                "read-only mode: no cluster writer exists, nothing was sent"
-                                    .to_string();
-                            let _ = tx.send(Msg::Done(effect, Err(refusal))).await;
-                        });
-                    }
-                }
+                    let _ = tx.send(Msg::Done(WriteOutcome { write, result })).await;
+                });
             }
         }
     }

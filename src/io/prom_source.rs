@@ -47,7 +47,7 @@ pub fn resolve(
         return Ok(config);
     }
     let Some(kube) = kube else {
-        let mut config = PromConfig::new(crate::kpi::check::DEFAULT_PROMETHEUS);
+        let mut config = PromConfig::new(crate::config::DEFAULT_PROMETHEUS);
         config.timeout = timeout;
         return Ok(config);
     };

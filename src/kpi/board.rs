@@ -323,7 +323,7 @@ mod tests {
         let mut b = KpiBoard::new(builtin());
         let alert = FiringAlert {
             name: "KubeChatHighErrorRate".into(),
-            state: "firing".into(),
+            state: crate::kpi::AlertState::Firing,
             severity: Some("warning".into()),
             summary: None,
             active_at: Some(t(0)),

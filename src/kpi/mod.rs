@@ -3,16 +3,14 @@
 //! - [`defs`]: the KPIs as data (`assets/kpis.yaml`, or a user file)
 //! - [`value`]: classification against thresholds, values with units
 //! - [`board`]: [`KpiBoard`], the pure live state with bounded history
-//! - [`view`]: [`view::KpiPane`], the pane's widget; [`chart`]: the selected KPI's chart
-//! - [`check`]: `kubechat-ops check`
+//!
+//! Shared data like the cluster's: the KPIs pane draws it (`panes::kpis`), the rollouts
+//! pane's guided switch watches it, `commands::check` judges it.
 
 pub mod board;
-pub mod chart;
-pub mod check;
 pub mod defs;
 pub mod history;
 pub mod value;
-pub mod view;
 
 use jiff::Timestamp;
 
@@ -53,12 +51,38 @@ pub enum KpiMsg {
 pub struct FiringAlert {
     /// The `alertname` label, which also names its runbook.
     pub name: String,
-    /// "firing" or "pending".
-    pub state: String,
+    pub state: AlertState,
     pub severity: Option<String>,
     /// The `summary` (or `description`) annotation.
     pub summary: Option<String>,
     pub active_at: Option<Timestamp>,
+}
+
+/// Where an alert is in Prometheus' life cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertState {
+    Firing,
+    Pending,
+    /// Anything else Prometheus may say ("inactive").
+    Inactive,
+}
+
+impl AlertState {
+    pub fn parse(text: &str) -> AlertState {
+        match text {
+            "firing" => AlertState::Firing,
+            "pending" => AlertState::Pending,
+            _ => AlertState::Inactive,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertState::Firing => "firing",
+            AlertState::Pending => "pending",
+            AlertState::Inactive => "inactive",
+        }
+    }
 }
 
 /// How a KPI stands against its target and thresholds.

@@ -119,14 +119,23 @@ fn trim(v: f64, decimals: usize) -> String {
     }
 }
 
-/// "4s", "3m", "2h", "5d": how long ago.
-pub fn format_age(secs: i64) -> String {
-    let secs = secs.max(0);
-    match secs {
-        0..=59 => format!("{secs}s"),
-        60..=3599 => format!("{}m", secs / 60),
-        3600..=86_399 => format!("{}h", secs / 3600),
-        _ => format!("{}d", secs / 86_400),
+/// The one value a KPI shows from the latest values of several series: the worst by the
+/// KPI's direction (NaN only when nothing else); `None` for no series.
+pub fn worst_of(def: &KpiDef, values: impl IntoIterator<Item = f64>) -> Option<f64> {
+    values.into_iter().reduce(|a, b| worse(def, a, b))
+}
+
+/// The worse of two values by the KPI's direction, NaN losing to a number.
+pub fn worse(def: &KpiDef, a: f64, b: f64) -> f64 {
+    if a.is_nan() {
+        return b;
+    }
+    if b.is_nan() {
+        return a;
+    }
+    match def.direction {
+        Direction::HigherIsBetter => a.min(b),
+        Direction::LowerIsBetter => a.max(b),
     }
 }
 
@@ -200,8 +209,5 @@ mod tests {
         );
         assert_eq!(format_thresholds_fit(&tp, 25), ">1000 · alert <500 req/s");
         assert_eq!(format_thresholds_fit(&tp, 10), "alert <500 req/s");
-        assert_eq!(format_age(4), "4s");
-        assert_eq!(format_age(125), "2m");
-        assert_eq!(format_age(7200), "2h");
     }
 }

@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use kubechat_ops::io::prom::poller::kpi_value;
 use kubechat_ops::io::prom::{PromClient, QueryResult};
 use kubechat_ops::kpi::defs::builtin;
+use kubechat_ops::kpi::value::worst_of;
 use kubechat_ops::sim::{SimHandle, SimOptions};
 
 use super::prometheus::Prometheus;
@@ -61,7 +61,10 @@ pub async fn all_kpis(api: &PromClient, at: Timestamp) -> Vec<(String, Option<f6
     let mut out = Vec::new();
     for def in builtin() {
         let v = api.instant(&def.query, Some(at)).await.ok();
-        out.push((def.id.clone(), v.and_then(|r| kpi_value(&def, &r))));
+        out.push((
+            def.id.clone(),
+            v.and_then(|r| worst_of(&def, r.latest_values())),
+        ));
     }
     out
 }

@@ -35,6 +35,21 @@ pub enum QueryResult {
     String(String),
 }
 
+impl QueryResult {
+    /// The latest value of every series in the answer (a scalar is one series).
+    pub fn latest_values(&self) -> Vec<f64> {
+        match self {
+            QueryResult::Scalar(p) => vec![p.v],
+            QueryResult::Vector(v) => v.iter().map(|s| s.point.v).collect(),
+            QueryResult::Matrix(m) => m
+                .iter()
+                .filter_map(|s| s.points.last().map(|p| p.v))
+                .collect(),
+            QueryResult::String(_) => Vec::new(),
+        }
+    }
+}
+
 /// One alert from `/api/v1/alerts`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -11,8 +11,9 @@ use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
 use super::{PromAlert, PromClient, QueryResult};
-use crate::kpi::defs::{Direction, KpiDef};
-use crate::kpi::{FiringAlert, KpiMsg};
+use crate::kpi::defs::KpiDef;
+use crate::kpi::value::{worse, worst_of};
+use crate::kpi::{AlertState, FiringAlert, KpiMsg};
 use crate::msg::Msg;
 
 /// How far back the start-up backfill reaches.
@@ -110,7 +111,7 @@ pub async fn poll_once(
         let msg = match answer {
             Ok(result) => KpiMsg::Sample {
                 id: def.id.clone(),
-                value: kpi_value(def, &result),
+                value: worst_of(def, result.latest_values()),
                 at,
             },
             Err(e) => KpiMsg::Failed {
@@ -132,33 +133,6 @@ pub async fn poll_once(
         },
     };
     send(tx, msg).await
-}
-
-/// The one value a KPI shows from an instant answer: a scalar, or the worst sample of a
-/// vector (by the KPI's direction); `None` for an empty vector.
-pub fn kpi_value(def: &KpiDef, result: &QueryResult) -> Option<f64> {
-    match result {
-        QueryResult::Scalar(p) => Some(p.v),
-        QueryResult::Vector(v) => v.iter().map(|s| s.point.v).reduce(|a, b| worse(def, a, b)),
-        QueryResult::Matrix(m) => m
-            .iter()
-            .filter_map(|s| s.points.last().map(|p| p.v))
-            .reduce(|a, b| worse(def, a, b)),
-        QueryResult::String(_) => None,
-    }
-}
-
-fn worse(def: &KpiDef, a: f64, b: f64) -> f64 {
-    if a.is_nan() {
-        return b;
-    }
-    if b.is_nan() {
-        return a;
-    }
-    match def.direction {
-        Direction::HigherIsBetter => a.min(b),
-        Direction::LowerIsBetter => a.max(b),
-    }
 }
 
 /// Merges a range answer's series into one line, taking the worst value at each time.
@@ -184,7 +158,7 @@ fn firing_alert(a: PromAlert) -> FiringAlert {
             .get("alertname")
             .cloned()
             .unwrap_or_else(|| "(unnamed)".into()),
-        state: a.state,
+        state: AlertState::parse(&a.state),
         severity: a.labels.get("severity").cloned(),
         summary: a
             .annotations
@@ -199,6 +173,10 @@ fn firing_alert(a: PromAlert) -> FiringAlert {
 mod tests {
     use super::*;
     use crate::io::prom::{PromPoint, PromSample};
+
+    fn kpi_value(def: &KpiDef, result: &QueryResult) -> Option<f64> {
+        worst_of(def, result.latest_values())
+    }
     use crate::kpi::defs::builtin;
 
     fn def(id: &str) -> KpiDef {

@@ -1,0 +1,105 @@
+//! Shared cluster data: the watched collections (slim views, fed by `KubeMsg`s) and the
+//! rollout rows derived from them. No pane owns it: panes read it through their context,
+//! and the headless `rollout status` uses the same collections and rows.
+
+pub mod analysis_view;
+pub mod blue_green;
+pub mod canary;
+mod change;
+pub mod collection;
+pub mod detail;
+pub mod load;
+pub mod rollout_status;
+pub mod rollout_view;
+pub mod row_refresh;
+pub mod rows;
+pub mod views;
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+
+pub use change::{Change, KubeMsg};
+use collection::Collection;
+use rows::{RolloutRow, RowKey};
+use views::{DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView};
+
+use crate::feed::{EntryKind, TimelineEntry};
+
+/// Every watched collection, and the Rollouts rows derived from them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterData {
+    pub deployments: Collection<DeploymentView>,
+    pub replica_sets: Collection<ReplicaSetView>,
+    pub pods: Collection<PodView>,
+    pub services: Collection<ServiceView>,
+    pub events: Collection<EventView>,
+    pub rollouts: Collection<RolloutView>,
+    pub analysis_runs: Collection<analysis_view::AnalysisRunView>,
+    /// Every rollout whatever its strategy, derived whenever its inputs change.
+    pub rows: Vec<RolloutRow>,
+    /// Row key → position in `rows`.
+    pub row_index: HashMap<RowKey, usize>,
+}
+
+impl ClusterData {
+    /// Puts one watch change into its collection (rows untouched); true when it changed
+    /// something. A `SourceError` changes nothing here.
+    pub fn apply(&mut self, m: KubeMsg) -> bool {
+        match m {
+            KubeMsg::Deployments(c) => self.deployments.apply(c),
+            KubeMsg::ReplicaSets(c) => self.replica_sets.apply(c),
+            KubeMsg::Services(c) => self.services.apply(c),
+            KubeMsg::Rollouts(c) => self.rollouts.apply(c),
+            KubeMsg::AnalysisRuns(c) => self.analysis_runs.apply(c),
+            KubeMsg::Pods(c) => self.pods.apply(c),
+            KubeMsg::Events(c) => self.events.apply(c),
+            KubeMsg::SourceError { .. } => false,
+        }
+    }
+
+    /// Applies a watch change and keeps the rows current. Returns whether anything changed
+    /// and what the timeline should hear of it (new warning events, rollouts that start,
+    /// finish, stall or switch slot), stamped `now` unless the cluster says when.
+    pub fn update(&mut self, m: KubeMsg, now: Timestamp) -> (bool, Vec<TimelineEntry>) {
+        let mut notes = Vec::new();
+        if let KubeMsg::Events(Change::Upsert(ev)) = &m {
+            notes.extend(self.warning_note(ev, now));
+        }
+        let scope = row_refresh::rows_scope(self, &m);
+        let changed = self.apply(m);
+        if changed {
+            for (bad, text) in row_refresh::refresh_rows(self, scope) {
+                notes.push(TimelineEntry {
+                    at: now,
+                    kind: EntryKind::Rollout,
+                    bad,
+                    text,
+                });
+            }
+        }
+        (changed, notes)
+    }
+
+    /// A Warning event not seen before (or seen again) as a timeline entry.
+    fn warning_note(&self, ev: &EventView, now: Timestamp) -> Option<TimelineEntry> {
+        let seen = self.events.get(&ev.name).map(|old| old.count);
+        (ev.warning && seen.is_none_or(|count| count < ev.count)).then(|| TimelineEntry {
+            at: ev.last_seen.unwrap_or(now),
+            kind: EntryKind::Warning,
+            bad: true,
+            text: format!(
+                "{} {}/{}: {}",
+                ev.reason,
+                ev.object_kind.to_lowercase(),
+                ev.object_name,
+                ev.message
+            ),
+        })
+    }
+
+    /// The row with this key.
+    pub fn row(&self, key: &RowKey) -> Option<&RolloutRow> {
+        self.row_index.get(key).and_then(|&i| self.rows.get(i))
+    }
+}

@@ -1,0 +1,4 @@
+//! The headless subcommands: gates for scripts and CI that print and exit with a code.
+
+pub mod check;
+pub mod rollout_status;

@@ -1,0 +1,176 @@
+//! What a pane's `update` and `render` are given, and what they hand back besides effects:
+//! the shared data to read, `now` and `read_only`, and an outbox for timeline entries, a
+//! toast and a dialog request. The shell applies the outbox after the pane returns.
+
+use jiff::Timestamp;
+
+use crate::cluster::ClusterData;
+use crate::effect::ClusterWrite;
+use crate::feed::{EntryKind, Timeline, TimelineEntry};
+use crate::kpi::KpiBoard;
+use crate::msg::Msg;
+use crate::theme::Theme;
+
+/// What every action enum offers: names for keymap files and the palette, a line for
+/// help, and whether it changes the cluster (an exhaustive match in each pane).
+pub trait ActionSpec: Copy + Eq + std::fmt::Debug + 'static {
+    const ALL: &'static [Self];
+    fn name(&self) -> &'static str;
+    fn description(&self) -> &'static str;
+    fn is_mutating(&self) -> bool;
+}
+
+/// Moving in a pane's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Nav {
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+}
+
+impl Nav {
+    /// Rows moved by PgUp/PgDn.
+    pub const PAGE: usize = 10;
+
+    /// The new position of a cursor at `at` in a list of `len`.
+    pub fn apply(self, at: usize, len: usize) -> usize {
+        let to = match self {
+            Nav::Up => at.saturating_sub(1),
+            Nav::Down => at + 1,
+            Nav::Top => 0,
+            Nav::Bottom => len.saturating_sub(1),
+            Nav::PageUp => at.saturating_sub(Nav::PAGE),
+            Nav::PageDown => at + Nav::PAGE,
+        };
+        to.min(len.saturating_sub(1))
+    }
+}
+
+/// What only the pane concerned hears.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaneEvent {
+    Nav(Nav),
+    /// The yes to the confirmation this pane asked for.
+    Confirmed(ClusterWrite),
+    /// The no to it.
+    Cancelled(ClusterWrite),
+    /// Enter in the number input this pane asked for, with what was typed.
+    Number(String),
+}
+
+/// A pane's input.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'m, A> {
+    Action(A),
+    Event(&'m PaneEvent),
+    /// A message every pane hears: ticks, KPI samples, write results (never a key; watch
+    /// changes arrive as `ClusterChanged`, once the shared data took them in).
+    Msg(&'m Msg),
+    ClusterChanged,
+}
+
+/// A dialog a pane asks the shell to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialogRequest {
+    /// "Scale deployment X from 3 to 5 replicas?" and what it would write.
+    Confirm {
+        write: ClusterWrite,
+        prompt: String,
+        caution: Option<String>,
+    },
+    /// A number to type first (the scale's replicas, the undo's revision).
+    Number {
+        title: String,
+        question: String,
+        initial: String,
+    },
+    /// The number typed is not valid: say why under the input.
+    NumberError(String),
+}
+
+/// Collected while a pane updates; the shell applies it afterwards.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    pub notes: Vec<TimelineEntry>,
+    pub toast: Option<(bool, String)>,
+    pub dialog: Option<DialogRequest>,
+    pub dirty: bool,
+}
+
+/// The context of a pane's update.
+pub struct Cx<'a> {
+    pub now: Timestamp,
+    pub read_only: bool,
+    pub cluster: &'a ClusterData,
+    pub kpis: &'a KpiBoard,
+    pub timeline: &'a Timeline,
+    pub out: Outbox,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(
+        now: Timestamp,
+        read_only: bool,
+        cluster: &'a ClusterData,
+        kpis: &'a KpiBoard,
+        timeline: &'a Timeline,
+    ) -> Self {
+        Cx {
+            now,
+            read_only,
+            cluster,
+            kpis,
+            timeline,
+            out: Outbox::default(),
+        }
+    }
+
+    /// A timeline entry stamped now.
+    pub fn note(&mut self, kind: EntryKind, bad: bool, text: impl Into<String>) {
+        self.out.notes.push(TimelineEntry {
+            at: self.now,
+            kind,
+            bad,
+            text: text.into(),
+        });
+        self.out.dirty = true;
+    }
+
+    pub fn toast(&mut self, bad: bool, text: impl Into<String>) {
+        self.out.toast = Some((bad, text.into()));
+        self.out.dirty = true;
+    }
+
+    pub fn dialog(&mut self, request: DialogRequest) {
+        self.out.dialog = Some(request);
+        self.out.dirty = true;
+    }
+
+    pub fn confirm(&mut self, write: ClusterWrite, prompt: String, caution: Option<String>) {
+        self.dialog(DialogRequest::Confirm {
+            write,
+            prompt,
+            caution,
+        });
+    }
+
+    /// Something visible changed.
+    pub fn changed(&mut self) {
+        self.out.dirty = true;
+    }
+}
+
+/// The context of a pane's drawing: read only.
+pub struct View<'a> {
+    pub now: Timestamp,
+    pub theme: &'a Theme,
+    pub read_only: bool,
+    pub focused: bool,
+    pub zoomed: bool,
+    pub cluster: &'a ClusterData,
+    pub kpis: &'a KpiBoard,
+    pub timeline: &'a Timeline,
+}

@@ -1,0 +1,80 @@
+//! The Rollouts pane's actions: every one changes the cluster (after a confirmation).
+
+use crate::panes::ActionSpec;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Scale,
+    Restart,
+    Undo,
+    PauseResume,
+    SwitchSlot,
+    GuidedSwitch,
+    Promote,
+    PromoteFull,
+    Abort,
+    Retry,
+}
+
+impl ActionSpec for Action {
+    const ALL: &'static [Action] = &[
+        Action::Scale,
+        Action::Restart,
+        Action::Undo,
+        Action::PauseResume,
+        Action::SwitchSlot,
+        Action::GuidedSwitch,
+        Action::Promote,
+        Action::PromoteFull,
+        Action::Abort,
+        Action::Retry,
+    ];
+
+    fn name(&self) -> &'static str {
+        match self {
+            Action::Scale => "scale",
+            Action::Restart => "restart",
+            Action::Undo => "undo",
+            Action::PauseResume => "pause-resume",
+            Action::SwitchSlot => "switch-slot",
+            Action::GuidedSwitch => "guided-switch",
+            Action::Promote => "promote",
+            Action::PromoteFull => "promote-full",
+            Action::Abort => "abort",
+            Action::Retry => "retry",
+        }
+    }
+
+    fn description(&self) -> &'static str {
+        match self {
+            Action::Scale => "scale the selected workload",
+            Action::Restart => "restart (rollout restart)",
+            Action::Undo => "roll back to the previous revision",
+            Action::PauseResume => "pause / resume a Deployment rollout",
+            Action::SwitchSlot => "switch blue/green Service to the other slot",
+            Action::GuidedSwitch => {
+                "guided blue/green switch: ready check, switch, watch errors, cleanup"
+            }
+            Action::Promote => "promote a canary to the next step",
+            Action::PromoteFull => "promote a canary fully",
+            Action::Abort => "abort a canary",
+            Action::Retry => "retry an aborted canary",
+        }
+    }
+
+    /// Exhaustive on purpose: a new action must declare itself.
+    fn is_mutating(&self) -> bool {
+        match self {
+            Action::Scale
+            | Action::Restart
+            | Action::Undo
+            | Action::PauseResume
+            | Action::SwitchSlot
+            | Action::GuidedSwitch
+            | Action::Promote
+            | Action::PromoteFull
+            | Action::Abort
+            | Action::Retry => true,
+        }
+    }
+}

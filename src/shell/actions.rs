@@ -1,0 +1,184 @@
+//! Applying an `Action`: the shell's own (focus, screens, overlays, dialogs) here; a pane's
+//! goes to that pane, after the read-only check that refuses a mutating action before any
+//! dialog opens. What a pane hands back (timeline entries, a toast, a dialog) is absorbed.
+
+use ratatui_textarea::{CursorMove, TextArea};
+
+use super::overlay::{Overlay, PendingWrite};
+use super::State;
+use crate::action::{Action, ShellAction};
+use crate::effect::Effect;
+use crate::feed::EntryKind;
+use crate::panes::cx::{DialogRequest, Outbox};
+use crate::panes::{PaneEvent, PaneId};
+use crate::screens::Screen;
+
+pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
+    state.dirty = true;
+    match action {
+        Action::Shell(a) => apply_shell(state, a),
+        Action::Pane(a) => {
+            if state.read_only && a.is_mutating() {
+                let text = format!("read-only mode: {} refused", a.name());
+                state.toast(true, text.clone());
+                state.note(EntryKind::Refused, true, text);
+                return Vec::new();
+            }
+            let (mut cx, panes) = state.split();
+            let effects = panes.on_action(&mut cx, a);
+            let out = cx.out;
+            state.absorb(out, Some(a.pane()));
+            effects
+        }
+    }
+}
+
+fn apply_shell(state: &mut State, action: ShellAction) -> Vec<Effect> {
+    match action {
+        ShellAction::Quit => state.should_quit = true,
+        ShellAction::FocusNext | ShellAction::FocusPrev => {
+            let panes = state.screen.panes();
+            let i = panes.iter().position(|p| *p == state.focus).unwrap_or(0);
+            let n = panes.len().max(1);
+            let next = if action == ShellAction::FocusNext {
+                i + 1
+            } else {
+                i + n - 1
+            };
+            if let Some(p) = panes.get(next % n) {
+                state.focus = *p;
+            }
+        }
+        ShellAction::Focus(pane) => focus(state, pane),
+        ShellAction::ShowScreen(screen) => show(state, screen),
+        ShellAction::NextScreen => show(state, state.screen.step(true)),
+        ShellAction::PrevScreen => show(state, state.screen.step(false)),
+        ShellAction::ToggleZoom => state.zoomed = !state.zoomed,
+        ShellAction::Help => state.overlay = Overlay::Help { scroll: 0 },
+        ShellAction::Palette => {
+            state.overlay = Overlay::Palette {
+                query: String::new(),
+                selected: 0,
+            }
+        }
+        ShellAction::CloseOverlay => {
+            if state.overlay.is_none() {
+                state.zoomed = false;
+            }
+            state.overlay = Overlay::None;
+        }
+        ShellAction::Nav(nav) => return to_pane(state, state.focus, PaneEvent::Nav(nav)),
+        ShellAction::Confirm => {
+            if let Overlay::Confirm(p) = std::mem::take(&mut state.overlay) {
+                return to_pane(state, p.owner, PaneEvent::Confirmed(p.write));
+            }
+        }
+        ShellAction::Cancel => {
+            if let Overlay::Confirm(p) = std::mem::take(&mut state.overlay) {
+                state.toast(false, format!("cancelled: {}", p.write));
+                return to_pane(state, p.owner, PaneEvent::Cancelled(p.write));
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Focus `pane`, showing the first screen that holds it if the current one does not.
+fn focus(state: &mut State, pane: PaneId) {
+    if !state.screen.shows(pane) {
+        state.screen = Screen::all()
+            .into_iter()
+            .find(|s| s.shows(pane))
+            .unwrap_or(Screen::Solo(pane));
+        state.zoomed = false;
+    }
+    state.focus = pane;
+}
+
+fn show(state: &mut State, screen: Screen) {
+    state.screen = screen;
+    state.zoomed = false;
+    if !screen.shows(state.focus) {
+        if let Some(first) = screen.panes().first() {
+            state.focus = *first;
+        }
+    }
+}
+
+fn to_pane(state: &mut State, pane: PaneId, event: PaneEvent) -> Vec<Effect> {
+    let (mut cx, panes) = state.split();
+    let effects = panes.on_event(pane, &mut cx, event);
+    let out = cx.out;
+    state.absorb(out, Some(pane));
+    effects
+}
+
+/// Enter in the number input: the owning pane checks the number and opens the
+/// confirmation, or says what is wrong with it.
+pub fn number_entered(state: &mut State) -> Vec<Effect> {
+    let Overlay::NumberInput { owner, input, .. } = &state.overlay else {
+        return Vec::new();
+    };
+    let (owner, text) = (*owner, input.lines().join("").trim().to_string());
+    to_pane(state, owner, PaneEvent::Number(text))
+}
+
+/// Esc in the number input.
+pub fn close_number(state: &mut State) {
+    state.overlay = Overlay::None;
+    state.toast(false, "cancelled");
+}
+
+impl State {
+    /// Applies what a pane handed back: timeline entries, a toast, a dialog (opened on
+    /// behalf of `owner`; a dialog from a broadcast message has no owner and is dropped).
+    pub(crate) fn absorb(&mut self, out: Outbox, owner: Option<PaneId>) {
+        for entry in out.notes {
+            self.timeline.push(entry);
+        }
+        if let Some((bad, text)) = out.toast {
+            self.toast(bad, text);
+        }
+        if out.dirty {
+            self.dirty = true;
+        }
+        let (Some(owner), Some(dialog)) = (owner, out.dialog) else {
+            return;
+        };
+        match dialog {
+            DialogRequest::Confirm {
+                write,
+                prompt,
+                caution,
+            } => {
+                self.overlay = Overlay::Confirm(PendingWrite {
+                    owner,
+                    write,
+                    prompt,
+                    caution,
+                })
+            }
+            DialogRequest::Number {
+                title,
+                question,
+                initial,
+            } => {
+                let mut input = TextArea::new(vec![initial]);
+                input.move_cursor(CursorMove::End);
+                self.overlay = Overlay::NumberInput {
+                    owner,
+                    title,
+                    question,
+                    input: Box::new(input),
+                    error: None,
+                };
+            }
+            DialogRequest::NumberError(e) => {
+                if let Overlay::NumberInput { error, .. } = &mut self.overlay {
+                    *error = Some(e);
+                }
+            }
+        }
+        self.dirty = true;
+    }
+}

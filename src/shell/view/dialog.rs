@@ -1,0 +1,80 @@
+//! The confirmation dialog (naming the object and the change) and the scale input.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui_textarea::TextArea;
+
+use crate::draw::centered;
+use crate::shell::overlay::PendingWrite;
+use crate::theme::Theme;
+
+pub struct ConfirmDialog<'a> {
+    pub pending: &'a PendingWrite,
+    pub theme: &'a Theme,
+}
+
+impl Widget for ConfirmDialog<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let w = 70.min(area.width);
+        let inner_w = w.saturating_sub(4).max(1) as usize;
+        let prompt_h = self.pending.prompt.chars().count().div_ceil(inner_w) as u16;
+        let h = prompt_h + 5 + u16::from(self.pending.caution.is_some());
+        let rect = centered(area, w, h);
+        Clear.render(rect, buf);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.warn)
+            .title(Span::styled(" Confirm — changes the cluster ", t.warn));
+        let mut lines = vec![Line::styled(self.pending.prompt.clone(), t.title)];
+        if let Some(c) = &self.pending.caution {
+            lines.push(Line::styled(format!("⚠ {c}"), t.warn));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled(" y ", t.badge_read_write),
+            Span::styled(" yes   ", t.text),
+            Span::styled(" n ", t.badge_read_only),
+            Span::styled(" no (Esc)", t.text),
+        ]));
+        Paragraph::new(lines)
+            .block(block.padding(ratatui::widgets::Padding::horizontal(1)))
+            .wrap(Wrap { trim: true })
+            .render(rect, buf);
+    }
+}
+
+pub struct NumberDialog<'a> {
+    pub title: &'a str,
+    pub question: &'a str,
+    pub input: &'a TextArea<'static>,
+    pub error: Option<&'a str>,
+    pub theme: &'a Theme,
+}
+
+impl Widget for NumberDialog<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let rect = centered(area, 60, 7);
+        Clear.render(rect, buf);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.focus)
+            .title(Span::styled(self.title.to_string(), t.title));
+        let inner = block.inner(rect);
+        block.render(rect, buf);
+        let [label, input, error] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        Paragraph::new(Line::styled(self.question.to_string(), t.text)).render(label, buf);
+        self.input.render(input, buf);
+        if let Some(e) = self.error {
+            Paragraph::new(Line::styled(e.to_string(), t.crit)).render(error, buf);
+        }
+    }
+}
