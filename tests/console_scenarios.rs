@@ -34,10 +34,8 @@ fn console(read_only: bool) -> State {
         prometheus: Some("http://127.0.0.1:9090".into()),
         warnings: vec![],
     });
-    update(&mut s, Msg::Tick(ts("2026-11-28T15:09:58Z")));
-    for m in kube_msgs_from_yaml(FIXTURE, "cluster.yaml").expect("fixture") {
-        update(&mut s, Msg::Kube(m));
-    }
+    // Prometheus answered at :56, the cluster's lists arrived at :58
+    update(&mut s, Msg::Tick(ts("2026-11-28T15:09:56Z")));
     update(
         &mut s,
         Msg::Kpi(KpiMsg::Alerts {
@@ -45,6 +43,10 @@ fn console(read_only: bool) -> State {
             at: ts("2026-11-28T15:09:56Z"),
         }),
     );
+    update(&mut s, Msg::Tick(ts("2026-11-28T15:09:58Z")));
+    for m in kube_msgs_from_yaml(FIXTURE, "cluster.yaml").expect("fixture") {
+        update(&mut s, Msg::Kube(m));
+    }
     update(&mut s, Msg::Tick(ts("2026-11-28T15:10:00Z")));
     s
 }
