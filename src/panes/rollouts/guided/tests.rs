@@ -275,3 +275,55 @@ fn no_sample_in_the_window_is_not_success() {
     update(&mut s, Msg::Tick(at(62)));
     assert!(matches!(phase(&s), GuidedPhase::Failed { .. }));
 }
+
+/// The one guard on effects: a run started read-write, then the console turned read-only
+/// (as a context in `read_only_contexts` would). Writes no key started (the switch-back on
+/// an error spike, the switch-back after an abort that was in flight) never leave `update`;
+/// each is refused on screen and on the timeline.
+#[test]
+fn read_only_guard_stops_writes_no_key_started() {
+    let mut s = ready();
+    switched(&mut s);
+    s.read_only = true;
+    let effects = error_rate(&mut s, 7.5, 10);
+    assert!(
+        effects.iter().all(|e| !e.is_mutating()),
+        "a switch-back left in read-only mode: {effects:?}"
+    );
+    let refusal = "read-only mode: switch service kubechat-api-gateway to blue refused";
+    assert_eq!(s.timeline.last().unwrap().text, refusal);
+    assert_eq!(
+        s.timeline.last().unwrap().kind,
+        crate::feed::EntryKind::Refused
+    );
+    assert_eq!(s.toast.as_ref().unwrap().text, refusal);
+
+    // an abort confirmed while the forward switch was in flight: its switch-back is a
+    // write that arrives with the forward switch's result
+    let mut s = ready();
+    update(&mut s, key('W'));
+    update(&mut s, key('y'));
+    update(&mut s, key('W'));
+    update(&mut s, key('y'));
+    s.read_only = true;
+    let effects = done(&mut s, to("green"), true);
+    assert!(effects.iter().all(|e| !e.is_mutating()), "{effects:?}");
+    assert_eq!(s.timeline.last().unwrap().text, refusal);
+
+    // and every key and the palette's every action, with every dialog answered yes
+    for action in crate::action::Action::all() {
+        let effects = crate::shell::actions::apply_action(&mut s, action);
+        let mut effects = effects;
+        effects.extend(update(&mut s, key('5')));
+        effects.extend(update(
+            &mut s,
+            crate::shell::test_support::code(crossterm::event::KeyCode::Enter),
+        ));
+        effects.extend(update(&mut s, key('y')));
+        effects.extend(error_rate(&mut s, 50.0, 20));
+        assert!(
+            effects.iter().all(|e| !e.is_mutating()),
+            "{action}: {effects:?}"
+        );
+    }
+}
