@@ -54,14 +54,15 @@ impl Model {
         self.selected = cluster.rows.get(self.cursor).map(RolloutRow::key);
     }
 
-    /// The rows were re-derived: follow the selected row to where it is now.
+    /// The rows were re-derived: follow the row the user chose to where it is now (until
+    /// the user moves, the cursor stays on the top row while the lists arrive).
     fn follow(&mut self, cluster: &ClusterData) {
         let at = self
             .selected
             .as_ref()
             .and_then(|k| cluster.row_index.get(k).copied())
             .unwrap_or(self.cursor);
-        self.select(cluster, at);
+        self.cursor = at.min(cluster.rows.len().saturating_sub(1));
     }
 }
 
