@@ -327,3 +327,21 @@ fn read_only_guard_stops_writes_no_key_started() {
         );
     }
 }
+
+/// The KPI watched is a setting (`[rollouts] switch_error_rate_kpi`), not a name in code.
+#[test]
+fn watches_the_kpi_the_config_names() {
+    let mut s = ready();
+    s.panes.rollouts.guided_config.error_rate_kpi = "p95_latency".into();
+    switched(&mut s);
+    assert!(writes(&error_rate(&mut s, 50.0, 5)).is_empty());
+    let spike = update(
+        &mut s,
+        Msg::Kpi(KpiMsg::Sample {
+            id: "p95_latency".into(),
+            value: Some(50.0),
+            at: at(6),
+        }),
+    );
+    assert_eq!(writes(&spike), vec![&to("blue")]);
+}
