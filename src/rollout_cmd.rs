@@ -8,12 +8,12 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use kube::config::KubeConfigOptions;
+use kubechat_spec::parse_duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::io::kube_watch::spawn_rollout_kinds;
 use crate::msg::Msg;
-use crate::sim::controllers::util::parse_duration;
 use crate::state::rollout_status::{
     apply_kube, find_row, row_ref, rows_of, rows_synced, status_line, verdict, FindError, Verdict,
 };

@@ -1,7 +1,8 @@
 //! KPI definitions, their live state and history, the KPI pane and the `check` gate.
 //!
-//! - [`defs`]: the KPIs as data (`assets/kpis.yaml`, or a user file)
-//! - [`value`]: classification against thresholds, values with units
+//! - [`defs`]: the KPIs as data (`assets/kpis.yaml`, or a user file), from `kubechat_spec`
+//! - [`value`]: classification against thresholds, values with units (the part the
+//!   simulator shares is in `kubechat_spec`)
 //! - [`board`]: [`KpiBoard`], the pure live state with bounded history
 //! - [`view`]: [`view::KpiPane`], the pane's widget; [`chart`]: the selected KPI's chart
 //! - [`check`]: `kubechat-ops check`
@@ -9,7 +10,6 @@
 pub mod board;
 pub mod chart;
 pub mod check;
-pub mod defs;
 pub mod history;
 pub mod value;
 pub mod view;
@@ -18,6 +18,8 @@ use jiff::Timestamp;
 
 pub use board::{KpiBoard, KpiEntry};
 pub use defs::KpiDef;
+// The KPI file format and how a KPI stands: shared with the simulator (kubechat_spec).
+pub use kubechat_spec::kpi::{defs, KpiState};
 
 /// A sample, an error or the firing alerts from the Prometheus poller (built by `io::prom`).
 #[derive(Debug, Clone, PartialEq)]
@@ -59,28 +61,6 @@ pub struct FiringAlert {
     /// The `summary` (or `description`) annotation.
     pub summary: Option<String>,
     pub active_at: Option<Timestamp>,
-}
-
-/// How a KPI stands against its target and thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KpiState {
-    Ok,
-    Warn,
-    Alert,
-    Stale,
-    Error,
-}
-
-impl KpiState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KpiState::Ok => "ok",
-            KpiState::Warn => "warn",
-            KpiState::Alert => "alert",
-            KpiState::Stale => "stale",
-            KpiState::Error => "error",
-        }
-    }
 }
 
 /// A KPI that changed state (for the timeline): crossing into or recovering from alert.

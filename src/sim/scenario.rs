@@ -356,7 +356,7 @@ fn resolve_relative_times(v: &mut Value, now: Timestamp) {
                 _ if rest.is_empty() => (1, "0s"),
                 _ => return,
             };
-            if let Ok(d) = super::controllers::util::parse_duration(dur) {
+            if let Ok(d) = kubechat_spec::parse_duration(dur) {
                 let d = jiff::SignedDuration::try_from(d).unwrap_or_default();
                 let ts = if sign < 0 { now - d } else { now + d };
                 *s = super::clock::rfc3339(ts);

@@ -262,7 +262,7 @@ fn sync(ctx: &mut Ctx, ar: &Obj) {
 fn measure_if_due(ctx: &Ctx, metric: &Value, result: &mut Value, now: &str) {
     let interval = metric["interval"]
         .as_str()
-        .and_then(|i| util::parse_duration(i).ok())
+        .and_then(|i| kubechat_spec::parse_duration(i).ok())
         .unwrap_or(Duration::from_secs(30));
     let last = result["measurements"]
         .as_array()

@@ -303,7 +303,7 @@ fn sync(ctx: &mut Ctx, ro: &Obj, owned: &[Obj]) {
                 .as_str()
                 .map(str::to_string)
                 .or_else(|| pause["duration"].as_i64().map(|s| s.to_string()));
-            let duration = duration.and_then(|d| util::parse_duration(&d).ok());
+            let duration = duration.and_then(|d| kubechat_spec::parse_duration(&d).ok());
             if st["controllerPause"] != true {
                 st["pauseConditions"] = json!([{"reason": "CanaryPauseStep", "startTime": now}]);
                 st["controllerPause"] = json!(true);

@@ -9,13 +9,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use jiff::Timestamp;
+use kubechat_spec::kpi::defs::{builtin, KpiDef};
+use kubechat_spec::kpi::value::{classify, format_thresholds, format_value};
+use kubechat_spec::kpi::KpiState;
 use serde_json::{json, Value as Json_};
 
 use super::eval::{self, Value};
 use super::tsdb::{Labels, Tsdb};
-use crate::kpi::defs::{builtin, KpiDef};
-use crate::kpi::value::{classify, format_thresholds, format_value};
-use crate::kpi::KpiState;
 use crate::sim::SimShared;
 
 /// Prometheus refuses range queries with more points than this per series.

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
+use kubechat_spec::parse_duration;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::{Action, BadVersion, Scenario, TimedAction};
-use crate::sim::controllers::util::parse_duration;
 use crate::sim::resources;
 
 /// A scenario's parsed content, before it becomes a [`Scenario`].

@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail};
 use serde::Deserialize;
 
 /// The embedded default KPIs.
-pub const DEFAULT_KPIS: &str = include_str!("../../assets/kpis.yaml");
+pub const DEFAULT_KPIS: &str = include_str!("../../../assets/kpis.yaml");
 /// How the embedded defaults are named in messages.
 pub const DEFAULT_LABEL: &str = "assets/kpis.yaml (built in)";
 
