@@ -19,10 +19,10 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
 use kubechat_ops::keymap::Keymap;
 use kubechat_ops::msg::{Change, KubeMsg, Msg};
-use kubechat_ops::sim::scenario::{ScaleParams, Scenario};
 use kubechat_ops::state::views::{DeploymentView, PodView, ReplicaSetView};
 use kubechat_ops::state::{update, State, StateInit};
 use kubechat_ops::theme::Theme;
+use kubechat_sim::scenario::{ScaleParams, Scenario};
 use ratatui::{backend::TestBackend, Terminal};
 use serde_json::{json, Value};
 

@@ -2,8 +2,8 @@
 //!
 //! The five rules (docs/ARCHITECTURE.md): everything is a [`msg::Msg`]; `state::update` is
 //! the only place state changes; `ui` only draws; only `io` touches the world; read-only
-//! is decided in one guard. `sim` is the simulated cluster, used by `--demo`, tests and
-//! benchmarks only.
+//! is decided in one guard. The simulated cluster is the `kubechat-sim` crate, used by
+//! `main`/`cli` (`--demo`, `kubechat-ops sim`), tests and benchmarks only.
 
 pub mod action;
 pub mod app;
@@ -14,10 +14,8 @@ pub mod io;
 pub mod keymap;
 pub mod kpi;
 pub mod logging;
-pub mod memory;
 pub mod msg;
 pub mod rollout_cmd;
-pub mod sim;
 pub mod state;
 pub mod terminal;
 pub mod theme;

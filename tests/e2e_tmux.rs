@@ -12,7 +12,7 @@ mod tmux;
 use std::path::Path;
 use std::time::Duration;
 
-use kubechat_ops::sim::{SimHandle, SimOptions};
+use kubechat_sim::{SimHandle, SimOptions};
 use tmux::Tmux;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kubechat-ops");

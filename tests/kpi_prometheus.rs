@@ -16,7 +16,7 @@ use kubechat_ops::kpi::check::{self, CheckArgs, CheckFormat};
 use kubechat_ops::kpi::defs::builtin;
 use kubechat_ops::kpi::{KpiBoard, KpiState};
 use kubechat_ops::msg::Msg;
-use kubechat_ops::sim::{SimHandle, SimOptions};
+use kubechat_sim::{SimHandle, SimOptions};
 
 mod support {
     pub mod differential;
@@ -174,7 +174,7 @@ async fn prometheus_scraping_the_simulator_agrees_during_the_bad_canary_error_sp
     let api = client(&sim.url(), Duration::from_secs(5));
     every_kpi_has_data(&prom, "prometheus").await;
     // the scenario's 30 s step, now: the bad 2.5.0 becomes the canary
-    kubechat_ops::sim::controllers::apply_action(
+    kubechat_sim::controllers::apply_action(
         &sim.shared(),
         serde_json::json!({
             "action": "set-image",

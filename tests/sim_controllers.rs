@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use kubechat_ops::sim::clock::SimClock;
-use kubechat_ops::sim::controllers::World;
-use kubechat_ops::sim::resources;
-use kubechat_ops::sim::scenario::{self, ScaleParams, Scenario};
-use kubechat_ops::sim::store::{Obj, Store};
+use kubechat_sim::clock::SimClock;
+use kubechat_sim::controllers::World;
+use kubechat_sim::resources;
+use kubechat_sim::scenario::{self, ScaleParams, Scenario};
+use kubechat_sim::store::{Obj, Store};
 use serde_json::{json, Value};
 
 const NS: &str = "kubechat-system";

@@ -6,8 +6,8 @@ use std::process::Stdio;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use kubechat_ops::sim::server::logs;
-use kubechat_ops::sim::{SimHandle, SimOptions};
+use kubechat_sim::server::logs;
+use kubechat_sim::{SimHandle, SimOptions};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{ChildStdout, Command};

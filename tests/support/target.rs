@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use jiff::Timestamp;
-use kubechat_ops::sim::promql::{router_for, QuerySource, Tsdb};
-use kubechat_ops::sim::traffic::Series;
+use kubechat_sim::promql::{router_for, QuerySource, Tsdb};
+use kubechat_sim::traffic::Series;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Phase {
