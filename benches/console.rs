@@ -18,8 +18,8 @@ use kubechat_ops::cluster::views::{DeploymentView, PodView, ReplicaSetView};
 use kubechat_ops::keymap::Keymap;
 use kubechat_ops::msg::{Change, KubeMsg, Msg};
 use kubechat_ops::shell::{update, State, StateInit};
-use kubechat_ops::sim::{SimHandle, SimOptions};
 use kubechat_ops::theme::Theme;
+use kubechat_sim::{SimHandle, SimOptions};
 use ratatui::{backend::TestBackend, Terminal};
 use serde_json::json;
 

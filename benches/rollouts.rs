@@ -21,8 +21,8 @@ use kubechat_ops::cluster::views::{DeploymentView, PodView, ReplicaSetView};
 use kubechat_ops::keymap::Keymap;
 use kubechat_ops::msg::{Change, KubeMsg, Msg};
 use kubechat_ops::shell::{update, State, StateInit};
-use kubechat_ops::sim::scenario::{ScaleParams, Scenario};
 use kubechat_ops::theme::Theme;
+use kubechat_sim::scenario::{ScaleParams, Scenario};
 use ratatui::{backend::TestBackend, Terminal};
 use serde_json::{json, Value};
 

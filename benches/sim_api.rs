@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 #[path = "common/proc.rs"]
 mod proc;
 
-use kubechat_ops::sim::{resources, SimHandle, SimOptions};
+use kubechat_sim::{resources, SimHandle, SimOptions};
 use serde_json::json;
 
 const PODS: usize = 10_000;
@@ -163,7 +163,7 @@ async fn scale_process() -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    kubechat_ops::memory::limit_arenas();
+    kubechat_sim::memory::limit_arenas();
     if std::env::var_os("SIM_BENCH_SKIP_PROCESS").is_none() {
         scale_process().await?;
     }

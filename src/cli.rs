@@ -66,7 +66,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the simulated KubeChat cluster (a Kubernetes API server on loopback).
-    Sim(crate::sim::handle::SimArgs),
+    Sim(kubechat_sim::handle::SimArgs),
     /// Evaluate the KPIs once: exit 0 all within thresholds, 1 any breached, 2 unknown.
     Check(crate::commands::check::CheckArgs),
     /// Rollouts without the screen: `rollout status NAME [--watch] [--timeout D]`.

@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::action::Action;
 use crate::panes::PaneId;
+use crate::text::line_of;
 
 const DEFAULT_KEYMAP: &str = include_str!("../assets/keymap.toml");
 
@@ -295,16 +296,6 @@ impl Keymap {
                 .map(|k| k.label())
         })
     }
-}
-
-/// 1-based line of a byte offset.
-pub fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
 }
 
 #[cfg(test)]

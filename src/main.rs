@@ -13,15 +13,15 @@ use kubechat_ops::config::{Config, Paths};
 use kubechat_ops::io::kube_writer::KubeWriter;
 use kubechat_ops::keymap::Keymap;
 use kubechat_ops::shell::{State, StateInit};
-use kubechat_ops::sim::{SimHandle, SimOptions};
 use kubechat_ops::theme::Theme;
 use kubechat_ops::{app, kpi, logging, terminal};
+use kubechat_sim::{SimHandle, SimOptions};
 
 const DEFAULT_NAMESPACE: &str = "kubechat-system";
 
 fn main() -> ExitCode {
     let started = Instant::now();
-    kubechat_ops::memory::limit_arenas();
+    kubechat_sim::memory::limit_arenas();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -49,7 +49,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Sim(args)) => {
-            kubechat_ops::sim::handle::run_cli(args).await?;
+            kubechat_sim::handle::run_cli(args).await?;
             return Ok(ExitCode::SUCCESS);
         }
         Some(Command::Check(args)) => {

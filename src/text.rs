@@ -1,5 +1,6 @@
 //! One formatter of each kind for what the console prints: ages, countdowns, durations and
-//! image names. Panes, the status bar and the headless commands all use these.
+//! image names, and where a byte offset falls in a file (for error messages). Panes, the
+//! status bar, the headless commands and the config readers all use these.
 
 /// "5s", "4m", "2h", "3d".
 pub fn short_age(secs: i64) -> String {
@@ -36,6 +37,16 @@ pub fn duration_label(secs: i64) -> String {
 /// An image without its registry: "harbor.company.com/kubechat/api-gateway:v2" → "api-gateway:v2".
 pub fn short_image(image: &str) -> &str {
     image.rsplit('/').next().unwrap_or(image)
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]

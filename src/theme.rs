@@ -9,7 +9,7 @@ use std::str::FromStr;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
-use crate::keymap::line_of;
+use crate::text::line_of;
 
 const BUILT_IN: [(&str, &str); 3] = [
     ("dark", include_str!("../themes/dark.toml")),

@@ -2,7 +2,7 @@
 //! does, through the Kubernetes API server's service proxy (here the simulated cluster's),
 //! with the kubeconfig's credentials.
 
-use kubechat_ops::sim::{SimHandle, SimOptions};
+use kubechat_sim::{SimHandle, SimOptions};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kubechat-ops");
 

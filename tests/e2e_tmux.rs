@@ -6,13 +6,15 @@
 //! - the cluster stops while the console runs: Kubernetes shows as disconnected with the
 //!   data's age, and recovers by itself when the cluster comes back.
 
+#[path = "support/skip.rs"]
+mod skip;
 #[path = "common/tmux.rs"]
 mod tmux;
 
 use std::path::Path;
 use std::time::Duration;
 
-use kubechat_ops::sim::{SimHandle, SimOptions};
+use kubechat_sim::{SimHandle, SimOptions};
 use tmux::Tmux;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kubechat-ops");
@@ -54,7 +56,7 @@ async fn console_against_sim(
 
 fn skip_without_tmux() -> bool {
     if !tmux::available() {
-        eprintln!("SKIPPED: tmux is not installed (scripts/test installs it)");
+        skip::skip("tmux is not installed (scripts/test installs it)");
         return true;
     }
     false

@@ -16,11 +16,12 @@ use kubechat_ops::kpi::defs::builtin;
 use kubechat_ops::kpi::value::worst_of;
 use kubechat_ops::kpi::{KpiBoard, KpiState};
 use kubechat_ops::msg::Msg;
-use kubechat_ops::sim::{SimHandle, SimOptions};
+use kubechat_sim::{SimHandle, SimOptions};
 
 mod support {
     pub mod differential;
     pub mod prometheus;
+    pub mod skip;
     pub mod target;
     pub mod wait;
 }
@@ -47,9 +48,7 @@ async fn wait_for_rates(prom: &PromClient) {
 
 #[tokio::test]
 async fn client_speaks_to_the_real_prometheus() {
-    let Some(target) = Target::start(Phase::Healthy).await else {
-        return;
-    };
+    let target = Target::start(Phase::Healthy).await;
     let Some(prometheus) = Prometheus::start(target.addr()) else {
         return;
     };
@@ -174,7 +173,7 @@ async fn prometheus_scraping_the_simulator_agrees_during_the_bad_canary_error_sp
     let api = client(&sim.url(), Duration::from_secs(5));
     every_kpi_has_data(&prom, "prometheus").await;
     // the scenario's 30 s step, now: the bad 2.5.0 becomes the canary
-    kubechat_ops::sim::controllers::apply_action(
+    kubechat_sim::controllers::apply_action(
         &sim.shared(),
         serde_json::json!({
             "action": "set-image",
@@ -313,9 +312,7 @@ fn check_args(url: &str) -> CheckArgs {
 
 #[tokio::test]
 async fn check_exits_0_healthy_1_breached_2_unreachable() {
-    let Some(target) = Target::start(Phase::Healthy).await else {
-        return;
-    };
+    let target = Target::start(Phase::Healthy).await;
     let Some(mut prometheus) = Prometheus::start(target.addr()) else {
         return;
     };
@@ -370,9 +367,7 @@ async fn feed_until(
 
 #[tokio::test]
 async fn poller_goes_stale_when_prometheus_stops_and_recovers_when_it_returns() {
-    let Some(target) = Target::start(Phase::Healthy).await else {
-        return;
-    };
+    let target = Target::start(Phase::Healthy).await;
     let Some(mut prometheus) = Prometheus::start(target.addr()) else {
         return;
     };

@@ -10,7 +10,7 @@ use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
 use kubechat_ops::effect::{ClusterWrite, WorkloadKind};
 use kubechat_ops::io::kube_watch::rollout_resource;
 use kubechat_ops::io::kube_writer::KubeWriter;
-use kubechat_ops::sim::{SimHandle, SimOptions};
+use kubechat_sim::{SimHandle, SimOptions};
 use serde_json::json;
 
 const NS: &str = "kubechat-system";

@@ -13,7 +13,7 @@ use kube::api::{
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::runtime::watcher;
 use kube::Client;
-use kubechat_ops::sim::{SimHandle, SimOptions};
+use kubechat_sim::{SimHandle, SimOptions};
 use serde_json::{json, Value};
 
 /// How long a test waits for something the server must do promptly.
@@ -243,8 +243,8 @@ async fn watch_resumes_after_dropped_connection_and_after_410() {
     {
         let shared = sim.shared();
         let mut store = shared.store.lock().unwrap();
-        let res = kubechat_ops::sim::resources::core("configmaps");
-        for i in 0..kubechat_ops::sim::store::DEFAULT_HISTORY + 10 {
+        let res = kubechat_sim::resources::core("configmaps");
+        for i in 0..kubechat_sim::store::DEFAULT_HISTORY + 10 {
             store
                 .modify(res, "kubechat-system", "two", |o| {
                     o["data"]["n"] = json!(i.to_string())
@@ -394,7 +394,7 @@ async fn a_burst_larger_than_one_batch_reaches_the_watcher_complete() {
     {
         let shared = sim.shared();
         let mut store = shared.store.lock().unwrap();
-        let res = kubechat_ops::sim::resources::core("configmaps");
+        let res = kubechat_sim::resources::core("configmaps");
         for i in 0..BURST {
             store
                 .create(
@@ -992,12 +992,12 @@ async fn a_server_stopped_during_a_refusal_stays_stopped_until_restarted() {
     sim.shutdown().await;
 }
 
-fn sim_args(args: &[&str]) -> kubechat_ops::sim::handle::SimArgs {
+fn sim_args(args: &[&str]) -> kubechat_sim::handle::SimArgs {
     use clap::Parser;
     #[derive(Parser)]
     struct Cli {
         #[command(flatten)]
-        sim: kubechat_ops::sim::handle::SimArgs,
+        sim: kubechat_sim::handle::SimArgs,
     }
     Cli::parse_from(std::iter::once("sim").chain(args.iter().copied())).sim
 }
@@ -1036,7 +1036,7 @@ async fn cli_prints_the_address_first_writes_the_kubeconfig_and_stops_cleanly() 
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         let mut out = LineSender(lines_tx, Vec::new());
-        kubechat_ops::sim::handle::serve_until(args, &mut out, async {
+        kubechat_sim::handle::serve_until(args, &mut out, async {
             let _ = stop_rx.await;
         })
         .await
@@ -1090,11 +1090,11 @@ async fn cli_prints_the_address_first_writes_the_kubeconfig_and_stops_cleanly() 
 
 #[tokio::test]
 async fn cli_refuses_a_remote_address_without_allow_remote() {
-    let err = kubechat_ops::sim::handle::run_cli(sim_args(&["--listen", "0.0.0.0:0"]))
+    let err = kubechat_sim::handle::run_cli(sim_args(&["--listen", "0.0.0.0:0"]))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("--allow-remote"), "{err}");
-    let err = kubechat_ops::sim::handle::run_cli(sim_args(&["--speed", "0"]))
+    let err = kubechat_sim::handle::run_cli(sim_args(&["--speed", "0"]))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("--speed"), "{err}");
@@ -1114,7 +1114,7 @@ async fn scale_flags_size_the_scale_scenario() {
     ]);
     let params = args.scale_params().unwrap().expect("flags given");
     assert_eq!((params.deployments, params.pods), (3, 10));
-    let sim = kubechat_ops::sim::SimHandle::start(kubechat_ops::sim::SimOptions {
+    let sim = kubechat_sim::SimHandle::start(kubechat_sim::SimOptions {
         scenario: "scale".into(),
         scale: Some(params),
         ..Default::default()
@@ -1122,7 +1122,7 @@ async fn scale_flags_size_the_scale_scenario() {
     .await
     .unwrap();
     let deployments = sim.shared().store.lock().unwrap().list(
-        kubechat_ops::sim::resources::of("apps", "deployments"),
+        kubechat_sim::resources::of("apps", "deployments"),
         Some("scale-000"),
     );
     let replicas: i64 = deployments

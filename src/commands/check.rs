@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use kubechat_spec::parse_duration;
 use serde::Serialize;
 
 use crate::io::prom::{PromClient, PromConfig, PromError, QueryResult};
@@ -31,25 +32,15 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value = "table")]
     pub format: CheckFormat,
     /// How long to wait for Prometheus (e.g. 10s, 500ms).
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = timeout)]
     pub timeout: Duration,
 }
 
-/// "10s", "500ms", "2m" or plain seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = s.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = s.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (s, 1.0)
-    };
-    match num.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(Duration::from_secs_f64(v * scale)),
-        _ => Err(format!("{s:?} is not a duration like 10s, 500ms or 2m")),
+/// `--timeout`: a duration (`kubechat_spec::parse_duration`) above zero.
+fn timeout(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err(format!("{s:?}: the timeout must be above zero")),
+        d => Ok(d),
     }
 }
 
@@ -267,15 +258,13 @@ mod tests {
     }
 
     #[test]
-    fn selection_and_durations() {
+    fn selection_and_timeout() {
         let sel = select(builtin(), &["cpu".into()]).unwrap();
         assert_eq!(sel.len(), 1);
         assert!(select(builtin(), &["nope".into()])
             .unwrap_err()
             .contains("nope"));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
-        assert!(parse_duration("soon").is_err());
+        assert_eq!(timeout("1m30s"), Ok(Duration::from_secs(90)));
+        assert!(timeout("0").is_err());
     }
 }

@@ -1,13 +1,14 @@
 //! The headless `kubechat-ops rollout status NAME` (issue 4 §5): the pane's phase and
 //! progress for one rollout in plain text, with exit codes a script can gate on. The
 //! objects arrive through the console's own watchers (`io::kube_watch`); the verdict is the
-//! pure `state::rollout_status`.
+//! pure `cluster::rollout_status`.
 
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use kube::config::KubeConfigOptions;
+use kubechat_spec::parse_duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -17,7 +18,6 @@ use crate::cluster::rollout_status::{
 use crate::cluster::ClusterData;
 use crate::io::kube_watch::spawn_rollout_kinds;
 use crate::msg::{KubeMsg, Msg};
-use crate::sim::controllers::util::parse_duration;
 
 /// Exit code: the rollout is complete.
 pub const EXIT_COMPLETE: u8 = 0;

@@ -1,14 +1,14 @@
-//! KPI definitions, their live state and history, the KPI pane and the `check` gate.
+//! KPIs as shared data: their definitions, live state and history.
 //!
-//! - [`defs`]: the KPIs as data (`assets/kpis.yaml`, or a user file)
-//! - [`value`]: classification against thresholds, values with units
+//! - [`defs`]: the KPIs as data (`assets/kpis.yaml`, or a user file), from `kubechat_spec`
+//! - [`value`]: classification against thresholds, values with units (the part the
+//!   simulator shares is in `kubechat_spec`)
 //! - [`board`]: [`KpiBoard`], the pure live state with bounded history
 //!
 //! Shared data like the cluster's: the KPIs pane draws it (`panes::kpis`), the rollouts
 //! pane's guided switch watches it, `commands::check` judges it.
 
 pub mod board;
-pub mod defs;
 pub mod history;
 pub mod value;
 
@@ -16,6 +16,8 @@ use jiff::Timestamp;
 
 pub use board::{KpiBoard, KpiEntry};
 pub use defs::KpiDef;
+// The KPI file format and how a KPI stands: shared with the simulator (kubechat_spec).
+pub use kubechat_spec::kpi::{defs, KpiState};
 
 /// A sample, an error or the firing alerts from the Prometheus poller (built by `io::prom`).
 #[derive(Debug, Clone, PartialEq)]
@@ -81,28 +83,6 @@ impl AlertState {
             AlertState::Firing => "firing",
             AlertState::Pending => "pending",
             AlertState::Inactive => "inactive",
-        }
-    }
-}
-
-/// How a KPI stands against its target and thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KpiState {
-    Ok,
-    Warn,
-    Alert,
-    Stale,
-    Error,
-}
-
-impl KpiState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KpiState::Ok => "ok",
-            KpiState::Warn => "warn",
-            KpiState::Alert => "alert",
-            KpiState::Stale => "stale",
-            KpiState::Error => "error",
         }
     }
 }

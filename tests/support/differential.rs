@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use kubechat_ops::io::prom::{PromClient, QueryResult};
 use kubechat_ops::kpi::defs::builtin;
 use kubechat_ops::kpi::value::worst_of;
-use kubechat_ops::sim::{SimHandle, SimOptions};
+use kubechat_sim::{SimHandle, SimOptions};
 
 use super::prometheus::Prometheus;
 use super::wait::{client, eventually};

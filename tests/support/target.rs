@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use jiff::Timestamp;
-use kubechat_ops::sim::promql::{router_for, QuerySource, Tsdb};
-use kubechat_ops::sim::traffic::Series;
+use kubechat_sim::promql::{router_for, QuerySource, Tsdb};
+use kubechat_sim::traffic::Series;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Phase {
@@ -184,9 +184,12 @@ async fn metrics(State(shared): State<Shared>) -> String {
 }
 
 impl Target {
-    pub async fn start(phase: Phase) -> Option<Self> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.ok()?;
-        let addr = listener.local_addr().ok()?;
+    /// Serves on a free loopback port. Not being able to bind is a failure, not a skip.
+    pub async fn start(phase: Phase) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("the listener's address");
         let shared = Shared {
             counters: Arc::new(Mutex::new(Counters {
                 phase,
@@ -207,7 +210,7 @@ impl Target {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Some(Target { addr, shared, task })
+        Target { addr, shared, task }
     }
 
     pub fn addr(&self) -> SocketAddr {

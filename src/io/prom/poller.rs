@@ -221,10 +221,10 @@ mod tests {
         assert_eq!(values, vec![0.3, 0.5]);
     }
 
-    struct Now(crate::sim::promql::Tsdb);
+    struct Now(kubechat_sim::promql::Tsdb);
 
-    impl crate::sim::promql::QuerySource for Now {
-        fn tsdb(&self) -> &crate::sim::promql::Tsdb {
+    impl kubechat_sim::promql::QuerySource for Now {
+        fn tsdb(&self) -> &kubechat_sim::promql::Tsdb {
             &self.0
         }
         fn now(&self) -> Timestamp {
@@ -234,9 +234,9 @@ mod tests {
 
     #[tokio::test]
     async fn backfills_then_polls_and_ends_with_the_channel() {
-        use crate::sim::traffic::Series;
+        use kubechat_sim::traffic::Series;
         // 10 minutes of a 5xx share of 2 % (above the 1 % alert), up to now
-        let db = crate::sim::promql::Tsdb::default();
+        let db = kubechat_sim::promql::Tsdb::default();
         let now = Timestamp::now();
         for i in (0..=600i64).rev() {
             let f = (600 - i) as f64;
@@ -255,7 +255,7 @@ mod tests {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let app = crate::sim::promql::router_for(std::sync::Arc::new(Now(db)));
+        let app = kubechat_sim::promql::router_for(std::sync::Arc::new(Now(db)));
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });

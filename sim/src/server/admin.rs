@@ -1,0 +1,86 @@
+//! The simulator's admin API, for tests and demos (plain HTTP on the same port):
+//!
+//! | request | effect |
+//! |---|---|
+//! | `POST /_sim/drop-watches` | ends every open watch stream (clients see EOF and re-watch) |
+//! | `POST /_sim/refuse?seconds=N` | the server goes away for N seconds: open connections and watches are cut, the listener is closed (clients get "connection refused"), then it listens again on the same port with the same state |
+//! | `POST /_sim/action` with a JSON body | injects one scenario timeline action now (`controllers::apply_action`) |
+//! | `GET /_sim/status` | `{"resourceVersion": N, "watches": n, "speed": x}` |
+//!
+//! Success is `200 {"ok": true}`; a bad request is `400` with a `kind: Status` body.
+//!
+//! In-process, [`crate::SimHandle`] offers the same faults (`drop_watches`,
+//! `refuse_connections_for`) plus `stop` (close the listener and every connection, keep
+//! the state) and `restart` (listen again on the same port).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+
+use super::request::Params;
+use super::response;
+use crate::status::ApiError;
+use crate::{controllers, SimShared};
+
+pub fn router() -> Router<Arc<SimShared>> {
+    Router::new()
+        .route("/_sim/drop-watches", post(drop_watches))
+        .route("/_sim/refuse", post(refuse))
+        .route("/_sim/action", post(action))
+        .route("/_sim/status", get(status))
+}
+
+fn ok() -> Response {
+    response::json(200, &json!({"ok": true}))
+}
+
+async fn drop_watches(State(sim): State<Arc<SimShared>>) -> Response {
+    sim.faults.drop_watches();
+    ok()
+}
+
+async fn refuse(State(sim): State<Arc<SimShared>>, uri: Uri) -> Response {
+    let params = Params::parse(&uri);
+    let seconds = params.get("seconds").and_then(|s| s.parse::<f64>().ok());
+    match seconds.and_then(|s| Duration::try_from_secs_f64(s).ok()) {
+        Some(d) => {
+            sim.faults.refuse_connections_for(d);
+            ok()
+        }
+        None => response::error(&ApiError::bad_request(
+            "refuse needs ?seconds=N (a non-negative number)",
+        )),
+    }
+}
+
+async fn action(State(sim): State<Arc<SimShared>>, body: Bytes) -> Response {
+    let action: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return response::error(&ApiError::bad_request(format!(
+                "the action is not valid JSON: {e}"
+            )))
+        }
+    };
+    match controllers::apply_action(&sim, action) {
+        Ok(()) => ok(),
+        Err(e) => response::error(&ApiError::bad_request(format!(
+            "the action was refused: {e:#}"
+        ))),
+    }
+}
+
+async fn status(State(sim): State<Arc<SimShared>>) -> Response {
+    let rv = sim.store.lock().map(|s| s.resource_version()).unwrap_or(0);
+    response::json(
+        200,
+        &json!({"resourceVersion": rv, "watches": sim.faults.open_watches(), "speed": sim.clock.speed()}),
+    )
+}
