@@ -5,11 +5,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// Where the console keeps its files (XDG on Linux, via `directories`).
-
 /// Where Prometheus is looked for when nothing says otherwise.
 pub const DEFAULT_PROMETHEUS: &str = "http://127.0.0.1:9090";
 
+/// Where the console keeps its files (XDG on Linux, via `directories`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Paths {
     /// config.toml, themes/, keymap.toml, kpis.yaml, runbooks/.
