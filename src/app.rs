@@ -50,14 +50,14 @@ pub async fn run(
     let mut input = spawn_input(tx.clone());
     let mut tasks = vec![spawn_clock(tx.clone())];
     tasks.extend(kube_watch::spawn_all(
-        sources.kube,
+        sources.kube.clone(),
         &sources.namespace,
         tx.clone(),
     ));
     for start in sources.extra {
         tasks.push(start(tx.clone()));
     }
-    let executor = Executor::new(sources.writer, tx.clone());
+    let executor = Executor::new(sources.writer, sources.kube, &sources.namespace, tx.clone());
     drop(tx);
 
     let mut sigterm = signal(SignalKind::terminate())?;

@@ -115,11 +115,40 @@ pub struct WriteOutcome {
     pub result: WriteResult,
 }
 
+/// Which pods a log stream reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogPods {
+    /// These pods, by name.
+    Named(Vec<String>),
+    /// The pods a label selector matches now (`kubectl logs -l`).
+    Selector(String),
+}
+
+/// Read pods' logs through the API server (`pods/log`), as `kubectl logs` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogStream {
+    /// Names this stream in the `Msg::Log`s that come back.
+    pub id: u64,
+    pub pods: LogPods,
+    /// The container (None: the pod's only or first one).
+    pub container: Option<String>,
+    /// Keep reading as lines are written; reopened when a container restarts.
+    pub follow: bool,
+    /// The terminated container's logs (`--previous`).
+    pub previous: bool,
+    /// The last N lines only.
+    pub tail: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Write(ClusterWrite),
     /// Append a line to the log file (never the screen).
     Log(String),
+    /// Start reading logs (replacing any stream with the same id).
+    StreamLogs(LogStream),
+    /// Stop reading a stream.
+    StopLogs(u64),
 }
 
 impl Effect {
@@ -128,7 +157,7 @@ impl Effect {
     pub fn is_mutating(&self) -> bool {
         match self {
             Effect::Write(_) => true,
-            Effect::Log(_) => false,
+            Effect::Log(_) | Effect::StreamLogs(_) | Effect::StopLogs(_) => false,
         }
     }
 }

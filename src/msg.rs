@@ -22,4 +22,29 @@ pub enum Msg {
     Kpi(KpiMsg),
     /// A cluster write finished: what it was and how it went.
     Done(WriteOutcome),
+    /// Lines from a log stream, or its end.
+    Log(LogMsg),
+}
+
+/// What a log stream (`Effect::StreamLogs`) sends back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogMsg {
+    /// Lines of one pod, oldest first, without their newlines.
+    Lines {
+        id: u64,
+        pod: String,
+        lines: Vec<String>,
+    },
+    /// The pods a selector matched, once resolved.
+    Pods { id: u64, pods: Vec<String> },
+    /// One pod's stream stopped: `None` when it ended (not following, or the pod is
+    /// gone), else why it failed. A followed stream that breaks is reopened by `io`, which
+    /// says so with `Reopened`.
+    Ended {
+        id: u64,
+        pod: String,
+        error: Option<String>,
+    },
+    /// A followed stream was reopened (the container restarted, or the connection broke).
+    Reopened { id: u64, pod: String },
 }

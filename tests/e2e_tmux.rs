@@ -495,3 +495,32 @@ fn a_bad_canary_ends_degraded_and_the_pane_says_why() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }
+
+/// `l` on a rollout opens its pods' logs: the crash-looping blue pod's fatal error shows, the
+/// view follows it as it restarts, and `p` switches to the terminated container's logs.
+#[test]
+fn logs_of_a_crash_looping_rollout_follow_and_show_the_previous_container() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let t = start(dir.path(), "--demo crashloop --demo-speed 10", &[]);
+    t.wait_for("the rows", |s| {
+        s.contains("canary") && s.contains("postgres-primary")
+    });
+    // the blue/green pair is the first row: its pods are both slots'
+    t.keys(&["g", "l"]);
+    t.wait_text("┏ 4 Logs service kubechat-api-gateway");
+    t.wait_text("msg=\"starting api-gateway\"");
+    // the broken image reaches the blue slot after 30 simulated seconds and crashes
+    t.wait_text("level=error msg=\"fatal:");
+    t.keys(&["p"]);
+    t.wait_text("PREVIOUS container");
+    t.keys(&["/"]);
+    t.type_text("fatal");
+    t.keys(&["Enter"]);
+    t.wait_text("/fatal");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0, "exit status; screen:\n{}", t.screen());
+    t.restored().expect("terminal restored");
+}

@@ -85,17 +85,44 @@ pub struct RolloutDetail {
 
 const MAX_EVENTS: usize = 20;
 
-pub fn detail_for(row: &RolloutRow, data: &ClusterData, now: Timestamp) -> RolloutDetail {
-    let owners: Vec<String> = match &row.target {
+/// The Deployments or Rollout a row stands for.
+fn owners_of(row: &RolloutRow) -> Vec<String> {
+    match &row.target {
         RowTarget::Deployment(n) | RowTarget::Rollout(n) => vec![n.clone()],
         RowTarget::Slot { deployment, .. } => vec![deployment.clone()],
         RowTarget::BlueGreen { slots, .. } => slots.iter().map(|(_, d)| d.clone()).collect(),
-    };
-    let mut rss: Vec<&ReplicaSetView> = data
-        .replica_sets
+    }
+}
+
+fn replica_sets_of<'a>(owners: &[String], data: &'a ClusterData) -> Vec<&'a ReplicaSetView> {
+    data.replica_sets
         .values()
         .filter(|rs| rs.owner.as_ref().is_some_and(|o| owners.contains(o)))
+        .collect()
+}
+
+/// The pods of these ReplicaSets, the ones not ready first.
+fn pods_of<'a>(rs_names: &[&str], data: &'a ClusterData) -> Vec<&'a PodView> {
+    let mut pods: Vec<&PodView> = data
+        .pods
+        .values()
+        .filter(|p| p.owner_rs.as_deref().is_some_and(|o| rs_names.contains(&o)))
         .collect();
+    pods.sort_by(|a, b| (a.is_ready(), &a.name).cmp(&(b.is_ready(), &b.name)));
+    pods
+}
+
+/// The pods running a row's workload (every slot's for a blue/green pair), the ones not
+/// ready first: what its logs are read from.
+pub fn row_pods<'a>(row: &RolloutRow, data: &'a ClusterData) -> Vec<&'a PodView> {
+    let rss = replica_sets_of(&owners_of(row), data);
+    let names: Vec<&str> = rss.iter().map(|rs| rs.name.as_str()).collect();
+    pods_of(&names, data)
+}
+
+pub fn detail_for(row: &RolloutRow, data: &ClusterData, now: Timestamp) -> RolloutDetail {
+    let owners = owners_of(row);
+    let mut rss = replica_sets_of(&owners, data);
     rss.sort_by_key(|rs| std::cmp::Reverse((rs.revision.unwrap_or(0), rs.created)));
     let rollout = match &row.target {
         RowTarget::Rollout(n) => data.rollouts.get(n),
@@ -109,12 +136,7 @@ pub fn detail_for(row: &RolloutRow, data: &ClusterData, now: Timestamp) -> Rollo
         None => rss.first().map(|rs| rs.name.clone()),
     };
     let rs_names: Vec<&str> = rss.iter().map(|rs| rs.name.as_str()).collect();
-    let mut pods: Vec<&PodView> = data
-        .pods
-        .values()
-        .filter(|p| p.owner_rs.as_deref().is_some_and(|o| rs_names.contains(&o)))
-        .collect();
-    pods.sort_by(|a, b| (a.is_ready(), &a.name).cmp(&(b.is_ready(), &b.name)));
+    let pods = pods_of(&rs_names, data);
     let pod_names: HashSet<&str> = pods.iter().map(|p| p.name.as_str()).collect();
     let mut events: Vec<EventView> = data
         .events

@@ -1,34 +1,73 @@
 //! The only part of the console that touches the world: kube watchers and the kube
-//! writer, the Prometheus poller, and the executor that carries out `Effect`s. It turns
+//! writer, log streams, the Prometheus poller, and the executor that carries out `Effect`s. It turns
 //! the world into `Msg`s and never draws.
 
 pub mod kube_watch;
 pub mod kube_writer;
+pub mod logs;
 pub mod prom;
 pub mod prom_source;
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use tokio::sync::mpsc::Sender;
+use tokio::task::AbortHandle;
 
 use crate::effect::{Effect, WriteError, WriteOutcome};
 use crate::msg::Msg;
 use kube_writer::KubeWriter;
 
 /// Carries out effects. The cluster writer exists only in read-write mode: built with
-/// `None`, no effect can reach the cluster, whatever `update` returned.
+/// `None`, no effect can reach the cluster, whatever `update` returned. Log streams only
+/// read, so they run in both modes.
 pub struct Executor {
     writer: Option<KubeWriter>,
+    /// The client and namespace logs are read with.
+    reader: (kube::Client, String),
+    /// The log streams running, by id.
+    streams: Mutex<HashMap<u64, AbortHandle>>,
     tx: Sender<Msg>,
 }
 
 impl Executor {
-    pub fn new(writer: Option<KubeWriter>, tx: Sender<Msg>) -> Self {
-        Executor { writer, tx }
+    pub fn new(
+        writer: Option<KubeWriter>,
+        client: kube::Client,
+        namespace: &str,
+        tx: Sender<Msg>,
+    ) -> Self {
+        Executor {
+            writer,
+            reader: (client, namespace.to_string()),
+            streams: Mutex::new(HashMap::new()),
+            tx,
+        }
+    }
+
+    fn stop_stream(&self, id: u64) {
+        if let Some(handle) = self.lock_streams().remove(&id) {
+            handle.abort();
+        }
+    }
+
+    fn lock_streams(&self) -> std::sync::MutexGuard<'_, HashMap<u64, AbortHandle>> {
+        // a panic while holding the lock loses nothing worth keeping: the map is handles
+        self.streams.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Starts an effect; a write's result comes back as `Msg::Done`.
     pub fn execute(&self, effect: Effect) {
         match effect {
             Effect::Log(line) => tracing::info!("{line}"),
+            Effect::StreamLogs(stream) => {
+                let id = stream.id;
+                self.stop_stream(id);
+                let (client, namespace) = &self.reader;
+                let task = logs::spawn(client.clone(), namespace, stream, self.tx.clone());
+                self.lock_streams().insert(id, task.abort_handle());
+            }
+            Effect::StopLogs(id) => self.stop_stream(id),
             Effect::Write(write) => {
                 let tx = self.tx.clone();
                 let writer = self.writer.clone();

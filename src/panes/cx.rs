@@ -4,6 +4,7 @@
 
 use jiff::Timestamp;
 
+use crate::cluster::rows::RowKey;
 use crate::cluster::ClusterData;
 use crate::effect::ClusterWrite;
 use crate::feed::{EntryKind, Timeline, TimelineEntry};
@@ -57,8 +58,37 @@ pub enum PaneEvent {
     Confirmed(ClusterWrite),
     /// The no to it.
     Cancelled(ClusterWrite),
-    /// Enter in the number input this pane asked for, with what was typed.
-    Number(String),
+    /// Enter in the text input this pane asked for, with what was typed.
+    Entered(String),
+    /// Another pane sent the user here (`Cx::go`).
+    Open(Goto),
+}
+
+/// Somewhere one pane sends the user to another: the shell focuses the pane it names and
+/// hands it the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Goto {
+    /// Read these pods' logs.
+    Logs(LogTarget),
+}
+
+/// What the Logs pane is asked to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogTarget {
+    /// "deployment kubechat-web", "pod x", "-l app=postgresql".
+    pub title: String,
+    pub source: LogSource,
+    pub container: Option<String>,
+}
+
+/// Whose logs: a rollout's pods as they come and go, named pods, or a label selector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogSource {
+    /// The pods of a rollout row (every slot's for a blue/green pair), followed as the
+    /// workload replaces them.
+    Row(RowKey),
+    Pods(Vec<String>),
+    Selector(String),
 }
 
 /// A pane's input.
@@ -81,14 +111,18 @@ pub enum DialogRequest {
         prompt: String,
         caution: Option<String>,
     },
-    /// A number to type first (the scale's replicas, the undo's revision).
-    Number {
+    /// A line to type first (the scale's replicas, the undo's revision, a search).
+    Input {
         title: String,
         question: String,
         initial: String,
+        /// The bottom line's hint while it is open.
+        hint: String,
     },
-    /// The number typed is not valid: say why under the input.
-    NumberError(String),
+    /// What was typed is not valid: say why under the input.
+    InputError(String),
+    /// What was typed is taken: close the input.
+    Close,
 }
 
 /// Collected while a pane updates; the shell applies it afterwards.
@@ -97,6 +131,7 @@ pub struct Outbox {
     pub notes: Vec<TimelineEntry>,
     pub toast: Option<(bool, String)>,
     pub dialog: Option<DialogRequest>,
+    pub goto: Option<Goto>,
     pub dirty: bool,
 }
 
@@ -155,6 +190,12 @@ impl<'a> Cx<'a> {
             prompt,
             caution,
         });
+    }
+
+    /// Send the user to another pane with a request for it.
+    pub fn go(&mut self, goto: Goto) {
+        self.out.goto = Some(goto);
+        self.out.dirty = true;
     }
 
     /// Something visible changed.

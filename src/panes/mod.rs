@@ -11,6 +11,7 @@
 
 pub mod cx;
 pub mod kpis;
+pub mod logs;
 pub mod rollouts;
 pub mod timeline;
 
@@ -19,7 +20,7 @@ use ratatui::layout::Rect;
 
 use crate::effect::Effect;
 use crate::msg::Msg;
-pub use cx::{ActionSpec, Cx, Input, Nav, PaneEvent, View};
+pub use cx::{ActionSpec, Cx, Goto, Input, LogSource, LogTarget, Nav, PaneEvent, View};
 
 macro_rules! registry {
     ($($id:ident: $module:ident $title:literal),* $(,)?) => {
@@ -131,6 +132,7 @@ registry! {
     Rollouts: rollouts "Rollouts",
     Kpis: kpis "KPIs",
     Timeline: timeline "Timeline",
+    Logs: logs "Logs",
 }
 
 impl PaneId {

@@ -9,7 +9,7 @@ use super::State;
 use crate::action::{Action, ShellAction};
 use crate::effect::Effect;
 use crate::feed::EntryKind;
-use crate::panes::cx::{DialogRequest, Outbox};
+use crate::panes::cx::{DialogRequest, Goto, Outbox};
 use crate::panes::{PaneEvent, PaneId};
 use crate::screens::Screen;
 
@@ -25,9 +25,9 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
                 return Vec::new();
             }
             let (mut cx, panes) = state.split();
-            let effects = panes.on_action(&mut cx, a);
+            let mut effects = panes.on_action(&mut cx, a);
             let out = cx.out;
-            state.absorb(out, Some(a.pane()));
+            effects.extend(state.absorb(out, Some(a.pane())));
             effects
         }
     }
@@ -107,43 +107,52 @@ fn show(state: &mut State, screen: Screen) {
 
 fn to_pane(state: &mut State, pane: PaneId, event: PaneEvent) -> Vec<Effect> {
     let (mut cx, panes) = state.split();
-    let effects = panes.on_event(pane, &mut cx, event);
+    let mut effects = panes.on_event(pane, &mut cx, event);
     let out = cx.out;
-    state.absorb(out, Some(pane));
+    effects.extend(state.absorb(out, Some(pane)));
     effects
 }
 
-/// Enter in the number input: the owning pane checks the number and opens the
-/// confirmation, or says what is wrong with it.
-pub fn number_entered(state: &mut State) -> Vec<Effect> {
-    let Overlay::NumberInput { owner, input, .. } = &state.overlay else {
+/// Enter in the text input: the owning pane checks what was typed and acts on it (opens the
+/// confirmation, searches), or says what is wrong with it.
+pub fn input_entered(state: &mut State) -> Vec<Effect> {
+    let Overlay::Input { owner, input, .. } = &state.overlay else {
         return Vec::new();
     };
     let (owner, text) = (*owner, input.lines().join("").trim().to_string());
-    to_pane(state, owner, PaneEvent::Number(text))
+    to_pane(state, owner, PaneEvent::Entered(text))
 }
 
-/// Esc in the number input.
-pub fn close_number(state: &mut State) {
+/// Esc in the text input.
+pub fn close_input(state: &mut State) {
     state.overlay = Overlay::None;
     state.toast(false, "cancelled");
 }
 
 impl State {
-    /// Applies what a pane handed back: timeline entries, a toast, a dialog (opened on
-    /// behalf of `owner`; a dialog from a broadcast message has no owner and is dropped).
-    pub(crate) fn absorb(&mut self, out: Outbox, owner: Option<PaneId>) {
+    /// Applies what a pane handed back: timeline entries, a toast, a move to another pane
+    /// (whose effects are returned), a dialog (opened on behalf of `owner`; a dialog from a
+    /// broadcast message has no owner and is dropped).
+    pub(crate) fn absorb(&mut self, out: Outbox, owner: Option<PaneId>) -> Vec<Effect> {
+        let mut effects = Vec::new();
         for entry in out.notes {
             self.timeline.push(entry);
         }
         if let Some((bad, text)) = out.toast {
             self.toast(bad, text);
         }
+        if let Some(goto) = out.goto {
+            let pane = match &goto {
+                Goto::Logs(_) => PaneId::Logs,
+            };
+            focus(self, pane);
+            effects = to_pane(self, pane, PaneEvent::Open(goto));
+        }
         if out.dirty {
             self.dirty = true;
         }
         let (Some(owner), Some(dialog)) = (owner, out.dialog) else {
-            return;
+            return effects;
         };
         match dialog {
             DialogRequest::Confirm {
@@ -158,27 +167,35 @@ impl State {
                     caution,
                 })
             }
-            DialogRequest::Number {
+            DialogRequest::Input {
                 title,
                 question,
                 initial,
+                hint,
             } => {
                 let mut input = TextArea::new(vec![initial]);
                 input.move_cursor(CursorMove::End);
-                self.overlay = Overlay::NumberInput {
+                self.overlay = Overlay::Input {
                     owner,
                     title,
                     question,
+                    hint,
                     input: Box::new(input),
                     error: None,
                 };
             }
-            DialogRequest::NumberError(e) => {
-                if let Overlay::NumberInput { error, .. } = &mut self.overlay {
+            DialogRequest::InputError(e) => {
+                if let Overlay::Input { error, .. } = &mut self.overlay {
                     *error = Some(e);
+                }
+            }
+            DialogRequest::Close => {
+                if matches!(self.overlay, Overlay::Input { .. }) {
+                    self.overlay = Overlay::None;
                 }
             }
         }
         self.dirty = true;
+        effects
     }
 }

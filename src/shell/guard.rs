@@ -18,6 +18,8 @@ pub fn refusal(effect: &Effect) -> String {
     match effect {
         Effect::Write(w) => format!("read-only mode: {w} refused"),
         Effect::Log(line) => format!("read-only mode: {line} refused"),
+        Effect::StreamLogs(s) => format!("read-only mode: log stream {} refused", s.id),
+        Effect::StopLogs(id) => format!("read-only mode: stopping log stream {id} refused"),
     }
 }
 

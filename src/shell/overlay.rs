@@ -1,4 +1,4 @@
-//! What is drawn over the screen: help, the command palette, a pane's number input and
+//! What is drawn over the screen: help, the command palette, a pane's text input and
 //! the confirmation dialog before a cluster change.
 
 use ratatui_textarea::TextArea;
@@ -29,11 +29,12 @@ pub enum Overlay {
         query: String,
         selected: usize,
     },
-    /// A number a pane asked for (replicas, a revision); Enter hands it to `owner`.
-    NumberInput {
+    /// A line a pane asked for (replicas, a revision, a search); Enter hands it to `owner`.
+    Input {
         owner: PaneId,
         title: String,
         question: String,
+        hint: String,
         input: Box<TextArea<'static>>,
         error: Option<String>,
     },

@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 
-use super::actions::{apply_action, close_number, number_entered};
+use super::actions::{apply_action, close_input, input_entered};
 use super::guard::{guard, refusal};
 use super::overlay::{palette_matches, Overlay};
 use super::sources::SourceTransition;
@@ -39,9 +39,9 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Kube(m) => {
             if on_kube(state, m) {
                 let (mut cx, panes) = state.split();
-                let effects = panes.on_cluster_changed(&mut cx);
+                let mut effects = panes.on_cluster_changed(&mut cx);
                 let out = cx.out;
-                state.absorb(out, None);
+                effects.extend(state.absorb(out, None));
                 effects
             } else {
                 Vec::new()
@@ -52,12 +52,12 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
                 Msg::Tick(now) => on_tick(state, *now),
                 Msg::Kpi(m) => on_kpi(state, m.clone()),
                 Msg::Done(outcome) => on_done(state, outcome),
-                Msg::Key(_) | Msg::Resize(..) | Msg::Kube(_) => {}
+                Msg::Key(_) | Msg::Resize(..) | Msg::Kube(_) | Msg::Log(_) => {}
             }
             let (mut cx, panes) = state.split();
-            let effects = panes.on_msg(&mut cx, &msg);
+            let mut effects = panes.on_msg(&mut cx, &msg);
             let out = cx.out;
-            state.absorb(out, None);
+            effects.extend(state.absorb(out, None));
             effects
         }
     }
@@ -292,16 +292,16 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Overlay::NumberInput { input, error, .. } => match key.code {
+        Overlay::Input { input, error, .. } => match key.code {
             _ if ctrl_c => {
                 state.should_quit = true;
                 Vec::new()
             }
             KeyCode::Esc => {
-                close_number(state);
+                close_input(state);
                 Vec::new()
             }
-            KeyCode::Enter => number_entered(state),
+            KeyCode::Enter => input_entered(state),
             _ => {
                 input.input(key);
                 *error = None;

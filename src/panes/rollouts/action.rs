@@ -1,4 +1,4 @@
-//! The Rollouts pane's actions: every one changes the cluster (after a confirmation).
+//! The Rollouts pane's actions: all but `Logs` change the cluster (after a confirmation).
 
 use crate::panes::ActionSpec;
 
@@ -14,6 +14,7 @@ pub enum Action {
     PromoteFull,
     Abort,
     Retry,
+    Logs,
 }
 
 impl ActionSpec for Action {
@@ -28,6 +29,7 @@ impl ActionSpec for Action {
         Action::PromoteFull,
         Action::Abort,
         Action::Retry,
+        Action::Logs,
     ];
 
     fn name(&self) -> &'static str {
@@ -42,6 +44,7 @@ impl ActionSpec for Action {
             Action::PromoteFull => "promote-full",
             Action::Abort => "abort",
             Action::Retry => "retry",
+            Action::Logs => "logs",
         }
     }
 
@@ -59,6 +62,7 @@ impl ActionSpec for Action {
             Action::PromoteFull => "promote a canary fully",
             Action::Abort => "abort a canary",
             Action::Retry => "retry an aborted canary",
+            Action::Logs => "read the selected workload's logs (the Logs pane)",
         }
     }
 
@@ -75,6 +79,7 @@ impl ActionSpec for Action {
             | Action::PromoteFull
             | Action::Abort
             | Action::Retry => true,
+            Action::Logs => false,
         }
     }
 }

@@ -90,10 +90,11 @@ fn ask_number(model: &mut Model, cx: &mut Cx, purpose: NumberPurpose, initial: S
         }
     };
     model.number = Some(purpose);
-    cx.dialog(DialogRequest::Number {
+    cx.dialog(DialogRequest::Input {
         title: title.to_string(),
         question,
         initial,
+        hint: "type a number  Enter next  Esc cancel".into(),
     });
 }
 
@@ -249,7 +250,7 @@ fn begin(
             };
             ask(model, cx, action, write, prompt, caution);
         }
-        Action::GuidedSwitch => {}
+        Action::GuidedSwitch | Action::Logs => {}
     }
 }
 
@@ -339,7 +340,7 @@ pub(crate) fn number_entered(model: &mut Model, cx: &mut Cx, text: &str) {
                 model.number = None;
                 ask(model, cx, Action::Scale, write, prompt, caution);
             }
-            _ => cx.dialog(DialogRequest::NumberError(format!(
+            _ => cx.dialog(DialogRequest::InputError(format!(
                 "enter a whole number from 0 to {MAX_REPLICAS}"
             ))),
         },
@@ -363,7 +364,7 @@ pub(crate) fn number_entered(model: &mut Model, cx: &mut Cx, text: &str) {
             }
             _ => {
                 let list: Vec<String> = revisions.iter().map(|r| r.to_string()).collect();
-                cx.dialog(DialogRequest::NumberError(format!(
+                cx.dialog(DialogRequest::InputError(format!(
                     "choose one of the revisions: {}",
                     list.join(", ")
                 )));

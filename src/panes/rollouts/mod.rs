@@ -14,8 +14,8 @@ mod view;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Cx, Input, PaneEvent, View};
-use crate::cluster::rows::{RolloutRow, RowKey};
+use super::{Cx, Goto, Input, LogSource, LogTarget, PaneEvent, View};
+use crate::cluster::rows::{RolloutRow, RowKey, RowTarget};
 use crate::cluster::ClusterData;
 use crate::effect::{ClusterWrite, Effect};
 use crate::feed::EntryKind;
@@ -69,13 +69,14 @@ impl Model {
 pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effect> {
     match input {
         Input::Action(Action::GuidedSwitch) => return guided::begin(model, cx),
+        Input::Action(Action::Logs) => logs(model, cx),
         Input::Action(action) => return dialogs::begin_write(model, cx, action),
         Input::Event(PaneEvent::Nav(nav)) => {
             let cluster = cx.cluster;
             model.select(cluster, nav.apply(model.cursor, cluster.rows.len()));
             cx.changed();
         }
-        Input::Event(PaneEvent::Number(text)) => dialogs::number_entered(model, cx, text),
+        Input::Event(PaneEvent::Entered(text)) => dialogs::number_entered(model, cx, text),
         Input::Event(PaneEvent::Confirmed(write)) => {
             return match model.awaiting.take() {
                 Some(Action::GuidedSwitch) => guided::confirmed(model, cx, write.clone()),
@@ -86,6 +87,7 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
             model.awaiting = None;
             model.guided_offer = None;
         }
+        Input::Event(PaneEvent::Open(_)) => {}
         Input::ClusterChanged => model.follow(cx.cluster),
         Input::Msg(msg) => return on_msg(model, cx, msg),
     }
@@ -117,6 +119,24 @@ fn confirmed(cx: &mut Cx, write: ClusterWrite) -> Vec<Effect> {
         Effect::Log(format!("action confirmed: {what}")),
         Effect::Write(write),
     ]
+}
+
+/// `l`: the selected workload's pods in the Logs pane, followed as they come and go.
+fn logs(model: &Model, cx: &mut Cx) {
+    let Some(row) = model.selected_row(cx.cluster) else {
+        return cx.toast(true, "logs: no rollout selected");
+    };
+    let kind = match &row.target {
+        RowTarget::Deployment(_) | RowTarget::Slot { .. } => "deployment",
+        RowTarget::BlueGreen { .. } => "service",
+        RowTarget::Rollout(_) => "rollout",
+    };
+    let target = LogTarget {
+        title: format!("{kind} {}", row.name),
+        source: LogSource::Row(row.key()),
+        container: None,
+    };
+    cx.go(Goto::Logs(target));
 }
 
 pub fn render(model: &Model, view: &View, area: Rect, buf: &mut Buffer) {

@@ -18,14 +18,11 @@ fn scale_asks_number_then_confirmation_then_writes() {
     let mut s = state(false);
     select(&mut s, "kubechat-api-gateway-blue");
     assert!(update(&mut s, key('s')).is_empty());
-    assert!(matches!(s.overlay, Overlay::NumberInput { .. }));
+    assert!(matches!(s.overlay, Overlay::Input { .. }));
     update(&mut s, code(KeyCode::Backspace));
     update(&mut s, key('x'));
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
-    assert!(matches!(
-        &s.overlay,
-        Overlay::NumberInput { error: Some(_), .. }
-    ));
+    assert!(matches!(&s.overlay, Overlay::Input { error: Some(_), .. }));
     update(&mut s, code(KeyCode::Backspace));
     update(&mut s, key('5'));
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
@@ -149,7 +146,7 @@ fn canary_actions_and_not_applicable_ones() {
     update(&mut s, code(KeyCode::Enter));
     assert!(matches!(
         &s.overlay,
-        Overlay::NumberInput { error: Some(e), .. } if e == "choose one of the revisions: 4"
+        Overlay::Input { error: Some(e), .. } if e == "choose one of the revisions: 4"
     ));
 }
 

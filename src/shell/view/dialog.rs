@@ -1,4 +1,4 @@
-//! The confirmation dialog (naming the object and the change) and the scale input.
+//! The confirmation dialog (naming the object and the change) and a pane's text input.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -46,7 +46,7 @@ impl Widget for ConfirmDialog<'_> {
     }
 }
 
-pub struct NumberDialog<'a> {
+pub struct InputDialog<'a> {
     pub title: &'a str,
     pub question: &'a str,
     pub input: &'a TextArea<'static>,
@@ -54,7 +54,7 @@ pub struct NumberDialog<'a> {
     pub theme: &'a Theme,
 }
 
-impl Widget for NumberDialog<'_> {
+impl Widget for InputDialog<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let rect = centered(area, 60, 7);

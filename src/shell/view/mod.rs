@@ -64,13 +64,13 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame) {
             selected: *selected,
         }
         .render(body, buf),
-        Overlay::NumberInput {
+        Overlay::Input {
             title,
             question,
             input,
             error,
             ..
-        } => dialog::NumberDialog {
+        } => dialog::InputDialog {
             title,
             question,
             input,
@@ -98,7 +98,7 @@ fn render_bottom(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Overlay::None => None,
         Overlay::Help { .. } => Some("Esc close  j/k scroll"),
         Overlay::Palette { .. } => Some("type to filter  ↑/↓ choose  Enter run  Esc close"),
-        Overlay::NumberInput { .. } => Some("type a number  Enter next  Esc cancel"),
+        Overlay::Input { hint, .. } => Some(hint.as_str()),
         Overlay::Confirm(_) => Some("y/Enter yes  n/Esc no"),
     };
     if let Some(text) = fixed_hints {
