@@ -2,7 +2,8 @@
 //! a question naming the object and the change (and the scale number first).
 
 use super::{Action, Model};
-use crate::cluster::rows::{canary_position, RowTarget};
+use crate::cluster::rows::{canary_position, RolloutRow, RowTarget};
+use crate::cluster::views::{DeploymentView, RolloutView};
 use crate::cluster::ClusterData;
 use crate::effect::{ClusterWrite, Effect, WorkloadKind};
 use crate::panes::cx::DialogRequest;
@@ -98,160 +99,173 @@ fn ask_number(model: &mut Model, cx: &mut Cx, purpose: NumberPurpose, initial: S
     });
 }
 
+/// The selected row and the objects an action on it acts on.
+struct Selection<'a> {
+    row: &'a RolloutRow,
+    /// The workload generic actions (scale, restart) act on.
+    workload: Option<(WorkloadKind, String)>,
+    rollout: Option<&'a RolloutView>,
+    deployment: Option<&'a DeploymentView>,
+}
+
+impl<'a> Selection<'a> {
+    fn of(model: &Model, cluster: &'a ClusterData) -> Option<Selection<'a>> {
+        let row = model.selected_row(cluster)?;
+        let workload = workload_of(model, cluster);
+        let rollout = match &row.target {
+            RowTarget::Rollout(n) => cluster.rollouts.get(n),
+            _ => None,
+        };
+        let deployment = match &workload {
+            Some((WorkloadKind::Deployment, n)) => cluster.deployments.get(n),
+            _ => None,
+        };
+        Some(Selection {
+            row,
+            workload,
+            rollout,
+            deployment,
+        })
+    }
+}
+
 /// A rollouts action on the selected row: the dialog that asks for it (a number first for
 /// scale and undo). Nothing is written before the confirmation's yes.
 pub(crate) fn begin_write(model: &mut Model, cx: &mut Cx, action: Action) -> Vec<Effect> {
-    let cluster = cx.cluster;
-    let Some(row) = model.selected_row(cluster) else {
+    let Some(sel) = Selection::of(model, cx.cluster) else {
         not_applicable(cx, action, "no rollout selected");
         return Vec::new();
     };
-    let workload = workload_of(model, cluster);
-    let rollout = match &row.target {
-        RowTarget::Rollout(n) => cluster.rollouts.get(n),
-        _ => None,
-    };
-    let deployment = match &workload {
-        Some((WorkloadKind::Deployment, n)) => cluster.deployments.get(n),
-        _ => None,
-    };
-    begin(model, cx, action, row, workload, rollout, deployment);
-    Vec::new()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn begin(
-    model: &mut Model,
-    cx: &mut Cx,
-    action: Action,
-    row: &crate::cluster::rows::RolloutRow,
-    workload: Option<(WorkloadKind, String)>,
-    rollout: Option<&crate::cluster::views::RolloutView>,
-    deployment: Option<&crate::cluster::views::DeploymentView>,
-) {
-    let cluster = cx.cluster;
     match action {
-        Action::Scale => {
-            let Some((kind, name)) = workload else {
-                return not_applicable(cx, action, "nothing to scale");
-            };
-            let current = deployment
-                .map(|d| d.desired)
-                .or(rollout.map(|r| r.desired))
-                .unwrap_or(0);
-            let purpose = NumberPurpose::Scale(ScaleTarget {
-                kind,
-                name,
-                current,
-            });
-            ask_number(model, cx, purpose, current.to_string());
-        }
-        Action::Restart => {
-            let Some((kind, name)) = workload else {
-                return not_applicable(cx, action, "nothing to restart");
-            };
-            let (label, pods) = match kind {
-                WorkloadKind::Deployment => ("deployment", deployment.map(|d| d.desired)),
-                WorkloadKind::Rollout => ("rollout", rollout.map(|r| r.desired)),
-            };
-            let prompt = format!(
-                "Restart {label} {name}? All {} pods are replaced.",
-                pods.unwrap_or(0)
-            );
-            ask(
-                model,
-                cx,
-                action,
-                ClusterWrite::Restart { kind, name },
-                prompt,
-                None,
-            );
-        }
-        Action::Undo => {
-            let Some(d) = deployment else {
-                return not_applicable(cx, action, "rollback applies to Deployments");
-            };
-            let mut revisions: Vec<i64> = cluster
-                .replica_sets
-                .values()
-                .filter(|rs| rs.owner.as_deref() == Some(d.name.as_str()))
-                .filter_map(|rs| rs.revision)
-                .filter(|r| Some(*r) != d.revision)
-                .collect();
-            revisions.sort_unstable_by(|a, b| b.cmp(a));
-            let previous = revisions.iter().copied().find(|r| Some(*r) < d.revision);
-            let Some(previous) = previous else {
-                return not_applicable(cx, action, "no previous revision to roll back to");
-            };
-            let purpose = NumberPurpose::Undo {
-                name: d.name.clone(),
-                current: d.revision,
-                previous,
-                revisions,
-            };
-            ask_number(model, cx, purpose, previous.to_string());
-        }
-        Action::PauseResume => {
-            let Some(d) = deployment else {
-                return not_applicable(
-                    cx,
-                    action,
-                    "pause/resume applies to Deployments (use promote for a canary)",
-                );
-            };
-            let (verb, paused) = if d.paused {
-                ("Resume", false)
-            } else {
-                ("Pause", true)
-            };
-            let prompt = format!("{verb} the rollout of deployment {}?", d.name);
-            let write = ClusterWrite::SetPaused {
-                name: d.name.clone(),
-                paused,
-            };
-            ask(model, cx, action, write, prompt, None);
-        }
-        Action::SwitchSlot => begin_switch(model, cx, &row.target),
+        Action::Scale => ask_scale(model, cx, &sel),
+        Action::Restart => ask_restart(model, cx, &sel),
+        Action::Undo => ask_undo(model, cx, &sel),
+        Action::PauseResume => ask_pause_resume(model, cx, &sel),
+        Action::SwitchSlot => begin_switch(model, cx, &sel.row.target),
         Action::Promote | Action::PromoteFull | Action::Abort | Action::Retry => {
-            let Some(r) = rollout else {
-                return not_applicable(cx, action, "applies to Argo Rollouts");
-            };
-            let position = canary_position(r)
-                .map(|(w, i, n)| format!(" (at step {}/{n}, weight {w}%)", (i + 1).min(n)))
-                .unwrap_or_default();
-            let name = r.name.clone();
-            let (write, prompt, caution) = match action {
-                Action::Promote => (
-                    ClusterWrite::Promote {
-                        name: name.clone(),
-                        full: false,
-                    },
-                    format!("Promote rollout {name} to the next step{position}?"),
-                    None,
-                ),
-                Action::PromoteFull => (
-                    ClusterWrite::Promote {
-                        name: name.clone(),
-                        full: true,
-                    },
-                    format!("Promote rollout {name} fully to 100%{position}?"),
-                    Some("All remaining steps and analyses are skipped.".to_string()),
-                ),
-                Action::Abort => (
-                    ClusterWrite::Abort { name: name.clone() },
-                    format!("Abort rollout {name}{position}? Traffic goes back to stable."),
-                    None,
-                ),
-                _ => (
-                    ClusterWrite::Retry { name: name.clone() },
-                    format!("Retry rollout {name}?"),
-                    (!r.abort).then(|| "The rollout is not aborted.".to_string()),
-                ),
-            };
-            ask(model, cx, action, write, prompt, caution);
+            ask_canary(model, cx, action, &sel)
         }
         Action::GuidedSwitch | Action::Logs => {}
     }
+    Vec::new()
+}
+
+fn ask_scale(model: &mut Model, cx: &mut Cx, sel: &Selection) {
+    let Some((kind, name)) = sel.workload.clone() else {
+        return not_applicable(cx, Action::Scale, "nothing to scale");
+    };
+    let current = sel
+        .deployment
+        .map(|d| d.desired)
+        .or(sel.rollout.map(|r| r.desired))
+        .unwrap_or(0);
+    let purpose = NumberPurpose::Scale(ScaleTarget {
+        kind,
+        name,
+        current,
+    });
+    ask_number(model, cx, purpose, current.to_string());
+}
+
+fn ask_restart(model: &mut Model, cx: &mut Cx, sel: &Selection) {
+    let Some((kind, name)) = sel.workload.clone() else {
+        return not_applicable(cx, Action::Restart, "nothing to restart");
+    };
+    let pods = match kind {
+        WorkloadKind::Deployment => sel.deployment.map(|d| d.desired),
+        WorkloadKind::Rollout => sel.rollout.map(|r| r.desired),
+    };
+    let prompt = format!(
+        "Restart {} {name}? All {} pods are replaced.",
+        kind.as_str(),
+        pods.unwrap_or(0)
+    );
+    let write = ClusterWrite::Restart { kind, name };
+    ask(model, cx, Action::Restart, write, prompt, None);
+}
+
+fn ask_undo(model: &mut Model, cx: &mut Cx, sel: &Selection) {
+    let Some(d) = sel.deployment else {
+        return not_applicable(cx, Action::Undo, "rollback applies to Deployments");
+    };
+    let mut revisions: Vec<i64> = cx
+        .cluster
+        .replica_sets
+        .values()
+        .filter(|rs| rs.owner.as_deref() == Some(d.name.as_str()))
+        .filter_map(|rs| rs.revision)
+        .filter(|r| Some(*r) != d.revision)
+        .collect();
+    revisions.sort_unstable_by(|a, b| b.cmp(a));
+    let previous = revisions.iter().copied().find(|r| Some(*r) < d.revision);
+    let Some(previous) = previous else {
+        return not_applicable(cx, Action::Undo, "no previous revision to roll back to");
+    };
+    let purpose = NumberPurpose::Undo {
+        name: d.name.clone(),
+        current: d.revision,
+        previous,
+        revisions,
+    };
+    ask_number(model, cx, purpose, previous.to_string());
+}
+
+fn ask_pause_resume(model: &mut Model, cx: &mut Cx, sel: &Selection) {
+    let Some(d) = sel.deployment else {
+        let why = "pause/resume applies to Deployments (use promote for a canary)";
+        return not_applicable(cx, Action::PauseResume, why);
+    };
+    let (verb, paused) = if d.paused {
+        ("Resume", false)
+    } else {
+        ("Pause", true)
+    };
+    let prompt = format!("{verb} the rollout of deployment {}?", d.name);
+    let write = ClusterWrite::SetPaused {
+        name: d.name.clone(),
+        paused,
+    };
+    ask(model, cx, Action::PauseResume, write, prompt, None);
+}
+
+/// Promote, promote fully, abort or retry the selected Argo Rollout.
+fn ask_canary(model: &mut Model, cx: &mut Cx, action: Action, sel: &Selection) {
+    let Some(r) = sel.rollout else {
+        return not_applicable(cx, action, "applies to Argo Rollouts");
+    };
+    let position = canary_position(r)
+        .map(|(w, i, n)| format!(" (at step {}/{n}, weight {w}%)", (i + 1).min(n)))
+        .unwrap_or_default();
+    let name = r.name.clone();
+    let (write, prompt, caution) = match action {
+        Action::PromoteFull => (
+            ClusterWrite::Promote {
+                name: name.clone(),
+                full: true,
+            },
+            format!("Promote rollout {name} fully to 100%{position}?"),
+            Some("All remaining steps and analyses are skipped.".to_string()),
+        ),
+        Action::Abort => (
+            ClusterWrite::Abort { name: name.clone() },
+            format!("Abort rollout {name}{position}? Traffic goes back to stable."),
+            None,
+        ),
+        Action::Retry => (
+            ClusterWrite::Retry { name: name.clone() },
+            format!("Retry rollout {name}?"),
+            (!r.abort).then(|| "The rollout is not aborted.".to_string()),
+        ),
+        _ => (
+            ClusterWrite::Promote {
+                name: name.clone(),
+                full: false,
+            },
+            format!("Promote rollout {name} to the next step{position}?"),
+            None,
+        ),
+    };
+    ask(model, cx, action, write, prompt, caution);
 }
 
 fn begin_switch(model: &mut Model, cx: &mut Cx, target: &RowTarget) {
