@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod cells;
+pub mod column;
 pub mod columns;
 pub mod crds;
 pub mod defaults;
