@@ -13,7 +13,7 @@ pub struct Resource {
     pub namespaced: bool,
     pub short_names: &'static [&'static str],
     pub categories: &'static [&'static str],
-    /// Subresources served below an object: "status", "scale", "log".
+    /// Subresources served below an object: "status", "scale", "log", "proxy", ...
     pub subresources: &'static [&'static str],
     /// Verbs as discovery lists them.
     pub verbs: &'static [&'static str],
@@ -54,7 +54,7 @@ const NONE: &[&str] = &[];
 #[rustfmt::skip]
 pub static RESOURCES: &[Resource] = &[
     res!("", "v1", "Namespace", "namespaces", "namespace", false, &["ns"], NONE, &["status"]),
-    res!("", "v1", "Pod", "pods", "pod", true, &["po"], ALL, &["status", "log"]),
+    res!("", "v1", "Pod", "pods", "pod", true, &["po"], ALL, &["status", "log", "ephemeralcontainers", "attach", "exec", "portforward"]),
     res!("", "v1", "Service", "services", "service", true, &["svc"], ALL, &["status", "proxy"]),
     res!("", "v1", "Endpoints", "endpoints", "endpoints", true, &["ep"], NONE, NONE),
     res!("", "v1", "Event", "events", "event", true, &["ev"], NONE, NONE),

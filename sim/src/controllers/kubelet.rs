@@ -13,6 +13,7 @@ use crate::events::{self, EventKind, Source};
 use crate::resources;
 use crate::store::PodFacts;
 
+mod ephemeral;
 mod running;
 
 /// Scheduled → containers started.
@@ -85,6 +86,7 @@ fn settled(pod: &PodFacts, faults: &Faults) -> bool {
     }
     pod.phase.as_ref() == "Running"
         && pod.ready
+        && !pod.ephemeral_pending
         && !pod.job_owned
         && crash_request(&pod.namespace, &pod.name, faults).is_none()
         && !pod.images.iter().any(|image| is_bad(image, faults))
@@ -162,6 +164,7 @@ fn sync_pod(ctx: &mut Ctx, pod: &Obj, nodes: &[String], faults: &Faults) {
         (Some("Pending"), Some(t)) if ctx.now >= plus(t, START_AFTER) => {
             start_containers(ctx, pod, faults)
         }
+        (Some("Running"), _) if crate::store::ephemeral_pending(pod) => ephemeral::start(ctx, pod),
         (Some("Running"), _) => running::run(ctx, pod, faults),
         _ => {}
     }

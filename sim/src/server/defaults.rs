@@ -148,7 +148,8 @@ fn pod_spec(spec: Option<&mut Value>) {
     }
 }
 
-fn container(c: &mut Value) {
+/// A container's defaults (also an ephemeral container's, see [`super::ephemeral`]).
+pub(super) fn container(c: &mut Value) {
     let image = c["image"].as_str().unwrap_or("");
     let last = image.rsplit('/').next().unwrap_or("");
     let latest = !last.contains(':') && !image.contains('@') || last.ends_with(":latest");

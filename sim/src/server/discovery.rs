@@ -103,9 +103,22 @@ fn sub_entry(r: &Resource, sub: &str) -> Value {
             e["kind"] = json!("ServiceProxyOptions");
             e["verbs"] = json!(["create", "delete", "get", "patch", "update"]);
         }
+        "attach" | "exec" | "portforward" => {
+            e["kind"] = json!(connect_options(sub));
+            e["verbs"] = json!(["create", "get"]);
+        }
         _ => {}
     }
     e
+}
+
+/// The options kind of a pod's connect subresource.
+fn connect_options(sub: &str) -> &'static str {
+    match sub {
+        "attach" => "PodAttachOptions",
+        "exec" => "PodExecOptions",
+        _ => "PodPortForwardOptions",
+    }
 }
 
 /// `/api/v1` or `/apis/GROUP/VERSION`: an APIResourceList, or None if not served.
@@ -157,6 +170,9 @@ fn aggregated_resource(r: &Resource) -> Value {
             let response_kind = match *sub {
                 "scale" => json!({"group": "autoscaling", "version": "v1", "kind": "Scale"}),
                 "proxy" => json!({"group": "", "version": "v1", "kind": "ServiceProxyOptions"}),
+                "attach" | "exec" | "portforward" => {
+                    json!({"group": "", "version": "v1", "kind": connect_options(sub)})
+                }
                 _ => kind.clone(),
             };
             json!({"subresource": sub, "responseKind": response_kind, "verbs": e["verbs"]})

@@ -12,6 +12,7 @@ pub mod columns;
 pub mod crds;
 pub mod defaults;
 pub mod discovery;
+pub mod ephemeral;
 pub mod lifecycle;
 pub mod list;
 pub mod logs;
