@@ -307,8 +307,8 @@ pub fn parse_str(text: &str, source: &str) -> anyhow::Result<Scenario> {
 }
 
 /// Creates the scenario's objects in the store: namespaces first (existing cluster-scoped
-/// objects are kept),
-/// then the rest in file order. Timestamps written `now-72h` become that time.
+/// objects are kept), then the rest in file order, defaulted as the API server defaults
+/// what clients create. Timestamps written `now-72h` become that time.
 pub fn seed(scenario: &Scenario, store: &mut Store) -> anyhow::Result<()> {
     let now = store.now();
     let (namespaces, others): (Vec<&Value>, Vec<&Value>) = scenario
@@ -332,6 +332,8 @@ pub fn seed(scenario: &Scenario, store: &mut Store) -> anyhow::Result<()> {
         }
         let mut obj = obj.clone();
         resolve_relative_times(&mut obj, now);
+        // As though a client had created it: the API server defaults every write.
+        super::server::defaults::apply(res, &mut obj);
         store.create_internal(res, &ns, obj).map_err(|e| {
             anyhow::anyhow!(
                 "{}: cannot create {kind} {ns}/{name}: {}",
