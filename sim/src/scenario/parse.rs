@@ -135,7 +135,7 @@ fn check_object(v: &Value) -> Result<(), String> {
     if name.is_empty() {
         return Err(format!("{kind} has no metadata.name"));
     }
-    if resources::by_kind(api_version, kind).is_none() {
+    if resources::by_kind(api_version, kind).is_none_or(|r| r.is_metrics()) {
         return Err(format!(
             "{what}: kind {kind} of {api_version} is not served by the simulated cluster"
         ));

@@ -237,6 +237,32 @@ mod tests {
     }
 
     #[test]
+    fn the_metrics_api_is_discovered_read_only() {
+        assert!(group("metrics.k8s.io").is_some());
+        let list = resource_list("metrics.k8s.io", "v1beta1").unwrap();
+        let kinds: Vec<(&str, &str, bool)> = list["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                assert_eq!(r["verbs"], json!(["get", "list"]));
+                (
+                    r["name"].as_str().unwrap(),
+                    r["kind"].as_str().unwrap(),
+                    r["namespaced"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("nodes", "NodeMetrics", false),
+                ("pods", "PodMetrics", true)
+            ]
+        );
+    }
+
+    #[test]
     fn aggregated_lists_every_resource_with_its_subresources() {
         let all = aggregated(false);
         let count: usize = all["items"]

@@ -16,6 +16,7 @@ pub mod ephemeral;
 pub mod lifecycle;
 pub mod list;
 pub mod logs;
+pub mod metrics;
 pub mod openapi;
 pub mod patch;
 pub mod podlog;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::patch::{self, PatchKind};
 use super::request::{self, ApiPath, IncludeObject, Params};
-use super::{defaults, ephemeral, list, podlog, response, scale, table, views, watch};
+use super::{defaults, ephemeral, list, metrics, podlog, response, scale, table, views, watch};
 use crate::status::ApiError;
 use crate::store::{Propagation, WriteMode};
 use crate::SimShared;
@@ -23,6 +23,9 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if path.res.is_metrics() {
+        return metrics::handle(&sim, &method, &path, &params);
+    }
     let table_req = request::table_request(&headers, &params);
     let result = match (&method, path.name.as_deref(), path.sub.as_deref()) {
         (&Method::GET, None, _) if params.flag("watch") => {
