@@ -14,12 +14,14 @@ pub mod events;
 pub mod handle;
 pub mod memory;
 pub mod promql;
+pub mod quantity;
 pub mod resources;
 pub mod scenario;
 pub mod server;
 pub mod status;
 pub mod store;
 pub mod traffic;
+pub mod usage;
 
 pub use handle::{SimHandle, SimOptions};
 

@@ -13,7 +13,7 @@ pub struct Resource {
     pub namespaced: bool,
     pub short_names: &'static [&'static str],
     pub categories: &'static [&'static str],
-    /// Subresources served below an object: "status", "scale", "log".
+    /// Subresources served below an object: "status", "scale", "log", "proxy", ...
     pub subresources: &'static [&'static str],
     /// Verbs as discovery lists them.
     pub verbs: &'static [&'static str],
@@ -30,6 +30,7 @@ const RW: &[&str] = &[
     "watch",
 ];
 const CREATE_ONLY: &[&str] = &["create"];
+const READ_ONLY: &[&str] = &["get", "list"];
 
 macro_rules! res {
     ($group:expr, $version:expr, $kind:expr, $plural:expr, $singular:expr, $ns:expr, $short:expr, $cat:expr, $sub:expr) => {
@@ -54,7 +55,7 @@ const NONE: &[&str] = &[];
 #[rustfmt::skip]
 pub static RESOURCES: &[Resource] = &[
     res!("", "v1", "Namespace", "namespaces", "namespace", false, &["ns"], NONE, &["status"]),
-    res!("", "v1", "Pod", "pods", "pod", true, &["po"], ALL, &["status", "log"]),
+    res!("", "v1", "Pod", "pods", "pod", true, &["po"], ALL, &["status", "log", "ephemeralcontainers", "attach", "exec", "portforward"]),
     res!("", "v1", "Service", "services", "service", true, &["svc"], ALL, &["status", "proxy"]),
     res!("", "v1", "Endpoints", "endpoints", "endpoints", true, &["ep"], NONE, NONE),
     res!("", "v1", "Event", "events", "event", true, &["ev"], NONE, NONE),
@@ -83,6 +84,31 @@ pub static RESOURCES: &[Resource] = &[
         categories: NONE,
         subresources: NONE,
         verbs: CREATE_ONLY,
+    },
+    // metrics-server's API (kubectl top): computed from the cluster, never stored
+    Resource {
+        group: "metrics.k8s.io",
+        version: "v1beta1",
+        kind: "NodeMetrics",
+        plural: "nodes",
+        singular: "",
+        namespaced: false,
+        short_names: NONE,
+        categories: NONE,
+        subresources: NONE,
+        verbs: READ_ONLY,
+    },
+    Resource {
+        group: "metrics.k8s.io",
+        version: "v1beta1",
+        kind: "PodMetrics",
+        plural: "pods",
+        singular: "",
+        namespaced: true,
+        short_names: NONE,
+        categories: NONE,
+        subresources: NONE,
+        verbs: READ_ONLY,
     },
     res!("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", "customresourcedefinition", false, &["crd", "crds"], NONE, &["status"]),
     res!("argoproj.io", "v1alpha1", "Rollout", "rollouts", "rollout", true, &["ro"], ALL, &["status", "scale"]),
@@ -113,6 +139,11 @@ impl Resource {
     /// True for resources whose `spec` changes bump `metadata.generation`.
     pub fn has_status(&self) -> bool {
         self.subresources.contains(&"status")
+    }
+
+    /// Whether this is metrics-server's API: computed on request, never stored or written.
+    pub fn is_metrics(&self) -> bool {
+        self.group == "metrics.k8s.io"
     }
 
     /// Whether this is a custom resource (served through a CRD).

@@ -13,6 +13,8 @@
 //! bad_images: [api-gateway:9.9.9]          # images (suffixes) that crash-loop
 //! bad_versions:                            # images that serve errors once they get traffic
 //!   - {image: api-gateway:2.5.0, error_ratio: 0.5, latency_seconds: 1.5}
+//! memory_needs:                            # working sets: a container whose memory limit
+//!   - {image: api-gateway:2.4.1, working_set: 470Mi}   # is below it is OOMKilled
 //! failing_cronjobs: [postgres-backup]      # their jobs fail
 //! permissions:                             # what `kubectl auth can-i` denies (default: all allowed)
 //!   deny: [{verb: delete, resource: deployments}]
@@ -20,7 +22,7 @@
 //!   - {at: 30s, action: set-image, target: rollout/kubechat-api-gateway, image: x:2}
 //!   - {at: 2m, action: switch-service, slot: green}
 //!   # also: scale, fail-backup, fix-backup, run-job, delete-pod, crash, bad-version,
-//!   # promote, abort (see [`Action`])
+//!   # memory-need, promote, abort (see [`Action`])
 //! objects:                                 # any kinds the simulated API server serves
 //!   - {apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: kubechat-system}}
 //! ---
@@ -56,6 +58,7 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "bad-canary",
     "bad-green",
     "crashloop",
+    "oomkill",
     "stale-backup",
     "scale",
 ];
@@ -66,6 +69,7 @@ fn builtin_text(name: &str) -> Option<&'static str> {
         "bad-canary" => include_str!("../../assets/scenarios/bad-canary.yaml"),
         "bad-green" => include_str!("../../assets/scenarios/bad-green.yaml"),
         "crashloop" => include_str!("../../assets/scenarios/crashloop.yaml"),
+        "oomkill" => include_str!("../../assets/scenarios/oomkill.yaml"),
         "stale-backup" => include_str!("../../assets/scenarios/stale-backup.yaml"),
         "scale" => include_str!("../../assets/scenarios/scale.yaml"),
         _ => return None,
@@ -84,6 +88,24 @@ pub struct BadVersion {
     /// Mean response time of its requests, in seconds.
     #[serde(default = "default_latency")]
     pub latency_seconds: f64,
+}
+
+/// How much memory a version's containers use once warmed up. A container whose memory
+/// limit is below it is OOMKilled (exit code 137) and crash-loops until the limit is raised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryNeed {
+    /// The image (or a suffix of it, e.g. `api-gateway:2.4.1`).
+    pub image: String,
+    /// The working set, a quantity such as `470Mi`.
+    pub working_set: String,
+}
+
+impl MemoryNeed {
+    /// The working set in bytes (None if it is not a quantity).
+    pub fn bytes(&self) -> Option<f64> {
+        crate::quantity::parse(&Value::String(self.working_set.clone())).filter(|b| *b > 0.0)
+    }
 }
 
 fn default_error_ratio() -> f64 {
@@ -168,6 +190,8 @@ pub enum Action {
     },
     /// Marks a version as serving errors and slow responses from now on.
     BadVersion(BadVersion),
+    /// Gives a version a working set from now on (containers limited below it are OOMKilled).
+    MemoryNeed(MemoryNeed),
     /// Promotes a paused Rollout (`full: true` skips the remaining steps).
     Promote {
         rollout: String,
@@ -204,6 +228,7 @@ pub struct Live {
     pub played: usize,
     pub bad_images: Vec<String>,
     pub bad_versions: Vec<BadVersion>,
+    pub memory_needs: Vec<MemoryNeed>,
     pub failing_cronjobs: BTreeSet<String>,
     /// Pods whose containers should exit once: (namespace, pod) → reason.
     pub crash_requests: Vec<(String, String, String)>,
@@ -248,6 +273,7 @@ impl Scenario {
             live: Mutex::new(Live {
                 bad_images: header.bad_images,
                 bad_versions: header.bad_versions,
+                memory_needs: header.memory_needs,
                 failing_cronjobs: header.failing_cronjobs.into_iter().collect(),
                 ..Live::default()
             }),
@@ -268,6 +294,11 @@ impl Scenario {
             .any(|bad| !bad.is_empty() && image.ends_with(bad.as_str()))
     }
 
+    /// The working set of an image in bytes, if the scenario gives it one.
+    pub fn memory_need(&self, image: &str) -> Option<f64> {
+        memory_need(&self.live().memory_needs, image)
+    }
+
     /// The misbehaviour of a version, if the scenario marks it bad.
     pub fn bad_version(&self, image: &str) -> Option<BadVersion> {
         self.live()
@@ -276,6 +307,14 @@ impl Scenario {
             .find(|b| !b.image.is_empty() && image.ends_with(b.image.as_str()))
             .cloned()
     }
+}
+
+/// The working set `needs` give an image (the first entry whose image it ends with).
+pub fn memory_need(needs: &[MemoryNeed], image: &str) -> Option<f64> {
+    needs
+        .iter()
+        .find(|n| !n.image.is_empty() && image.ends_with(n.image.as_str()))
+        .and_then(MemoryNeed::bytes)
 }
 
 /// Loads a built-in scenario by name, or a scenario file by path.
@@ -307,8 +346,8 @@ pub fn parse_str(text: &str, source: &str) -> anyhow::Result<Scenario> {
 }
 
 /// Creates the scenario's objects in the store: namespaces first (existing cluster-scoped
-/// objects are kept),
-/// then the rest in file order. Timestamps written `now-72h` become that time.
+/// objects are kept), then the rest in file order, defaulted as the API server defaults
+/// what clients create. Timestamps written `now-72h` become that time.
 pub fn seed(scenario: &Scenario, store: &mut Store) -> anyhow::Result<()> {
     let now = store.now();
     let (namespaces, others): (Vec<&Value>, Vec<&Value>) = scenario
@@ -332,6 +371,8 @@ pub fn seed(scenario: &Scenario, store: &mut Store) -> anyhow::Result<()> {
         }
         let mut obj = obj.clone();
         resolve_relative_times(&mut obj, now);
+        // As though a client had created it: the API server defaults every write.
+        super::server::defaults::apply(res, &mut obj);
         store.create_internal(res, &ns, obj).map_err(|e| {
             anyhow::anyhow!(
                 "{}: cannot create {kind} {ns}/{name}: {}",

@@ -4,6 +4,10 @@
 //! blue/green `deployment-slot`) and to the `kubechat-api-gateway` Rollout's pods, split
 //! between its stable and canary pods by the canary weight. A version the scenario marks bad
 //! answers its share with 5xx and slow responses. Counters are cumulative, as scraped.
+//!
+//! Each gateway pod also reports its CPU and memory (a version's working set when the
+//! scenario gives one: near the limit for a container that runs out of memory), its
+//! containers' restarts, and its postgres connection pool.
 
 mod limits;
 mod render;
@@ -20,6 +24,7 @@ use super::controllers::util;
 use super::resources;
 use super::scenario::Scenario;
 use super::store::Store;
+use super::usage::{self, Usage};
 
 pub use warm::{Backfill, Snapshots};
 /// How much past a warm start makes up.
@@ -39,6 +44,18 @@ const HEALTHY_ERROR_RATIO: f64 = 0.0005;
 const NOT_FOUND_RATIO: f64 = 0.004;
 const HEALTHY_LATENCY: f64 = 0.07;
 const HISTORY: Duration = Duration::from_secs(600);
+/// The postgres connection pool of each gateway pod (`database.pool` in kubechat-config).
+pub const DB_POOL_MAX: f64 = 20.0;
+/// Idle connections a pool keeps open.
+const DB_POOL_MIN_IDLE: f64 = 4.0;
+/// Time a request holds a database connection, in seconds (connections in use = rate × this).
+const DB_SECONDS_PER_REQUEST: f64 = 0.025;
+/// The Service in front of the gateway's database.
+pub const DB_SERVICE: &str = "postgres-primary";
+const MIB: f64 = 1024.0 * 1024.0;
+/// Memory of a gateway pod that serves no traffic, ready or starting.
+const IDLE_MEMORY: f64 = 180.0 * MIB;
+const STARTING_MEMORY: f64 = 60.0 * MIB;
 const FS_SIZE: f64 = 100.0 * 1024.0 * 1024.0 * 1024.0;
 
 /// One time series' current value. Histograms appear as their `_bucket` (with `le`),
@@ -59,8 +76,17 @@ struct PodStats {
     sum: f64,
     count: f64,
     cpu_seconds: f64,
+    /// CPU in use now, in cores.
+    cpu_rate: f64,
     memory: f64,
+    /// The memory the scenario's working sets give the pod, if they give any.
+    declared_memory: Option<f64>,
     containers: Vec<limits::Container>,
+    /// Per container: restarts and the reason it last terminated.
+    restarts: Vec<(String, i64, Option<String>)>,
+    /// Postgres connections in use and idle.
+    db_active: f64,
+    db_idle: f64,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -140,6 +166,27 @@ impl Traffic {
         render::text(&render::families(&self.lock()))
     }
 
+    /// What a gateway pod uses now (None for pods the traffic does not know), per container
+    /// in spec order: its CPU and memory split evenly.
+    pub fn pod_usage(&self, pod: &str) -> Option<Vec<(String, Usage)>> {
+        let inner = self.lock();
+        let stats = inner.pods.get(pod).filter(|s| !s.containers.is_empty())?;
+        let n = stats.containers.len() as f64;
+        Some(
+            stats
+                .containers
+                .iter()
+                .map(|c| {
+                    let u = Usage {
+                        cpu_cores: stats.cpu_rate / n,
+                        memory_bytes: stats.memory / n,
+                    };
+                    (c.name.clone(), u)
+                })
+                .collect(),
+        )
+    }
+
     /// The share of non-5xx requests to `service` (None: all) over the last `window`, or
     /// None when there were no requests.
     pub fn success_ratio(&self, service: Option<&str>, window: Duration) -> Option<f64> {
@@ -177,7 +224,11 @@ impl Traffic {
             stats.ready = super::controllers::replicaset::is_ready(p);
             stats.ip = p["status"]["podIP"].as_str().unwrap_or("").to_string();
             stats.containers = limits::containers(p);
+            stats.restarts = restarts(p);
+            stats.declared_memory = declared_memory(p, scenario);
         }
+        let db_up =
+            util::ready_backends(store, NAMESPACE, DB_SERVICE).is_some_and(|b| !b.is_empty());
         for node in store.list(resources::core("nodes"), None) {
             inner
                 .nodes
@@ -212,15 +263,38 @@ impl Traffic {
             }
             stats.count += n;
             stats.sum += n * share.latency;
-            stats.cpu_seconds += dt * (0.02 + rps * share.fraction * 0.0006);
-            stats.memory = 180.0 * 1024.0 * 1024.0 + rps * share.fraction * 1.5 * 1024.0 * 1024.0;
+            stats.cpu_rate = 0.02 + rps * share.fraction * 0.0006;
+            stats.cpu_seconds += dt * stats.cpu_rate;
+            stats.memory = stats
+                .declared_memory
+                .unwrap_or(IDLE_MEMORY + rps * share.fraction * 1.5 * MIB);
+            let in_use = (rps * share.fraction * DB_SECONDS_PER_REQUEST).ceil();
+            (stats.db_active, stats.db_idle) = if db_up {
+                let active = in_use.min(DB_POOL_MAX);
+                (active, DB_POOL_MIN_IDLE.min(DB_POOL_MAX - active))
+            } else {
+                (0.0, 0.0)
+            };
             requests_now += n;
             ok_now += n - errors;
             weighted_latency += share.fraction * share.latency;
         }
-        for stats in inner.pods.values_mut().filter(|s| !s.ready) {
-            stats.cpu_seconds += dt * 0.005;
-            stats.memory = 60.0 * 1024.0 * 1024.0;
+        let serving: Vec<&str> = shares.iter().map(|s| s.pod.as_str()).collect();
+        for (name, stats) in inner.pods.iter_mut() {
+            if serving.contains(&name.as_str()) {
+                continue;
+            }
+            // Ready without traffic (the idle slot), or not ready (starting, crash-looping).
+            let (cpu, memory, idle) = if stats.ready {
+                (0.01, IDLE_MEMORY, DB_POOL_MIN_IDLE)
+            } else {
+                (0.005, STARTING_MEMORY, 0.0)
+            };
+            stats.cpu_rate = cpu;
+            stats.cpu_seconds += dt * cpu;
+            stats.memory = stats.declared_memory.unwrap_or(memory);
+            stats.db_active = 0.0;
+            stats.db_idle = if db_up { idle } else { 0.0 };
         }
         for avail in inner.nodes.values_mut() {
             *avail = (*avail - dt * 64.0 * 1024.0).max(FS_SIZE * 0.05);
@@ -248,6 +322,38 @@ impl Traffic {
             inner.history.pop_front();
         }
     }
+}
+
+/// Per container of the pod: its restarts and the reason it last terminated.
+fn restarts(pod: &Value) -> Vec<(String, i64, Option<String>)> {
+    pod["status"]["containerStatuses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|cs| {
+            (
+                cs["name"].as_str().unwrap_or("").to_string(),
+                cs["restartCount"].as_i64().unwrap_or(0),
+                cs["lastState"]["terminated"]["reason"]
+                    .as_str()
+                    .map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+/// The memory the scenario's working sets give the pod's containers (just under the limit
+/// for one that runs out of memory); None when it gives none of them one.
+fn declared_memory(pod: &Value, scenario: &Scenario) -> Option<f64> {
+    pod["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            let need = scenario.memory_need(c["image"].as_str().unwrap_or(""));
+            usage::memory_with_need(need, c)
+        })
+        .reduce(|a, b| a + b)
 }
 
 /// How often each serving pod writes a sample of its requests to its log.
@@ -374,4 +480,115 @@ fn shares(store: &Store, pods: &[super::store::Obj], scenario: &Scenario) -> Vec
     add(&canary, rollout_share * canary_w);
     add(&stable, rollout_share * stable_w);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SimClock;
+    use crate::controllers::World;
+
+    fn world(name: &str) -> World {
+        World::new(crate::scenario::load(name).unwrap(), SimClock::manual()).unwrap()
+    }
+
+    fn values<'a>(series: &'a [Series], name: &str, label: (&str, &str)) -> Vec<&'a Series> {
+        series
+            .iter()
+            .filter(|s| {
+                s.name == name && s.labels.iter().any(|(k, v)| k == label.0 && v == label.1)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_healthy_gateway_reports_its_connection_pool() {
+        let w = world("default");
+        w.run_for(Duration::from_secs(20), Duration::from_secs(1))
+            .unwrap();
+        let series = w.traffic.series();
+        let sum = |state| -> f64 {
+            values(&series, "kubechat_db_pool_connections", ("state", state))
+                .iter()
+                .map(|s| s.value)
+                .sum()
+        };
+        let pods = values(&series, "kubechat_db_pool_connections", ("state", "max")).len();
+        assert_eq!(pods, 16, "every ready gateway pod reports its pool");
+        assert_eq!(sum("max"), 16.0 * DB_POOL_MAX);
+        assert!(sum("active") > 0.0 && sum("active") < sum("max") / 2.0);
+        assert!(sum("idle") > 0.0);
+        // postgres gone: the pools empty
+        w.apply_action(serde_json::json!({"action": "scale", "target": "deployment/postgres-primary", "replicas": 0}))
+            .unwrap();
+        w.run_for(Duration::from_secs(3), Duration::from_secs(1))
+            .unwrap();
+        let series = w.traffic.series();
+        let open: f64 = series
+            .iter()
+            .filter(|s| s.name == "kubechat_db_pool_connections")
+            .filter(|s| s.labels.iter().any(|(k, v)| k == "state" && v != "max"))
+            .map(|s| s.value)
+            .sum();
+        assert_eq!(open, 0.0);
+    }
+
+    #[test]
+    fn oom_killed_pods_sit_at_their_limit_and_count_their_restarts() {
+        let w = world("oomkill");
+        w.run_for(Duration::from_secs(40), Duration::from_secs(1))
+            .unwrap();
+        let series = w.traffic.series();
+        let blue: Vec<&Series> = series
+            .iter()
+            .filter(|s| {
+                s.labels
+                    .iter()
+                    .any(|(k, v)| k == "pod" && v.contains("-blue-"))
+            })
+            .collect();
+        let memory: Vec<f64> = blue
+            .iter()
+            .filter(|s| s.name == "container_memory_usage_bytes")
+            .map(|s| s.value)
+            .collect();
+        assert_eq!(memory.len(), 3);
+        let limit = 256.0 * MIB;
+        assert!(
+            memory.iter().all(|m| *m > 0.95 * limit && *m < limit),
+            "{memory:?}"
+        );
+        assert!(blue
+            .iter()
+            .filter(|s| s.name == "kube_pod_container_status_restarts_total")
+            .all(|s| s.value >= 2.0));
+        let oom = blue
+            .iter()
+            .filter(|s| s.name == "kube_pod_container_status_last_terminated_reason")
+            .filter(|s| {
+                s.labels
+                    .iter()
+                    .any(|(k, v)| k == "reason" && v == "OOMKilled")
+            })
+            .count();
+        assert_eq!(oom, 3);
+        // the others run at the version's working set, within their 512Mi
+        let green = values(
+            &series,
+            "container_memory_usage_bytes",
+            ("container", "api-gateway"),
+        )
+        .into_iter()
+        .filter(|s| {
+            s.labels
+                .iter()
+                .any(|(k, v)| k == "pod" && v.contains("-green-"))
+        })
+        .map(|s| s.value)
+        .collect::<Vec<_>>();
+        assert!(
+            green.iter().all(|m| (*m - 470.0 * MIB).abs() < 1.0),
+            "{green:?}"
+        );
+    }
 }

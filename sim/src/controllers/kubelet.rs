@@ -1,6 +1,8 @@
 //! The scheduler and kubelet: Pending → ContainerCreating → Running → Ready after short sim
 //! delays; bad images crash-loop (rising restartCount, lastState.terminated, BackOff events,
-//! logs saying why); job pods run to completion or fail as the scenario says.
+//! logs saying why); containers whose memory limit is below their version's working set are
+//! OOMKilled (exit code 137) and crash-loop the same way; job pods run to completion or fail
+//! as the scenario says.
 
 use std::time::Duration;
 
@@ -11,8 +13,10 @@ use super::{Ctx, Obj};
 use crate::clock::rfc3339;
 use crate::events::{self, EventKind, Source};
 use crate::resources;
+use crate::scenario::{self, MemoryNeed};
 use crate::store::PodFacts;
 
+mod ephemeral;
 mod running;
 
 /// Scheduled → containers started.
@@ -21,14 +25,19 @@ const START_AFTER: Duration = Duration::from_secs(1);
 const READY_AFTER: Duration = Duration::from_secs(2);
 /// How long a bad image runs before it exits.
 const CRASH_AFTER: Duration = Duration::from_secs(2);
+/// How long a container whose working set exceeds its limit runs before it is OOMKilled
+/// (it warms its cache at start-up, so it never gets to be ready).
+const OOM_AFTER: Duration = Duration::from_secs(2);
 /// How long a job's pod runs.
 pub const JOB_RUN: Duration = Duration::from_secs(15);
 const MAX_BACKOFF_SECS: u64 = 300;
 
+#[derive(Default)]
 struct Faults {
     bad_images: Vec<String>,
     crash: Vec<(String, String, String)>,
     failing_cronjobs: Vec<String>,
+    memory_needs: Vec<MemoryNeed>,
 }
 
 pub fn sync_all(ctx: &mut Ctx) {
@@ -38,6 +47,7 @@ pub fn sync_all(ctx: &mut Ctx) {
             bad_images: live.bad_images.clone(),
             crash: live.crash_requests.clone(),
             failing_cronjobs: live.failing_cronjobs.iter().cloned().collect(),
+            memory_needs: live.memory_needs.clone(),
         }
     };
     let nodes: Vec<String> = ctx
@@ -66,6 +76,10 @@ fn is_bad(image: &str, faults: &Faults) -> bool {
         .any(|b| !b.is_empty() && image.ends_with(b.as_str()))
 }
 
+fn memory_need(image: &str, faults: &Faults) -> Option<f64> {
+    scenario::memory_need(&faults.memory_needs, image)
+}
+
 fn crash_request<'a>(ns: &str, pod: &str, faults: &'a Faults) -> Option<&'a str> {
     faults
         .crash
@@ -85,9 +99,14 @@ fn settled(pod: &PodFacts, faults: &Faults) -> bool {
     }
     pod.phase.as_ref() == "Running"
         && pod.ready
+        && !pod.ephemeral_pending
         && !pod.job_owned
         && crash_request(&pod.namespace, &pod.name, faults).is_none()
         && !pod.images.iter().any(|image| is_bad(image, faults))
+        && !pod
+            .images
+            .iter()
+            .any(|image| memory_need(image, faults).is_some())
 }
 
 fn containers(pod: &Value) -> impl Iterator<Item = &Value> {
@@ -162,6 +181,7 @@ fn sync_pod(ctx: &mut Ctx, pod: &Obj, nodes: &[String], faults: &Faults) {
         (Some("Pending"), Some(t)) if ctx.now >= plus(t, START_AFTER) => {
             start_containers(ctx, pod, faults)
         }
+        (Some("Running"), _) if crate::store::ephemeral_pending(pod) => ephemeral::start(ctx, pod),
         (Some("Running"), _) => running::run(ctx, pod, faults),
         _ => {}
     }
@@ -331,6 +351,93 @@ mod tests {
         assert_eq!(backoff(1), Duration::from_secs(10));
         assert_eq!(backoff(2), Duration::from_secs(20));
         assert_eq!(backoff(9), Duration::from_secs(300));
+    }
+
+    const HUNGRY: &str = r#"
+name: hungry
+memory_needs: [{image: "api:1", working_set: 300Mi}]
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: api, namespace: kubechat-system}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: api}}
+      template:
+        metadata: {labels: {app: api}}
+        spec: {containers: [{name: api, image: "registry/api:1", resources: {limits: {memory: 256Mi}}}]}
+"#;
+
+    fn api_pods(w: &super::super::World) -> Vec<Obj> {
+        w.with_store(|s| {
+            s.list(resources::core("pods"), Some("kubechat-system"))
+                .into_iter()
+                .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_container_over_its_memory_limit_is_oom_killed_until_the_limit_is_raised() {
+        let scenario = crate::scenario::parse_str(HUNGRY, "hungry.yaml").unwrap();
+        let w = super::super::World::new(scenario, crate::clock::SimClock::manual()).unwrap();
+        let sec = Duration::from_secs(1);
+        w.run_for(Duration::from_secs(40), sec).unwrap();
+        let pods = api_pods(&w);
+        assert_eq!(pods.len(), 2);
+        for p in &pods {
+            let cs = &p["status"]["containerStatuses"][0];
+            assert!(cs["restartCount"].as_i64().unwrap() >= 2, "{cs}");
+            assert_eq!(cs["lastState"]["terminated"]["reason"], "OOMKilled");
+            assert_eq!(cs["lastState"]["terminated"]["exitCode"], 137);
+            assert_eq!(cs["ready"], false);
+            let previous = w
+                .with_store(|s| s.logs().lines("kubechat-system", name(p), "api", true))
+                .unwrap();
+            assert_eq!(
+                previous.last().map(|(_, l)| l.as_str()),
+                Some("fatal error: runtime: out of memory")
+            );
+        }
+        let backoffs = w.with_store(|s| {
+            s.list(resources::core("events"), Some("kubechat-system"))
+                .iter()
+                .filter(|e| e["reason"] == "BackOff" && e["type"] == "Warning")
+                .count()
+        });
+        assert!(backoffs >= 2, "{backoffs} BackOff events");
+        // The runbook's fix: a limit above the working set.
+        w.with_store(|s| {
+            s.modify(
+                resources::of("apps", "deployments"),
+                "kubechat-system",
+                "api",
+                |d| {
+                    d["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+                        ["memory"] = json!("1Gi")
+                },
+            )
+            .unwrap();
+        });
+        let healed = |s: &crate::store::Store| {
+            let pods: Vec<_> = s
+                .list(resources::core("pods"), Some("kubechat-system"))
+                .into_iter()
+                .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+                .collect();
+            pods.len() == 2
+                && pods.iter().all(|p| {
+                    p["spec"]["containers"][0]["resources"]["limits"]["memory"] == "1Gi"
+                        && crate::store::ready_condition(p).is_some()
+                })
+        };
+        assert!(w.run_until(Duration::from_secs(120), sec, healed).unwrap());
+        w.run_for(Duration::from_secs(60), sec).unwrap();
+        for p in api_pods(&w) {
+            let cs = &p["status"]["containerStatuses"][0];
+            assert_eq!(cs["restartCount"], 0, "{cs}");
+            assert_eq!(cs["ready"], true, "{cs}");
+        }
     }
 
     #[test]

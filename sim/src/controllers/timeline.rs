@@ -159,6 +159,17 @@ pub fn run(ctx: &mut Ctx, action: &Action) -> anyhow::Result<()> {
             ctx.scenario.live().bad_versions.push(bad.clone());
             Ok(())
         }
+        Action::MemoryNeed(need) => {
+            if need.bytes().is_none() {
+                bail!(
+                    "memory-need of {:?}: working_set {:?} is not a quantity such as 470Mi",
+                    need.image,
+                    need.working_set
+                );
+            }
+            ctx.scenario.live().memory_needs.insert(0, need.clone());
+            Ok(())
+        }
         Action::Promote {
             rollout,
             full,

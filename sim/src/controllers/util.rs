@@ -64,6 +64,36 @@ pub fn owner_ref(owner: &Value) -> Value {
     })
 }
 
+/// The ready pods behind a Service (what its endpoints would list): in its namespace,
+/// matching its selector, Ready and not being deleted. None if there is no such Service; a
+/// Service without a selector has none.
+pub fn ready_backends(
+    store: &crate::store::Store,
+    ns: &str,
+    service: &str,
+) -> Option<Vec<std::sync::Arc<crate::store::PodFacts>>> {
+    let svc = store.get(crate::resources::core("services"), ns, service)?;
+    let selector = svc["spec"]["selector"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    if selector.is_empty() {
+        return Some(Vec::new());
+    }
+    Some(
+        store
+            .pods(Some(ns))
+            .into_iter()
+            .filter(|p| p.ready && !p.deleting)
+            .filter(|p| {
+                selector
+                    .iter()
+                    .all(|(k, v)| v.as_str().is_some_and(|v| p.label(k) == Some(v)))
+            })
+            .collect(),
+    )
+}
+
 /// Whether `labels` satisfy a LabelSelector (`matchLabels` and `matchExpressions`).
 /// An empty or missing selector matches nothing, as for workload controllers.
 pub fn selector_matches(selector: &Value, labels: &Value) -> bool {

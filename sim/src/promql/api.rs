@@ -14,8 +14,9 @@ use kubechat_spec::kpi::value::{classify, format_thresholds, format_value};
 use kubechat_spec::kpi::KpiState;
 use serde_json::{json, Value as Json_};
 
-use super::eval::{self, Value};
+use super::eval;
 use super::tsdb::{Labels, Tsdb};
+use super::value::Value;
 use crate::SimShared;
 
 /// Prometheus refuses range queries with more points than this per series.

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use promql_parser::parser::{BinaryExpr, LabelModifier, VectorMatchCardinality};
 
-use super::eval::{drop_name, only, unsupported, without, EvalError, Result, Sample, Value};
 use super::tsdb::Labels;
+use super::value::{drop_name, only, unsupported, without, EvalError, Result, Sample, Value};
 
 pub fn is_comparison(op: &str) -> bool {
     matches!(op, "==" | "!=" | ">" | "<" | ">=" | "<=")

@@ -12,43 +12,12 @@ use promql_parser::parser::{
 use super::binary::{apply, is_comparison, set_op, vector_scalar, vector_vector};
 use super::functions::{bucket_quantile, extrapolated_rate, irate};
 use super::tsdb::{Labels, Tsdb, NAME};
+use super::value::{
+    drop_name, only, unsupported, without, EvalError, RangeSeries, Result, Sample, Value,
+};
 
 /// Prometheus' default lookback for instant vector selectors.
 pub const LOOKBACK_MS: i64 = 5 * 60 * 1000;
-
-/// One sample of an instant vector.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
-    pub labels: Labels,
-    pub v: f64,
-}
-
-/// A series of a range vector.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RangeSeries {
-    pub labels: Labels,
-    pub points: Vec<(i64, f64)>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Scalar(f64),
-    Vector(Vec<Sample>),
-    Matrix(Vec<RangeSeries>),
-    String(String),
-}
-
-/// A query the simulator refuses or cannot evaluate; answered as `bad_data`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalError(pub String);
-
-pub type Result<T> = std::result::Result<T, EvalError>;
-
-pub fn unsupported<T>(what: impl std::fmt::Display) -> Result<T> {
-    Err(EvalError(format!(
-        "{what} is not supported by the kubechat-ops simulator's query API"
-    )))
-}
 
 /// Parses a query as Prometheus does (errors worded like its `invalid parameter` answers).
 pub fn parse(query: &str) -> Result<Expr> {
@@ -301,26 +270,6 @@ fn parse_le(s: &str) -> std::result::Result<f64, ()> {
         "-Inf" => Ok(f64::NEG_INFINITY),
         _ => s.parse().map_err(|_| ()),
     }
-}
-
-pub fn drop_name(labels: Labels) -> Labels {
-    labels.into_iter().filter(|(k, _)| k != NAME).collect()
-}
-
-pub fn without(labels: &Labels, names: &[String]) -> Labels {
-    labels
-        .iter()
-        .filter(|(k, _)| !names.contains(k))
-        .cloned()
-        .collect()
-}
-
-pub fn only(labels: &Labels, names: &[String]) -> Labels {
-    labels
-        .iter()
-        .filter(|(k, _)| names.contains(k))
-        .cloned()
-        .collect()
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod binary;
 pub mod eval;
 pub mod functions;
 pub mod tsdb;
+pub mod value;
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;

@@ -8,7 +8,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::{Action, BadVersion, Scenario, TimedAction};
+use super::{Action, BadVersion, MemoryNeed, Scenario, TimedAction};
 use crate::resources;
 
 /// A scenario's parsed content, before it becomes a [`Scenario`].
@@ -17,6 +17,7 @@ pub(crate) struct Header {
     pub timeline: Vec<TimedAction>,
     pub bad_images: Vec<String>,
     pub bad_versions: Vec<BadVersion>,
+    pub memory_needs: Vec<MemoryNeed>,
     pub failing_cronjobs: Vec<String>,
     pub rps: f64,
     pub churn_per_sec: f64,
@@ -42,6 +43,8 @@ struct HeaderDoc {
     bad_images: Vec<String>,
     #[serde(default)]
     bad_versions: Vec<BadVersion>,
+    #[serde(default)]
+    memory_needs: Vec<MemoryNeed>,
     #[serde(default)]
     failing_cronjobs: Vec<String>,
     #[serde(default)]
@@ -132,7 +135,7 @@ fn check_object(v: &Value) -> Result<(), String> {
     if name.is_empty() {
         return Err(format!("{kind} has no metadata.name"));
     }
-    if resources::by_kind(api_version, kind).is_none() {
+    if resources::by_kind(api_version, kind).is_none_or(|r| r.is_metrics()) {
         return Err(format!(
             "{what}: kind {kind} of {api_version} is not served by the simulated cluster"
         ));
@@ -179,7 +182,7 @@ pub(super) fn parse(text: &str, source: &str, default_name: &str) -> anyhow::Res
             let text =
                 super::builtin_text(base).filter(|_| base != default_name && base != "scale");
             let text = text.ok_or_else(|| {
-                anyhow::anyhow!("scenario {source}: base {base:?} is not a built-in scenario (use one of default, bad-canary, bad-green, crashloop, stale-backup)")
+                anyhow::anyhow!("scenario {source}: base {base:?} is not a built-in scenario (use one of default, bad-canary, bad-green, crashloop, oomkill, stale-backup)")
             })?;
             let base_scenario = parse(text, &format!("assets/scenarios/{base}.yaml"), base)?;
             merge(base_scenario.objects, own)
@@ -196,6 +199,22 @@ pub(super) fn parse(text: &str, source: &str, default_name: &str) -> anyhow::Res
             bad.image
         );
     }
+    let needs = header
+        .memory_needs
+        .iter()
+        .chain(header.timeline.iter().filter_map(|e| match &e.action {
+            Action::MemoryNeed(n) => Some(n),
+            _ => None,
+        }));
+    for need in needs {
+        if need.bytes().is_none() {
+            anyhow::bail!(
+                "scenario {source}: memory need of {:?}: working_set {:?} is not a quantity such as 470Mi",
+                need.image,
+                need.working_set
+            );
+        }
+    }
     let mut timeline: Vec<TimedAction> = header
         .timeline
         .into_iter()
@@ -210,6 +229,7 @@ pub(super) fn parse(text: &str, source: &str, default_name: &str) -> anyhow::Res
         timeline,
         bad_images: header.bad_images,
         bad_versions: header.bad_versions,
+        memory_needs: header.memory_needs,
         failing_cronjobs: header.failing_cronjobs,
         rps: header.rps.unwrap_or(DEFAULT_RPS),
         churn_per_sec: header.churn_per_sec,
@@ -253,6 +273,7 @@ fn empty_header() -> HeaderDoc {
         description: None,
         bad_images: Vec::new(),
         bad_versions: Vec::new(),
+        memory_needs: Vec::new(),
         failing_cronjobs: Vec::new(),
         rps: None,
         churn_per_sec: 0.0,
@@ -288,6 +309,20 @@ mod tests {
         let e = err("objects:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n  - apiVersion: v1\n    metadata: {name: b}\n");
         assert!(e.contains("line "), "{e}");
         assert!(e.contains("\"b\" has no kind"), "{e}");
+    }
+
+    #[test]
+    fn memory_needs_must_be_quantities() {
+        let e = err("memory_needs:\n  - {image: api:1, working_set: lots}\n");
+        assert!(e.contains("\"lots\" is not a quantity"), "{e}");
+        let s = parse(
+            "memory_needs:\n  - {image: api:1, working_set: 470Mi}\n",
+            "m.yaml",
+            "m",
+        )
+        .unwrap();
+        assert_eq!(s.memory_need("registry/api:1"), Some(470.0 * 1048576.0));
+        assert_eq!(s.memory_need("registry/api:2"), None);
     }
 
     #[test]

@@ -4,8 +4,7 @@
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
-use super::columns::{age_col, c, int, n, or_none, s, Column};
-use super::table::age;
+use super::column::{age, age_col, c, human_duration, int, n, or_none, s, Column};
 
 /// `.a.b.c` → the value there.
 pub(super) fn lookup<'a>(obj: &'a Value, json_path: &str) -> Option<&'a Value> {
@@ -189,7 +188,7 @@ pub(super) fn job_duration(o: &Value, now: Timestamp) -> String {
         return String::new();
     };
     let end = parse(&o["status"]["completionTime"]).unwrap_or(now);
-    super::table::human_duration(end.duration_since(start).as_secs())
+    human_duration(end.duration_since(start).as_secs())
 }
 
 pub(super) fn node_status(o: &Value) -> String {

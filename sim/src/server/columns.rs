@@ -1,75 +1,15 @@
 //! The Table columns `kubectl get` prints for each kind, as the real API server defines
 //! them (pkg/printers/internalversion), and the CRDs' printer columns for custom kinds.
 
-use jiff::Timestamp;
 use serde_json::{json, Value};
 
 use super::cells::*;
+use super::column::{age, age_col, c, int, n, or_none, s, Column};
 use super::crds;
-use super::table::age;
 use crate::resources::Resource;
-
-type Cell = Box<dyn Fn(&Value, Timestamp) -> Value + Send + Sync>;
-
-pub struct Column {
-    pub name: &'static str,
-    pub kind: &'static str,
-    pub format: &'static str,
-    pub description: &'static str,
-    pub priority: u8,
-    pub cell: Cell,
-}
-
-pub(super) fn c(
-    name: &'static str,
-    priority: u8,
-    cell: impl Fn(&Value, Timestamp) -> Value + Send + Sync + 'static,
-) -> Column {
-    let (kind, format) = match name {
-        "Name" | "NAME" => ("string", "name"),
-        _ => ("string", ""),
-    };
-    Column {
-        name,
-        kind,
-        format,
-        description: "",
-        priority,
-        cell: Box::new(cell),
-    }
-}
-
-pub(super) fn int(
-    name: &'static str,
-    priority: u8,
-    cell: impl Fn(&Value, Timestamp) -> Value + Send + Sync + 'static,
-) -> Column {
-    Column {
-        kind: "integer",
-        ..c(name, priority, cell)
-    }
-}
-
-pub(super) fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
-}
-
-pub(super) fn or_none(v: &str) -> Value {
-    json!(if v.is_empty() { "<none>" } else { v })
-}
-
-pub(super) fn n(v: &Value) -> i64 {
-    v.as_i64().unwrap_or(0)
-}
 
 fn name() -> Column {
     c("Name", 0, |o, _| json!(s(&o["metadata"]["name"])))
-}
-
-pub(super) fn age_col() -> Column {
-    c("Age", 0, |o, now| {
-        json!(age(o["metadata"].get("creationTimestamp"), now))
-    })
 }
 
 fn containers_of(template_spec: &Value, field: &str) -> String {

@@ -148,7 +148,8 @@ fn pod_spec(spec: Option<&mut Value>) {
     }
 }
 
-fn container(c: &mut Value) {
+/// A container's defaults (also an ephemeral container's, see [`super::ephemeral`]).
+pub(super) fn container(c: &mut Value) {
     let image = c["image"].as_str().unwrap_or("");
     let last = image.rsplit('/').next().unwrap_or("");
     let latest = !last.contains(':') && !image.contains('@') || last.ends_with(":latest");
@@ -164,6 +165,24 @@ fn container(c: &mut Value) {
         ports
             .iter_mut()
             .for_each(|p| default(p, "protocol", json!("TCP")));
+    }
+    for kind in ["livenessProbe", "readinessProbe", "startupProbe"] {
+        if let Some(p) = c.get_mut(kind).filter(|p| p.is_object()) {
+            probe(p);
+        }
+    }
+}
+
+/// SetDefaults_Probe and SetDefaults_HTTPGetAction (what `kubectl describe` prints as
+/// `http-get http://:8080/health delay=3s timeout=1s period=5s #success=1 #failure=3`).
+fn probe(p: &mut Value) {
+    default(p, "timeoutSeconds", json!(1));
+    default(p, "periodSeconds", json!(10));
+    default(p, "successThreshold", json!(1));
+    default(p, "failureThreshold", json!(3));
+    if let Some(get) = p.get_mut("httpGet").filter(|g| g.is_object()) {
+        default(get, "path", json!("/"));
+        default(get, "scheme", json!("HTTP"));
     }
 }
 
@@ -227,6 +246,22 @@ mod tests {
         );
         assert_eq!(cs[1]["ports"][0]["protocol"], "TCP");
         assert_eq!(d["spec"]["template"]["spec"]["restartPolicy"], "Always");
+    }
+
+    #[test]
+    fn probes_get_their_timeouts_thresholds_and_scheme() {
+        let mut pod = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "x:1",
+            "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}, "periodSeconds": 5},
+            "livenessProbe": {"exec": {"command": ["true"]}}}]}});
+        apply(resources::core("pods"), &mut pod);
+        let c = &pod["spec"]["containers"][0];
+        assert_eq!(
+            c["readinessProbe"],
+            json!({"httpGet": {"path": "/ready", "port": 8080, "scheme": "HTTP"}, "periodSeconds": 5,
+                "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3})
+        );
+        assert_eq!(c["livenessProbe"]["periodSeconds"], 10);
+        assert!(c.get("startupProbe").is_none());
     }
 
     #[test]

@@ -103,9 +103,22 @@ fn sub_entry(r: &Resource, sub: &str) -> Value {
             e["kind"] = json!("ServiceProxyOptions");
             e["verbs"] = json!(["create", "delete", "get", "patch", "update"]);
         }
+        "attach" | "exec" | "portforward" => {
+            e["kind"] = json!(connect_options(sub));
+            e["verbs"] = json!(["create", "get"]);
+        }
         _ => {}
     }
     e
+}
+
+/// The options kind of a pod's connect subresource.
+fn connect_options(sub: &str) -> &'static str {
+    match sub {
+        "attach" => "PodAttachOptions",
+        "exec" => "PodExecOptions",
+        _ => "PodPortForwardOptions",
+    }
 }
 
 /// `/api/v1` or `/apis/GROUP/VERSION`: an APIResourceList, or None if not served.
@@ -157,6 +170,9 @@ fn aggregated_resource(r: &Resource) -> Value {
             let response_kind = match *sub {
                 "scale" => json!({"group": "autoscaling", "version": "v1", "kind": "Scale"}),
                 "proxy" => json!({"group": "", "version": "v1", "kind": "ServiceProxyOptions"}),
+                "attach" | "exec" | "portforward" => {
+                    json!({"group": "", "version": "v1", "kind": connect_options(sub)})
+                }
                 _ => kind.clone(),
             };
             json!({"subresource": sub, "responseKind": response_kind, "verbs": e["verbs"]})
@@ -218,6 +234,32 @@ mod tests {
             "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
         ));
         assert!(!wants_aggregated("application/json, */*"));
+    }
+
+    #[test]
+    fn the_metrics_api_is_discovered_read_only() {
+        assert!(group("metrics.k8s.io").is_some());
+        let list = resource_list("metrics.k8s.io", "v1beta1").unwrap();
+        let kinds: Vec<(&str, &str, bool)> = list["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                assert_eq!(r["verbs"], json!(["get", "list"]));
+                (
+                    r["name"].as_str().unwrap(),
+                    r["kind"].as_str().unwrap(),
+                    r["namespaced"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("nodes", "NodeMetrics", false),
+                ("pods", "PodMetrics", true)
+            ]
+        );
     }
 
     #[test]

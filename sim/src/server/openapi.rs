@@ -18,7 +18,7 @@ fn gv_path(group: &str, version: &str) -> String {
 /// `/openapi/v3`: the index of group-version documents.
 pub fn index() -> Value {
     let mut paths = Map::new();
-    for r in RESOURCES {
+    for r in RESOURCES.iter().filter(|r| !r.is_metrics()) {
         let p = gv_path(r.group, r.version);
         paths.insert(
             p.clone(),
@@ -33,7 +33,7 @@ pub fn group_version(gv: &str) -> Option<Value> {
     let mut paths = Map::new();
     for r in RESOURCES
         .iter()
-        .filter(|r| gv_path(r.group, r.version) == gv)
+        .filter(|r| !r.is_metrics() && gv_path(r.group, r.version) == gv)
     {
         let base = if r.namespaced {
             format!("/{gv}/namespaces/{{namespace}}/{}/{{name}}", r.plural)

@@ -94,12 +94,15 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The 404 of a path that names no resource. Its `details` are empty, not absent, as the
+/// real server sends them: kubectl tells this 404 from an object's by the empty name (and
+/// `kubectl debug` dereferences them).
 pub fn not_found_path() -> ApiError {
     ApiError {
         code: 404,
         reason: "NotFound",
         message: "the server could not find the requested resource".into(),
-        details: None,
+        details: Some(serde_json::json!({})),
     }
 }
 

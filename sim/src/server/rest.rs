@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::patch::{self, PatchKind};
 use super::request::{self, ApiPath, IncludeObject, Params};
-use super::{defaults, list, podlog, response, scale, table, views, watch};
+use super::{defaults, ephemeral, list, metrics, podlog, response, scale, table, views, watch};
 use crate::status::ApiError;
 use crate::store::{Propagation, WriteMode};
 use crate::SimShared;
@@ -23,6 +23,9 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if path.res.is_metrics() {
+        return metrics::handle(&sim, &method, &path, &params);
+    }
     let table_req = request::table_request(&headers, &params);
     let result = match (&method, path.name.as_deref(), path.sub.as_deref()) {
         (&Method::GET, None, _) if params.flag("watch") => {
@@ -34,6 +37,12 @@ pub async fn handle(
         }
         (_, Some(name), Some("scale")) => {
             return scale::handle(&sim, &method, &path, name, &headers, &body)
+        }
+        (_, Some(_), Some(sub @ ("attach" | "exec" | "portforward"))) => {
+            Err(ephemeral::no_processes(sub))
+        }
+        (&Method::PATCH | &Method::PUT, Some(name), Some("ephemeralcontainers")) => {
+            ephemeral_containers(&sim, &method, &path, name, &headers, &body)
         }
         (&Method::GET, Some(name), _) => get(&sim, &path, name),
         (&Method::POST, None, None) => create(&sim, &path, &params, &body),
@@ -240,6 +249,24 @@ fn patch(
         mode,
     )?;
     Ok((200, (*views::present(path.res, &written)).clone()))
+}
+
+fn ephemeral_containers(
+    sim: &SimShared,
+    method: &Method,
+    path: &ApiPath,
+    name: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(u16, Value), ApiError> {
+    let kind = match *method {
+        Method::PATCH => Some(PatchKind::from_content_type(&request::content_type(
+            headers,
+        ))?),
+        _ => None,
+    };
+    let written = ephemeral::write(&mut *lock(sim)?, path.res, ns_of(path), name, kind, body)?;
+    Ok((200, (*written).clone()))
 }
 
 fn propagation(params: &Params, body: &[u8]) -> Result<Propagation, ApiError> {

@@ -1,6 +1,6 @@
 //! The server's routes: discovery documents, health, `/metrics`, the admin API, the
-//! Prometheus query API (at the root and behind the service proxy), and everything else
-//! through the REST dispatcher.
+//! Prometheus query API (at the root and behind its service proxy), the other services'
+//! proxy, and everything else through the REST dispatcher.
 
 use std::sync::Arc;
 
@@ -12,8 +12,7 @@ use axum::routing::get;
 use axum::Router;
 
 use super::request::{self, Params};
-use super::{admin, discovery, openapi, protobuf, response, rest};
-use crate::status::ApiError;
+use super::{admin, discovery, openapi, protobuf, proxy, response, rest};
 use crate::{promql, SimShared};
 
 /// Where clients reach the in-cluster Prometheus through the API server's service proxy.
@@ -136,15 +135,7 @@ async fn api(
         Err(e) => return response::error(&e),
     };
     if path.sub.as_deref() == Some("proxy") {
-        return response::error(&ApiError {
-            code: 503,
-            reason: "ServiceUnavailable",
-            message: format!(
-                "no endpoints available for service \"{}\"",
-                path.name.as_deref().unwrap_or("")
-            ),
-            details: None,
-        });
+        return proxy::serve(&sim, &method, &path);
     }
     let body = if request::content_type(&headers) == "application/vnd.kubernetes.protobuf"
         && !body.is_empty()

@@ -243,6 +243,19 @@ mod tests {
     }
 
     #[test]
+    fn kubectl_describe_finds_a_pods_events_by_name_namespace_kind_and_uid() {
+        // what `kubectl describe pod` sends (SearchEvents: GetFieldSelector)
+        let selector = FieldSelector::parse("involvedObject.kind=Pod,involvedObject.name=p,involvedObject.namespace=ns,involvedObject.uid=u-1").unwrap();
+        let event = |name: &str, uid: &str| json!({"metadata": {"name": "e"}, "involvedObject": {"kind": "Pod", "name": name, "namespace": "ns", "uid": uid}});
+        assert!(selector.matches(&event("p", "u-1")));
+        assert!(
+            !selector.matches(&event("p", "u-0")),
+            "an earlier pod of the same name"
+        );
+        assert!(!selector.matches(&event("q", "u-1")));
+    }
+
+    #[test]
     fn field_selectors_follow_dotted_paths() {
         let p = pod(json!({}));
         assert!(FieldSelector::parse("metadata.name=p,status.phase!=Failed")

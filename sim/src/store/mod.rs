@@ -25,7 +25,7 @@ use super::clock::{rfc3339, SimClock};
 use super::resources::{self, Resource};
 use super::server::logs::PodLogs;
 use super::status::ApiError;
-pub use packed::{controller_uid, ready_condition, PodFacts, Stored};
+pub use packed::{controller_uid, ephemeral_pending, ready_condition, PodFacts, Stored};
 
 /// A stored object. Shared with watch history and in-flight responses, never mutated in place.
 pub type Obj = Arc<Value>;

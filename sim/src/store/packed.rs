@@ -147,6 +147,18 @@ pub struct PodFacts {
     pub creation_timestamp: Box<str>,
     pub labels: Box<[(Box<str>, Box<str>)]>,
     pub images: Box<[Box<str>]>,
+    /// An ephemeral container (`kubectl debug`) has no status yet: the kubelet must start it.
+    pub ephemeral_pending: bool,
+}
+
+/// Whether an ephemeral container of the spec has no status yet.
+pub fn ephemeral_pending(pod: &Value) -> bool {
+    let statuses = pod["status"]["ephemeralContainerStatuses"].as_array();
+    pod["spec"]["ephemeralContainers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| !statuses.is_some_and(|s| s.iter().any(|st| st["name"] == c["name"])))
 }
 
 impl PodFacts {
@@ -177,6 +189,7 @@ impl PodFacts {
                 .flatten()
                 .map(|c| text(&c["image"]))
                 .collect(),
+            ephemeral_pending: ephemeral_pending(pod),
         }
     }
 

@@ -18,6 +18,10 @@ fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+fn app_pod(pod: &str) -> Vec<(&'static str, &str)> {
+    vec![("job", JOB), ("namespace", NAMESPACE), ("pod", pod)]
+}
+
 fn one(name: &str, pairs: &[(&str, &str)], value: f64) -> Series {
     Series {
         name: name.to_string(),
@@ -35,6 +39,9 @@ pub(super) fn families(inner: &Inner) -> Vec<Family> {
     let mut memory = Vec::new();
     let mut cpu_quota = Vec::new();
     let mut memory_limit = Vec::new();
+    let mut pool = Vec::new();
+    let mut restarts = Vec::new();
+    let mut terminated = Vec::new();
     for (pod, s) in &inner.pods {
         let with_pod: Vec<(&str, &str)> = base
             .iter()
@@ -76,6 +83,39 @@ pub(super) fn families(inner: &Inner) -> Vec<Family> {
             ],
             if s.ready { 1.0 } else { 0.0 },
         ));
+        if s.ready {
+            // The gateway's own metrics: scraped only while it is up.
+            for (state, value) in [
+                ("active", s.db_active),
+                ("idle", s.db_idle),
+                ("max", super::DB_POOL_MAX),
+            ] {
+                let mut l = app_pod(pod);
+                l.push(("state", state));
+                pool.push(one("kubechat_db_pool_connections", &l, value));
+            }
+        }
+        for (container, count, reason) in &s.restarts {
+            let l = [
+                ("namespace", NAMESPACE),
+                ("pod", pod.as_str()),
+                ("container", container.as_str()),
+            ];
+            restarts.push(one(
+                "kube_pod_container_status_restarts_total",
+                &l,
+                *count as f64,
+            ));
+            if let Some(reason) = reason {
+                let mut l = l.to_vec();
+                l.push(("reason", reason));
+                terminated.push(one(
+                    "kube_pod_container_status_last_terminated_reason",
+                    &l,
+                    1.0,
+                ));
+            }
+        }
         for c in &s.containers {
             let l = [
                 ("namespace", NAMESPACE),
@@ -211,6 +251,24 @@ pub(super) fn families(inner: &Inner) -> Vec<Family> {
             help: "KubeChat requests denied by RBAC, by reason.",
             kind: "counter",
             series: rbac,
+        },
+        Family {
+            name: "kubechat_db_pool_connections",
+            help: "Connections of the KubeChat API gateway's postgres pool, by state (active, idle, max).",
+            kind: "gauge",
+            series: pool,
+        },
+        Family {
+            name: "kube_pod_container_status_restarts_total",
+            help: "The number of container restarts per container.",
+            kind: "counter",
+            series: restarts,
+        },
+        Family {
+            name: "kube_pod_container_status_last_terminated_reason",
+            help: "Describes the last reason the container was in terminated state.",
+            kind: "gauge",
+            series: terminated,
         },
         Family {
             name: "kubechat_api_requests_total",

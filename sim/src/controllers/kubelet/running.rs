@@ -1,15 +1,56 @@
-//! The kubelet for running pods: readiness, crashes and CrashLoopBackOff restarts, job
-//! pods finishing, and the log lines that say why.
+//! The kubelet for running pods: readiness, crashes, OOM kills and CrashLoopBackOff
+//! restarts, job pods finishing, and the log lines that say why.
 
 use super::*;
+use crate::quantity;
+use crate::usage;
 
 /// What happens to one container on this pass.
 enum Change {
     None,
     Ready,
-    Crash(String),
+    Crash(Exit),
     Restart,
     Finish(bool),
+}
+
+/// How a container ends: its exit code, the kubelet's reason, its last log lines.
+struct Exit {
+    code: i64,
+    reason: &'static str,
+    log: Vec<String>,
+}
+
+impl Exit {
+    /// The process exits with status 1, saying why.
+    fn error(why: &str) -> Exit {
+        Exit {
+            code: 1,
+            reason: "Error",
+            log: vec![
+                format!("level=error msg=\"fatal: {why}\""),
+                "level=error msg=\"shutting down: exit status 1\"".to_string(),
+            ],
+        }
+    }
+
+    /// The kernel kills it (SIGKILL, 128 + 9) when its memory reaches the limit.
+    fn oom_killed(container: &Value) -> Exit {
+        let limit = usage::memory_limit(container).unwrap_or(0.0);
+        Exit {
+            code: 137,
+            reason: "OOMKilled",
+            log: vec![
+                "level=info msg=\"warming session cache from postgres-primary:5432\" entries=1240000".to_string(),
+                format!(
+                    "level=warn msg=\"memory usage near limit\" rss={} limit={}",
+                    quantity::mebibytes(limit * usage::OOM_FILL),
+                    quantity::mebibytes(limit)
+                ),
+                "fatal error: runtime: out of memory".to_string(),
+            ],
+        }
+    }
 }
 
 pub(super) fn run(ctx: &mut Ctx, pod: &Obj, faults: &Faults) {
@@ -27,7 +68,7 @@ pub(super) fn run(ctx: &mut Ctx, pod: &Obj, faults: &Faults) {
         let running_since = util::timestamp(&cs["state"]["running"]["startedAt"]);
         let change = match (running_since, &cs["state"]["waiting"]["reason"]) {
             (Some(_), _) if crash_reason.is_some() => {
-                Change::Crash(crash_reason.clone().unwrap_or_default())
+                Change::Crash(Exit::error(crash_reason.as_deref().unwrap_or_default()))
             }
             (Some(t), _) if job_fails.is_some() => {
                 if ctx.now >= plus(t, JOB_RUN) {
@@ -38,7 +79,14 @@ pub(super) fn run(ctx: &mut Ctx, pod: &Obj, faults: &Faults) {
             }
             (Some(t), _) if is_bad(image, faults) => {
                 if ctx.now >= plus(t, CRASH_AFTER) {
-                    Change::Crash(bad_image_reason(image))
+                    Change::Crash(Exit::error(&bad_image_reason(image)))
+                } else {
+                    Change::None
+                }
+            }
+            (Some(t), _) if usage::runs_out_of_memory(memory_need(image, faults), &spec) => {
+                if ctx.now >= plus(t, OOM_AFTER) {
+                    Change::Crash(Exit::oom_killed(&spec))
                 } else {
                     Change::None
                 }
@@ -95,7 +143,7 @@ fn apply_changes(ctx: &mut Ctx, pod: &Obj, changes: &[Change], is_job: bool) {
     let mut new = (**pod).clone();
     let mut todo_events: Vec<(EventKind, &'static str, String)> = Vec::new();
     let mut restarted: Vec<(String, String)> = Vec::new();
-    let mut crashed: Vec<(String, String)> = Vec::new();
+    let mut crashed: Vec<(String, &Vec<String>)> = Vec::new();
     let mut finished: Vec<(String, bool)> = Vec::new();
     if let Some(list) = new["status"]["containerStatuses"].as_array_mut() {
         for (cs, change) in list.iter_mut().zip(changes) {
@@ -103,10 +151,10 @@ fn apply_changes(ctx: &mut Ctx, pod: &Obj, changes: &[Change], is_job: bool) {
             match change {
                 Change::None => {}
                 Change::Ready => cs["ready"] = json!(true),
-                Change::Crash(reason) => {
+                Change::Crash(exit) => {
                     let restarts = cs["restartCount"].as_i64().unwrap_or(0) + 1;
                     cs["lastState"] = json!({"terminated": {
-                        "exitCode": 1, "reason": "Error",
+                        "exitCode": exit.code, "reason": exit.reason,
                         "startedAt": cs["state"]["running"]["startedAt"], "finishedAt": now,
                         "containerID": cs["containerID"],
                     }});
@@ -118,7 +166,7 @@ fn apply_changes(ctx: &mut Ctx, pod: &Obj, changes: &[Change], is_job: bool) {
                     cs["started"] = json!(false);
                     let msg = format!("Back-off restarting failed container {cname} in pod {pod_name}_{ns}({uid})");
                     todo_events.push((EventKind::Warning, "BackOff", msg));
-                    crashed.push((cname, reason.clone()));
+                    crashed.push((cname, &exit.log));
                 }
                 Change::Restart => {
                     start_one(cs, &now);
@@ -171,19 +219,10 @@ fn apply_changes(ctx: &mut Ctx, pod: &Obj, changes: &[Change], is_job: bool) {
             .crash_requests
             .retain(|(n, p, _)| !(n == &ns && p == &pod_name));
     }
-    for (cname, reason) in &crashed {
-        log_line(
-            ctx,
-            &pod,
-            cname,
-            &format!("level=error msg=\"fatal: {reason}\""),
-        );
-        log_line(
-            ctx,
-            &pod,
-            cname,
-            "level=error msg=\"shutting down: exit status 1\"",
-        );
+    for (cname, lines) in &crashed {
+        for line in lines.iter() {
+            log_line(ctx, &pod, cname, line);
+        }
     }
     for (kind, reason, msg) in todo_events {
         events::record(ctx.store, &pod, kind, reason, &msg, kubelet(&node));
@@ -191,12 +230,7 @@ fn apply_changes(ctx: &mut Ctx, pod: &Obj, changes: &[Change], is_job: bool) {
     for (cname, image) in restarted {
         ctx.store.restart_container_log(&ns, &pod_name, &cname);
         started_events(ctx, &pod, &cname, &image, &node);
-        let no_faults = Faults {
-            bad_images: Vec::new(),
-            crash: Vec::new(),
-            failing_cronjobs: Vec::new(),
-        };
-        write_startup_logs(ctx, &pod, &cname, &image, &no_faults);
+        write_startup_logs(ctx, &pod, &cname, &image, &Faults::default());
     }
     for (cname, ok) in finished {
         let lines: &[&str] = if ok {
