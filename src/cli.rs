@@ -51,7 +51,7 @@ pub struct Cli {
     pub log_level: String,
 
     /// Run against the embedded simulated cluster, optionally with a scenario
-    /// (default, bad-canary, bad-green, crashloop, stale-backup, scale).
+    /// (default, bad-canary, bad-green, crashloop, oomkill, stale-backup, scale).
     #[arg(long, value_name = "SCENARIO", num_args = 0..=1, default_missing_value = "default")]
     pub demo: Option<String>,
 
