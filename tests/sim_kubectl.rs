@@ -4,23 +4,21 @@
 
 #[path = "support/skip.rs"]
 mod skip;
+#[path = "support/kubectl.rs"]
+mod support_kubectl;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use kubechat_sim::server::logs;
 use kubechat_sim::{SimHandle, SimOptions};
 use serde_json::Value;
+use support_kubectl::{kubectl_path, kubectl_present};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{ChildStdout, Command};
 
-/// Where `scripts/test` says the real kubectl is.
-const KUBECTL_ENV: &str = "KUBECHAT_TEST_KUBECTL";
-/// The machine image's kubectl 1.33 (Google Cloud SDK).
-const KUBECTL_133: &str = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33";
 const DEADLINE: Duration = Duration::from_secs(20);
 
 const OBJECTS: &str = r#"
@@ -141,47 +139,6 @@ struct Kubectl {
     dir: PathBuf,
 }
 
-/// The kubectl to drive: `$KUBECHAT_TEST_KUBECTL`, else the machine image's kubectl 1.33,
-/// else `kubectl` on PATH; or where it looked, for the skip message.
-fn find_kubectl() -> Result<PathBuf, String> {
-    let mut looked = Vec::new();
-    match std::env::var_os(KUBECTL_ENV).filter(|v| !v.is_empty()) {
-        Some(path) if Path::new(&path).is_file() => return Ok(PathBuf::from(path)),
-        Some(path) => looked.push(format!("${KUBECTL_ENV}={}", Path::new(&path).display())),
-        None => looked.push(format!("${KUBECTL_ENV} (unset)")),
-    }
-    if Path::new(KUBECTL_133).is_file() {
-        return Ok(PathBuf::from(KUBECTL_133));
-    }
-    looked.push(KUBECTL_133.to_string());
-    let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|dir| dir.join("kubectl"))
-        .find(|p| p.is_file());
-    if let Some(path) = on_path {
-        return Ok(path);
-    }
-    looked.push("kubectl on PATH".to_string());
-    Err(format!("no kubectl: looked at {}", looked.join(", ")))
-}
-
-fn kubectl() -> &'static Result<PathBuf, String> {
-    static KUBECTL: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    KUBECTL.get_or_init(find_kubectl)
-}
-
-fn kubectl_present() -> bool {
-    match kubectl() {
-        Ok(_) => true,
-        Err(looked) => {
-            skip::skip(looked);
-            false
-        }
-    }
-}
-
 static NEXT_DIR: AtomicU32 = AtomicU32::new(0);
 
 impl Kubectl {
@@ -227,7 +184,7 @@ impl Kubectl {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(kubectl().as_ref().expect("kubectl_present() checked"));
+        let mut cmd = Command::new(kubectl_path());
         cmd.arg("--kubeconfig").arg(&self.kubeconfig).args(args);
         cmd.env("HOME", &self.dir)
             .env("KUBECACHEDIR", self.dir.join("cache"));

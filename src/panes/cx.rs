@@ -21,6 +21,23 @@ pub trait ActionSpec: Copy + Eq + std::fmt::Debug + 'static {
     fn is_mutating(&self) -> bool;
 }
 
+/// The actions of a pane that has none of its own (moving and zooming are the shell's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoActions {}
+
+impl ActionSpec for NoActions {
+    const ALL: &'static [NoActions] = &[];
+    fn name(&self) -> &'static str {
+        match *self {}
+    }
+    fn description(&self) -> &'static str {
+        match *self {}
+    }
+    fn is_mutating(&self) -> bool {
+        match *self {}
+    }
+}
+
 /// Moving in a pane's list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Nav {

@@ -55,6 +55,11 @@ fn kubectl() -> &'static Result<PathBuf, String> {
     KUBECTL.get_or_init(find_kubectl)
 }
 
+/// The kubectl found (call [`kubectl_present`] first).
+pub fn kubectl_path() -> &'static Path {
+    kubectl().as_ref().expect("kubectl_present() checked")
+}
+
 /// Whether there is a kubectl to test with; skips (see `skip.rs`) when there is none.
 pub fn kubectl_present() -> bool {
     match kubectl() {
@@ -109,10 +114,6 @@ impl Kubectl {
         }
     }
 
-    fn kubectl_path() -> &'static Path {
-        kubectl().as_ref().expect("kubectl_present() checked")
-    }
-
     fn command(&self, program: &Path) -> Command {
         let mut cmd = Command::new(program);
         cmd.env("HOME", &self.dir)
@@ -138,7 +139,7 @@ impl Kubectl {
 
     /// Runs `kubectl ARGS`.
     pub async fn run(&self, args: &[&str]) -> Run {
-        let mut cmd = self.command(Self::kubectl_path());
+        let mut cmd = self.command(kubectl_path());
         cmd.arg("--kubeconfig").arg(&self.kubeconfig).args(args);
         Self::finish_run(cmd, &format!("kubectl {args:?}")).await
     }
@@ -150,7 +151,7 @@ impl Kubectl {
         std::fs::create_dir_all(&bin).unwrap();
         let link = bin.join("kubectl");
         if !link.exists() {
-            std::os::unix::fs::symlink(Self::kubectl_path(), &link).unwrap();
+            std::os::unix::fs::symlink(kubectl_path(), &link).unwrap();
         }
         let path = format!(
             "{}:{}",

@@ -10,7 +10,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Widget;
 
-use super::{ActionSpec, Cx, Input, PaneEvent, PaneId, View};
+use super::{Cx, Input, PaneEvent, PaneId, View};
 use crate::draw::pane_block;
 use crate::effect::Effect;
 use chart::KpiChart;
@@ -24,22 +24,8 @@ pub struct Model {
     pub cursor: usize,
 }
 
-/// The KPIs pane has no actions of its own yet (moving and zooming are the shell's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {}
-
-impl ActionSpec for Action {
-    const ALL: &'static [Action] = &[];
-    fn name(&self) -> &'static str {
-        match *self {}
-    }
-    fn description(&self) -> &'static str {
-        match *self {}
-    }
-    fn is_mutating(&self) -> bool {
-        match *self {}
-    }
-}
+/// No actions of its own yet (moving and zooming are the shell's).
+pub type Action = super::cx::NoActions;
 
 pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effect> {
     if let Input::Event(PaneEvent::Nav(nav)) = input {

@@ -6,7 +6,7 @@ mod view;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{ActionSpec, Cx, Input, PaneEvent, View};
+use super::{Cx, Input, PaneEvent, View};
 use crate::effect::Effect;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,22 +15,8 @@ pub struct Model {
     pub scroll: usize,
 }
 
-/// The Timeline has no actions of its own yet (moving is the shell's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {}
-
-impl ActionSpec for Action {
-    const ALL: &'static [Action] = &[];
-    fn name(&self) -> &'static str {
-        match *self {}
-    }
-    fn description(&self) -> &'static str {
-        match *self {}
-    }
-    fn is_mutating(&self) -> bool {
-        match *self {}
-    }
-}
+/// No actions of its own yet (moving and zooming are the shell's).
+pub type Action = super::cx::NoActions;
 
 pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effect> {
     if let Input::Event(PaneEvent::Nav(nav)) = input {
