@@ -93,6 +93,23 @@ impl Timeline {
     pub fn last(&self) -> Option<&TimelineEntry> {
         self.entries.back()
     }
+
+    /// Rewrites the newest entry of `kind` whose text starts with `prefix` (a repeated
+    /// event counted on its first entry instead of a new one each time); false if none.
+    pub fn rewrite_newest(&mut self, kind: EntryKind, prefix: &str, text: String) -> bool {
+        match self
+            .entries
+            .iter_mut()
+            .rev()
+            .find(|e| e.kind == kind && e.text.starts_with(prefix))
+        {
+            Some(e) => {
+                e.text = text;
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -27,6 +27,13 @@ pub enum KubeMsg {
     Events(Change<EventView>),
     Rollouts(Change<RolloutView>),
     AnalysisRuns(Change<AnalysisRunView>),
+    /// One object of `kind` could not be read (the field and what is wrong), or (`None`)
+    /// the object so named is readable again or gone.
+    Unreadable {
+        kind: &'static str,
+        name: String,
+        error: Option<String>,
+    },
     /// A watcher failed (the error in one line) or recovered (`None`).
     SourceError {
         kind: &'static str,

@@ -15,7 +15,7 @@ pub mod row_refresh;
 pub mod rows;
 pub mod views;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 
@@ -40,6 +40,9 @@ pub struct ClusterData {
     pub rows: Vec<RolloutRow>,
     /// Row key → position in `rows`.
     pub row_index: HashMap<RowKey, usize>,
+    /// Objects the console could not read, by (kind, name): why. The rest of their kind
+    /// shows as usual.
+    pub unreadable: BTreeMap<(&'static str, String), String>,
 }
 
 impl ClusterData {
@@ -54,6 +57,10 @@ impl ClusterData {
             KubeMsg::AnalysisRuns(c) => self.analysis_runs.apply(c),
             KubeMsg::Pods(c) => self.pods.apply(c),
             KubeMsg::Events(c) => self.events.apply(c),
+            KubeMsg::Unreadable { kind, name, error } => match error {
+                Some(e) => self.unreadable.insert((kind, name), e.clone()).as_ref() != Some(&e),
+                None => self.unreadable.remove(&(kind, name)).is_some(),
+            },
             KubeMsg::SourceError { .. } => false,
         }
     }
@@ -65,6 +72,21 @@ impl ClusterData {
         let mut notes = Vec::new();
         if let KubeMsg::Events(Change::Upsert(ev)) = &m {
             notes.extend(self.warning_note(ev, now));
+        }
+        if let KubeMsg::Unreadable {
+            kind,
+            name,
+            error: Some(e),
+        } = &m
+        {
+            if !self.unreadable.contains_key(&(*kind, name.clone())) {
+                notes.push(TimelineEntry {
+                    at: now,
+                    kind: EntryKind::Warning,
+                    bad: true,
+                    text: format!("cannot read {kind}/{name}: {e} (the rest of {kind} shows)"),
+                });
+            }
         }
         let scope = row_refresh::rows_scope(self, &m);
         let changed = self.apply(m);

@@ -6,8 +6,8 @@ use super::*;
 use crate::cluster::detail::{canary_detail, detail_for, PauseState, StepMark};
 use crate::cluster::load::kube_msgs_from_yaml;
 use crate::cluster::views::{CanaryStep, ServiceView, SLOT_LABEL};
+use crate::cluster::Change;
 use crate::cluster::ClusterData;
-use crate::cluster::{Change, KubeMsg};
 
 const REG: &str = "harbor.company.com/kubechat/";
 
@@ -19,16 +19,7 @@ fn data() -> ClusterData {
     let mut d = ClusterData::default();
     let text = include_str!("../../tests/fixtures/cluster.yaml");
     for m in kube_msgs_from_yaml(text, "cluster.yaml").unwrap() {
-        match m {
-            KubeMsg::Deployments(c) => d.deployments.apply(c),
-            KubeMsg::ReplicaSets(c) => d.replica_sets.apply(c),
-            KubeMsg::Pods(c) => d.pods.apply(c),
-            KubeMsg::Services(c) => d.services.apply(c),
-            KubeMsg::Events(c) => d.events.apply(c),
-            KubeMsg::Rollouts(c) => d.rollouts.apply(c),
-            KubeMsg::AnalysisRuns(c) => d.analysis_runs.apply(c),
-            KubeMsg::SourceError { .. } => false,
-        };
+        d.apply(m);
     }
     d
 }

@@ -2,8 +2,6 @@
 //! `Msg::Kube(Change)`s. Watch, never poll: the watchers reconnect with backoff on their
 //! own, and a failure becomes a `SourceError` message, never the end of the program.
 
-use std::fmt::Debug;
-
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, Pod, Service};
@@ -36,7 +34,7 @@ pub fn rollout_resource() -> ApiResource {
 pub fn spawn_all(client: Client, namespace: &str, tx: Sender<Msg>) -> Vec<JoinHandle<()>> {
     let mut handles = spawn_rollout_kinds(client.clone(), namespace, tx.clone());
     handles.push(spawn_kind(
-        Api::<Pod>::namespaced(client.clone(), namespace),
+        dynamic::<Pod>(client.clone(), namespace),
         "pods",
         |p| PodView::from(p),
         KubeMsg::Pods,
@@ -45,18 +43,26 @@ pub fn spawn_all(client: Client, namespace: &str, tx: Sender<Msg>) -> Vec<JoinHa
     handles.push(spawn_kind(
         Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &analysis_run_resource()),
         "analysisruns",
-        |o| AnalysisRunView::from_json(&serde_json::to_value(o).unwrap_or_default()),
+        |o: &serde_json::Value| AnalysisRunView::from_json(o),
         KubeMsg::AnalysisRuns,
         tx.clone(),
     ));
     handles.push(spawn_kind(
-        Api::<Event>::namespaced(client, namespace),
+        dynamic::<Event>(client, namespace),
         "events",
         |e| EventView::from(e),
         KubeMsg::Events,
         tx,
     ));
     handles
+}
+
+/// A built-in kind's API, read as JSON (decoded per object by `spawn_kind`).
+fn dynamic<K>(client: Client, namespace: &str) -> Api<DynamicObject>
+where
+    K: kube::Resource<DynamicType = ()>,
+{
+    Api::namespaced_with(client, namespace, &ApiResource::erase::<K>(&()))
 }
 
 /// Argo AnalysisRuns, read as JSON: the canary detail's measurements.
@@ -80,21 +86,21 @@ pub fn spawn_rollout_kinds(
     let ns = namespace;
     vec![
         spawn_kind(
-            Api::<Deployment>::namespaced(client.clone(), ns),
+            dynamic::<Deployment>(client.clone(), ns),
             "deployments",
             |d| DeploymentView::from(d),
             KubeMsg::Deployments,
             tx.clone(),
         ),
         spawn_kind(
-            Api::<ReplicaSet>::namespaced(client.clone(), ns),
+            dynamic::<ReplicaSet>(client.clone(), ns),
             "replicasets",
             |r| ReplicaSetView::from(r),
             KubeMsg::ReplicaSets,
             tx.clone(),
         ),
         spawn_kind(
-            Api::<Service>::namespaced(client.clone(), ns),
+            dynamic::<Service>(client.clone(), ns),
             "services",
             |s| ServiceView::from(s),
             KubeMsg::Services,
@@ -103,7 +109,7 @@ pub fn spawn_rollout_kinds(
         spawn_kind(
             Api::<DynamicObject>::namespaced_with(client, ns, &rollout_resource()),
             "rollouts",
-            |o| RolloutView::from_json(&serde_json::to_value(o).unwrap_or_default()),
+            |o: &serde_json::Value| RolloutView::from_json(o),
             KubeMsg::Rollouts,
             tx,
         ),
@@ -111,15 +117,19 @@ pub fn spawn_rollout_kinds(
 }
 
 /// Watches one kind: maps each event through `to_view` and wraps it with `wrap`.
+///
+/// Objects arrive as JSON and are decoded one by one (`decode`), so one object the console
+/// cannot read is reported on its own (`KubeMsg::Unreadable`) and the rest of the kind
+/// still shows; a typed watch would fail the whole list, over and over.
 fn spawn_kind<K, V>(
-    api: Api<K>,
+    api: Api<DynamicObject>,
     kind: &'static str,
     to_view: fn(&K) -> V,
     wrap: fn(Change<V>) -> KubeMsg,
     tx: Sender<Msg>,
 ) -> JoinHandle<()>
 where
-    K: kube::Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    K: DeserializeOwned + 'static,
     V: Named + Send + 'static,
 {
     tokio::spawn(async move {
@@ -127,30 +137,8 @@ where
         futures::pin_mut!(stream);
         let mut failing = false;
         while let Some(event) = stream.next().await {
-            let change = match event {
-                Ok(event) => {
-                    if failing {
-                        failing = false;
-                        let recovered = KubeMsg::SourceError {
-                            kind,
-                            error: None,
-                            at: jiff::Timestamp::now(),
-                        };
-                        if tx.send(Msg::Kube(recovered)).await.is_err() {
-                            return;
-                        }
-                    }
-                    match event {
-                        watcher::Event::Init => Change::Reset,
-                        watcher::Event::InitApply(obj) | watcher::Event::Apply(obj) => {
-                            Change::Upsert(to_view(&obj))
-                        }
-                        watcher::Event::InitDone => Change::Ready,
-                        watcher::Event::Delete(obj) => {
-                            Change::Remove(to_view(&obj).key().to_string())
-                        }
-                    }
-                }
+            let event = match event {
+                Ok(event) => event,
                 Err(err) => {
                     failing = true;
                     tracing::warn!("{kind} watch failed: {err}");
@@ -165,9 +153,66 @@ where
                     continue;
                 }
             };
-            if tx.send(Msg::Kube(wrap(change))).await.is_err() {
+            if failing {
+                failing = false;
+                let recovered = KubeMsg::SourceError {
+                    kind,
+                    error: None,
+                    at: jiff::Timestamp::now(),
+                };
+                if tx.send(Msg::Kube(recovered)).await.is_err() {
+                    return;
+                }
+            }
+            let msg = match event {
+                watcher::Event::Init => wrap(Change::Reset),
+                watcher::Event::InitDone => wrap(Change::Ready),
+                watcher::Event::InitApply(obj) | watcher::Event::Apply(obj) => {
+                    let name = obj.metadata.name.clone().unwrap_or_default();
+                    match decode::<K>(&obj) {
+                        Ok(k) => wrap(Change::Upsert(to_view(&k))),
+                        Err(error) => KubeMsg::Unreadable {
+                            kind,
+                            name,
+                            error: Some(error),
+                        },
+                    }
+                }
+                watcher::Event::Delete(obj) => {
+                    let name = obj.metadata.name.clone().unwrap_or_default();
+                    // gone, whether it could be read or not
+                    if tx
+                        .send(Msg::Kube(KubeMsg::Unreadable {
+                            kind,
+                            name: name.clone(),
+                            error: None,
+                        }))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    wrap(Change::Remove(name))
+                }
+            };
+            if tx.send(Msg::Kube(msg)).await.is_err() {
                 return;
             }
+        }
+    })
+}
+
+/// One object as the console's type for it, or why it cannot be: the field's path and
+/// what is wrong with it ("spec.replicas: invalid type: string \"three\", expected i32").
+pub fn decode<K: DeserializeOwned>(obj: &DynamicObject) -> Result<K, String> {
+    let value = serde_json::to_value(obj).map_err(|e| e.to_string())?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        if path == "." {
+            one_line(&inner)
+        } else {
+            one_line(&format!("{path}: {inner}"))
         }
     })
 }

@@ -109,7 +109,10 @@ fn prometheus_health(state: &mut State, m: &KpiMsg) {
         KpiMsg::Sample { .. } | KpiMsg::Alerts { .. } | KpiMsg::Backfill { .. } => {
             state.prom.ok(state.now)
         }
-        KpiMsg::AlertsFailed { error, .. } => state.prom.failed(error.clone()),
+        KpiMsg::AlertsFailed { error, .. } => {
+            let now = state.now_or_epoch();
+            state.prom.failed(error.clone(), now)
+        }
         KpiMsg::Failed { .. } => None,
     };
     note_source(state, "prometheus", transition);
@@ -177,18 +180,35 @@ fn note_kpis(state: &mut State, transitions: Vec<KpiTransition>) {
     }
 }
 
-/// Puts a source's loss or recovery on the timeline.
+/// Puts a source's loss or recovery on the timeline. A flapping source (lost again soon
+/// after each recovery) keeps one entry whose count goes up, not a pair of entries a flap.
 pub(crate) fn note_source(state: &mut State, source: &str, t: Option<SourceTransition>) {
+    let flapping = match source {
+        "prometheus" => state.prom.flapping(),
+        _ => state.kube.flapping(),
+    };
+    let flaps = match source {
+        "prometheus" => state.prom.flaps,
+        _ => state.kube.flaps,
+    };
     match t {
-        Some(SourceTransition::Lost(e)) => state.note(
-            EntryKind::Source,
-            true,
-            format!("{source} disconnected: {e}"),
-        ),
-        Some(SourceTransition::Recovered) => {
+        Some(SourceTransition::Lost(e)) => {
+            let prefix = format!("{source} disconnected");
+            let text = format!("{prefix}: {e}");
+            let counted = format!("{text} (lost {flaps}× within a minute of coming back)");
+            if !(flapping
+                && state
+                    .timeline
+                    .rewrite_newest(EntryKind::Source, &prefix, counted))
+            {
+                state.note(EntryKind::Source, true, text);
+            }
+            state.dirty = true;
+        }
+        Some(SourceTransition::Recovered) if !flapping => {
             state.note(EntryKind::Source, false, format!("{source} reconnected"))
         }
-        None => {}
+        Some(SourceTransition::Recovered) | None => {}
     }
 }
 
@@ -196,7 +216,10 @@ pub(crate) fn note_source(state: &mut State, source: &str, t: Option<SourceTrans
 fn on_kube(state: &mut State, m: KubeMsg) -> bool {
     if let KubeMsg::SourceError { kind, error, at } = m {
         let t = match error {
-            Some(e) => state.kube.failed(format!("{kind}: {e}")),
+            Some(e) => {
+                let now = state.now_or_epoch();
+                state.kube.failed(format!("{kind}: {e}"), now)
+            }
             None => state.kube.ok(Some(at)),
         };
         note_source(state, "kubernetes", t);

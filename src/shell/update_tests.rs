@@ -462,3 +462,86 @@ fn prometheus_alerts_firing_and_resolved_reach_the_timeline() {
         ]
     );
 }
+
+/// A source that keeps dropping soon after it comes back (a watch failing every second)
+/// gets one timeline entry whose count goes up, not a pair of entries a second.
+#[test]
+fn a_flapping_source_is_one_entry_with_a_count() {
+    let mut s = state(false);
+    let n = s.timeline.len();
+    for i in 0..5 {
+        update(
+            &mut s,
+            Msg::Tick(ts("2026-11-28T15:10:00Z") + jiff::SignedDuration::from_secs(2 * i)),
+        );
+        let err = KubeMsg::SourceError {
+            kind: "deployments",
+            error: Some("decode failed".into()),
+            at: ts("2026-11-28T15:10:00Z"),
+        };
+        update(&mut s, Msg::Kube(err));
+        let ok = KubeMsg::SourceError {
+            kind: "deployments",
+            error: None,
+            at: ts("2026-11-28T15:10:01Z"),
+        };
+        update(&mut s, Msg::Kube(ok));
+    }
+    let texts: Vec<&str> = s
+        .timeline
+        .newest_first()
+        .take(s.timeline.len() - n)
+        .map(|e| e.text.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            "kubernetes reconnected",
+            "kubernetes disconnected: deployments: decode failed (lost 5× within a minute of coming back)"
+        ]
+    );
+    // a minute of calm later, a loss is news again
+    update(&mut s, Msg::Tick(ts("2026-11-28T15:12:00Z")));
+    let err = KubeMsg::SourceError {
+        kind: "deployments",
+        error: Some("connection refused".into()),
+        at: ts("2026-11-28T15:12:00Z"),
+    };
+    update(&mut s, Msg::Kube(err));
+    assert_eq!(
+        s.timeline.last().unwrap().text,
+        "kubernetes disconnected: deployments: connection refused"
+    );
+}
+
+/// One object the console cannot read is named once on the timeline; its kind's other
+/// objects still show, and the mark goes when it is readable again.
+#[test]
+fn an_unreadable_object_is_named_once_and_blanks_nothing() {
+    let mut s = state(false);
+    let rows = s.cluster.rows.len();
+    let bad = || KubeMsg::Unreadable {
+        kind: "deployments",
+        name: "three-replicas".into(),
+        error: Some("spec.replicas: invalid type: string \"three\", expected i32".into()),
+    };
+    let n = s.timeline.len();
+    update(&mut s, Msg::Kube(bad()));
+    update(&mut s, Msg::Kube(bad()));
+    assert_eq!(s.timeline.len(), n + 1);
+    assert_eq!(
+        s.timeline.last().unwrap().text,
+        "cannot read deployments/three-replicas: spec.replicas: invalid type: string \"three\", expected i32 (the rest of deployments shows)"
+    );
+    assert_eq!(s.cluster.rows.len(), rows);
+    assert_eq!(s.cluster.unreadable.len(), 1);
+    update(
+        &mut s,
+        Msg::Kube(KubeMsg::Unreadable {
+            kind: "deployments",
+            name: "three-replicas".into(),
+            error: None,
+        }),
+    );
+    assert!(s.cluster.unreadable.is_empty());
+}
