@@ -131,6 +131,37 @@ async fn watch_follows_a_rolling_update_to_completion() {
     c.finish().await;
 }
 
+/// A `--timeout` waits as kubectl's `rollout status` does, without `--watch`: it does not
+/// answer "in progress" (3) at once.
+#[tokio::test]
+async fn a_timeout_waits_for_the_rollout_without_watch() {
+    let c = Cluster::start("default", 10.0).await;
+    let deployments: Api<Deployment> = Api::namespaced(c.sim.client(), NS);
+    let patch = json!({"spec": {"template": {"spec": {"containers": [
+        {"name": "fluent-bit", "image": "fluent/fluent-bit:3.4"}
+    ]}}}});
+    deployments
+        .patch(
+            "kubechat-log-shipper",
+            &PatchParams::default(),
+            &Patch::Strategic(patch),
+        )
+        .await
+        .expect("the image patch is accepted");
+    let (code, out, err) = c
+        .status(&["deployment/kubechat-log-shipper", "--timeout", "90s"])
+        .await;
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        out.lines()
+            .last()
+            .unwrap_or_default()
+            .ends_with("fluent-bit:3.4"),
+        "{out}"
+    );
+    c.finish().await;
+}
+
 fn rollouts(client: kube::Client) -> Api<DynamicObject> {
     let ar = ApiResource {
         group: "argoproj.io".into(),

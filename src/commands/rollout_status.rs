@@ -36,7 +36,9 @@ Exit codes:
   0  complete (healthy: every replica updated and available)
   1  degraded or stalled, or not complete before --timeout
   2  no such rollout, an ambiguous NAME, or the cluster cannot be read
-  3  (without --watch) still progressing or paused";
+  3  (without --watch or --timeout) still progressing or paused
+
+A --timeout waits like --watch, as kubectl rollout status does.";
 
 #[derive(Debug, Args)]
 pub struct RolloutArgs {
@@ -61,6 +63,13 @@ pub struct StatusArgs {
     /// Give up after this long (30s, 5m, 1h30m); 0 waits for ever.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0")]
     pub timeout: Duration,
+}
+
+impl StatusArgs {
+    /// Whether to wait for a final verdict: `--watch`, or a `--timeout` to wait within.
+    fn waits(&self) -> bool {
+        self.watch || !self.timeout.is_zero()
+    }
 }
 
 /// Runs `rollout …`; returns the exit code.
@@ -165,7 +174,7 @@ async fn follow(
         match verdict(row) {
             Verdict::Complete => return EXIT_COMPLETE,
             Verdict::Failed => return EXIT_FAILED,
-            Verdict::Waiting if !args.watch => return EXIT_IN_PROGRESS,
+            Verdict::Waiting if !args.waits() => return EXIT_IN_PROGRESS,
             Verdict::Waiting => {}
         }
     }
