@@ -258,10 +258,14 @@ pub fn canary_detail(r: &RolloutView, now: Timestamp) -> Option<CanaryDetail> {
         _ if paused => Some(PauseState::WaitingForPromotion),
         _ => None,
     };
+    // promoted: the canary became the stable version, so it has all the traffic (Argo then
+    // reports the canary's own weight as 0)
+    let promoted = r.current_hash.is_some() && r.current_hash == r.stable_hash;
+    let actual_weight = if promoted { Some(100) } else { r.canary_weight };
     Some(CanaryDetail {
         steps: marks,
         set_weight,
-        actual_weight: r.canary_weight,
+        actual_weight,
         pause,
         analysis: r.analysis.clone(),
         metrics: Vec::new(),

@@ -164,6 +164,12 @@ fn canary_waiting_for_promotion_and_complete() {
     r.phase = Some("Healthy".into());
     r.pause_reasons.clear();
     assert_eq!(canary_position(&r), Some((100, 10, 10)));
+    // fully promoted: the canary is the stable version now and has all the traffic, though
+    // Argo reports the canary's own weight as 0
+    r.stable_hash = r.current_hash.clone();
+    r.canary_weight = Some(0);
+    let c = canary_detail(&r, ts("2026-11-28T15:10:00Z")).unwrap();
+    assert_eq!((c.set_weight, c.actual_weight), (100, Some(100)));
     assert_eq!(argo_phase(&r), Phase::Healthy);
     r.abort = true;
     assert_eq!(argo_phase(&r), Phase::Degraded);

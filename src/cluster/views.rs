@@ -12,6 +12,7 @@ pub use super::rollout_view::{AnalysisView, CanaryStep, RolloutStrategy, Rollout
 /// The pod label that tells the blue/green slots apart.
 pub const SLOT_LABEL: &str = "deployment-slot";
 const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
+const ARGO_REVISION_ANNOTATION: &str = "rollout.argoproj.io/revision";
 const HASH_LABEL: &str = "pod-template-hash";
 
 /// A condition as the panes show it.
@@ -157,12 +158,13 @@ fn created_of(meta: &ObjectMeta) -> Option<Timestamp> {
     meta.creation_timestamp.as_ref().map(|t| t.0)
 }
 
+/// A Deployment's or ReplicaSet's revision; an Argo Rollout's ReplicaSets carry theirs
+/// under Argo's own annotation.
 fn revision_of(meta: &ObjectMeta) -> Option<i64> {
-    meta.annotations
-        .as_ref()?
-        .get(REVISION_ANNOTATION)?
-        .parse()
-        .ok()
+    let annotations = meta.annotations.as_ref()?;
+    [REVISION_ANNOTATION, ARGO_REVISION_ANNOTATION]
+        .iter()
+        .find_map(|a| annotations.get(*a)?.parse().ok())
 }
 
 fn images_of(spec: Option<&PodSpec>) -> String {

@@ -225,3 +225,14 @@ fn aborted_canary_with_failed_analysis() {
     assert_eq!(row.phase, crate::cluster::rows::Phase::Degraded);
     assert!(row.note.unwrap().starts_with("RolloutAborted"));
 }
+
+#[test]
+fn an_argo_replica_set_has_its_revision_from_argos_annotation() {
+    let rs: k8s_openapi::api::apps::v1::ReplicaSet = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "kubechat-api-gateway-6f7d", "annotations": {"rollout.argoproj.io/revision": "3"},
+                     "ownerReferences": [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "kubechat-api-gateway", "uid": "u", "controller": true}]},
+        "spec": {"selector": {}, "template": {"spec": {"containers": [{"name": "api-gateway", "image": "api-gateway:2.4.1"}]}}}
+    }))
+    .unwrap();
+    assert_eq!(ReplicaSetView::from(&rs).revision, Some(3));
+}
