@@ -16,6 +16,8 @@ use crate::theme::Theme;
 /// help, and whether it changes the cluster (an exhaustive match in each pane).
 pub trait ActionSpec: Copy + Eq + std::fmt::Debug + 'static {
     const ALL: &'static [Self];
+    /// The few shown on the bottom line while the pane has focus.
+    const HINTS: &'static [Self] = &[];
     fn name(&self) -> &'static str;
     fn description(&self) -> &'static str;
     fn is_mutating(&self) -> bool;

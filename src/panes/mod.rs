@@ -69,6 +69,15 @@ macro_rules! registry {
                 }
             }
 
+            /// The actions the bottom line shows while `pane` has focus.
+            pub fn hints(pane: PaneId) -> Vec<PaneAction> {
+                match pane {
+                    $(PaneId::$id => {
+                        <$module::Action as ActionSpec>::HINTS.iter().map(|a| PaneAction::$id(*a)).collect()
+                    })*
+                }
+            }
+
             pub fn from_name(pane: PaneId, name: &str) -> Option<PaneAction> {
                 PaneAction::all(pane).into_iter().find(|a| a.name() == name)
             }

@@ -29,6 +29,13 @@ impl ActionSpec for Action {
         Action::Selector,
         Action::Clear,
     ];
+    const HINTS: &'static [Action] = &[
+        Action::Follow,
+        Action::Previous,
+        Action::Search,
+        Action::Wrap,
+        Action::OnePod,
+    ];
 
     fn name(&self) -> &'static str {
         match self {

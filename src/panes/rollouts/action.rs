@@ -31,6 +31,13 @@ impl ActionSpec for Action {
         Action::Retry,
         Action::Logs,
     ];
+    const HINTS: &'static [Action] = &[
+        Action::Scale,
+        Action::Restart,
+        Action::SwitchSlot,
+        Action::Promote,
+        Action::Logs,
+    ];
 
     fn name(&self) -> &'static str {
         match self {

@@ -16,8 +16,7 @@ use ratatui::Frame;
 use super::overlay::Overlay;
 use super::State;
 use crate::action::{Action, ShellAction};
-use crate::panes::rollouts::Action as RolloutsAction;
-use crate::panes::{PaneAction, PaneId, View};
+use crate::panes::{PaneAction, View};
 use crate::screens::pane_areas;
 use crate::theme::Theme;
 
@@ -115,17 +114,12 @@ fn render_bottom(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     ]
     .map(Action::Shell)
     .to_vec();
-    if state.focus == PaneId::Rollouts && !state.read_only {
-        hints.extend(
-            [
-                RolloutsAction::Scale,
-                RolloutsAction::Restart,
-                RolloutsAction::SwitchSlot,
-                RolloutsAction::Promote,
-            ]
-            .map(|a| Action::Pane(PaneAction::Rollouts(a))),
-        );
-    }
+    hints.extend(
+        PaneAction::hints(state.focus)
+            .into_iter()
+            .filter(|a| !(state.read_only && a.is_mutating()))
+            .map(Action::Pane),
+    );
     hints.push(Action::Shell(ShellAction::Quit));
     let mut spans = vec![Span::raw(" ")];
     for a in hints {
