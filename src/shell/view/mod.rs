@@ -122,10 +122,13 @@ fn render_bottom(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     );
     hints.push(Action::Shell(ShellAction::Quit));
     let mut spans = vec![Span::raw(" ")];
+    // "logs-follow" is "follow" on the Logs pane's own line
+    let own = format!("{}-", state.focus.name());
     for a in hints {
         if let Some(k) = state.keymap.key_for(ctx, a) {
+            let name = a.name().strip_prefix(own.as_str()).unwrap_or(a.name());
             spans.push(Span::styled(k, theme.focus));
-            spans.push(Span::styled(format!(" {}  ", a.name()), theme.muted));
+            spans.push(Span::styled(format!(" {name}  "), theme.muted));
         }
     }
     buf.set_line(area.x, area.y, &Line::from(spans), area.width);
