@@ -183,14 +183,11 @@ fn note_kpis(state: &mut State, transitions: Vec<KpiTransition>) {
 /// Puts a source's loss or recovery on the timeline. A flapping source (lost again soon
 /// after each recovery) keeps one entry whose count goes up, not a pair of entries a flap.
 pub(crate) fn note_source(state: &mut State, source: &str, t: Option<SourceTransition>) {
-    let flapping = match source {
-        "prometheus" => state.prom.flapping(),
-        _ => state.kube.flapping(),
+    let health = match source {
+        "prometheus" => &state.prom,
+        _ => &state.kube,
     };
-    let flaps = match source {
-        "prometheus" => state.prom.flaps,
-        _ => state.kube.flaps,
-    };
+    let (flapping, flaps) = (health.flapping(), health.flaps);
     match t {
         Some(SourceTransition::Lost(e)) => {
             let prefix = format!("{source} disconnected");
