@@ -13,6 +13,7 @@ use kube::api::{
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::runtime::watcher;
 use kube::Client;
+use kubechat_sim::store::HistoryLimits;
 use kubechat_sim::{SimHandle, SimOptions};
 use serde_json::{json, Value};
 
@@ -27,6 +28,15 @@ async fn start() -> SimHandle {
 
 /// [`start`], with or without the simulated control plane.
 async fn start_with(control_plane: bool) -> SimHandle {
+    start_opts(SimOptions {
+        control_plane,
+        ..SimOptions::default()
+    })
+    .await
+}
+
+/// [`start`] with these options (the scenario is the empty one).
+async fn start_opts(opts: SimOptions) -> SimHandle {
     let file = std::env::temp_dir().join(format!(
         "kubechat-sim-api-empty-{}.yaml",
         std::process::id()
@@ -34,8 +44,7 @@ async fn start_with(control_plane: bool) -> SimHandle {
     std::fs::write(&file, "name: api-test\n").expect("writing the empty scenario");
     SimHandle::start(SimOptions {
         scenario: file.to_string_lossy().into_owned(),
-        control_plane,
-        ..SimOptions::default()
+        ..opts
     })
     .await
     .expect("the simulator starts")
@@ -206,7 +215,12 @@ async fn list_get_selectors_and_pagination() {
 
 #[tokio::test]
 async fn watch_resumes_after_dropped_connection_and_after_410() {
-    let sim = start().await;
+    // Config maps keep at most 1,000 changes here (102,400 by default).
+    let sim = start_opts(SimOptions {
+        history: HistoryLimits::events(1_000),
+        ..SimOptions::default()
+    })
+    .await;
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     let start_rv = list_version(&cms).await;
 
@@ -244,7 +258,7 @@ async fn watch_resumes_after_dropped_connection_and_after_410() {
         let shared = sim.shared();
         let mut store = shared.store.lock().unwrap();
         let res = kubechat_sim::resources::core("configmaps");
-        for i in 0..kubechat_sim::store::DEFAULT_HISTORY + 10 {
+        for i in 0..1_010 {
             store
                 .modify(res, "kubechat-system", "two", |o| {
                     o["data"]["n"] = json!(i.to_string())

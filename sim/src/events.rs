@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn repeated_events_are_counted_on_one_object() {
         let clock = SimClock::manual();
-        let mut store = Store::new(clock.clone(), 100);
+        let mut store = Store::new(clock.clone(), crate::store::HistoryLimits::events(100));
         let ns = resources::core("namespaces");
         store
             .create(ns, "", json!({"metadata": {"name": "x"}}))
@@ -209,7 +209,7 @@ mod tests {
     #[test]
     fn a_burst_of_events_is_collected_without_waiting_for_housekeeping() {
         let clock = SimClock::manual();
-        let mut store = Store::new(clock.clone(), 100);
+        let mut store = Store::new(clock.clone(), crate::store::HistoryLimits::events(100));
         store
             .create(
                 resources::core("namespaces"),
