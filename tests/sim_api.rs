@@ -692,7 +692,9 @@ async fn delete_collects_dependents_or_orphans_them() {
     let pods: Api<Pod> = Api::default_namespaced(client.clone());
     let pp = PostParams::default();
     let pod_spec = json!({"spec": {"containers": [{"name": "app", "image": "x"}]}});
-    let rs_spec = json!({"spec": {"selector": {"matchLabels": {"app": "web"}}}});
+    // A real server refuses a ReplicaSet without a template its selector matches.
+    let rs_spec = json!({"spec": {"replicas": 0, "selector": {"matchLabels": {"app": "web"}},
+        "template": {"metadata": {"labels": {"app": "web"}}, "spec": pod_spec["spec"]}}});
 
     let d = deploys.create(&pp, &deployment("web")).await.unwrap();
     let rs = sets

@@ -145,7 +145,7 @@ pub fn list(
         Err(e) => return response::error(&e),
     };
     if let Some(include) = table_req {
-        let now = sim.clock.now();
+        let now = table::now_for(path.res, &sim.clock);
         let body = table::table_bytes_stored(
             path.res,
             &page.items,

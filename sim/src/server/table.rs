@@ -10,6 +10,16 @@ use super::request::IncludeObject;
 use crate::resources::Resource;
 use crate::store::{PodFacts, Stored};
 
+/// The time a Table's ages are taken at: Events are stamped with wall-clock time
+/// (`events.rs`), every other object with the simulated clock's.
+pub fn now_for(res: &Resource, clock: &crate::clock::SimClock) -> Timestamp {
+    if res.plural == "events" {
+        clock.wall_now()
+    } else {
+        clock.now()
+    }
+}
+
 /// Writes a Table for `objects` (a list, a single get, or one watch event) into `out`,
 /// row by row, without building the whole Table in memory.
 pub fn write_table(

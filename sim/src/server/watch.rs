@@ -112,7 +112,7 @@ impl Watcher {
     fn write_unfiltered(&self, out: &mut Vec<u8>, kind: &str, obj: &Value) {
         write_event(out, kind, |out| match self.table {
             Some(include) => {
-                let now = self.sim.clock.now();
+                let now = table::now_for(self.res, &self.sim.clock);
                 table::write_table(out, self.res, &[obj], now, include, None, None);
             }
             None => {

@@ -139,6 +139,11 @@ impl Store {
         self.clock.now()
     }
 
+    /// Wall-clock time (see [`SimClock::wall_now`]): what Events are stamped with.
+    pub fn wall_now(&self) -> Timestamp {
+        self.clock.wall_now()
+    }
+
     /// The cluster-wide resourceVersion of the latest change.
     pub fn resource_version(&self) -> u64 {
         self.rv
@@ -263,12 +268,10 @@ impl Store {
             }
             name = format!("{prefix}{}", self.random_suffix());
         }
-        if let Err(why) = validate_name(&name) {
-            return Err(ApiError::invalid(
-                res.kind,
-                &name,
-                format!("metadata.name: Invalid value: \"{name}\": {why}"),
-            ));
+        if let Some(why) = crate::validate::dns_subdomain(&name) {
+            let err =
+                crate::validate::FieldError::invalid("metadata.name", format!("{name:?}"), why);
+            return Err(ApiError::invalid_fields(res.kind, res.group, &name, &[err]));
         }
         if res.namespaced {
             let ns_res = resources::core("namespaces");
@@ -689,25 +692,6 @@ fn metadata_mut(obj: &mut Value) -> &mut Map<String, Value> {
     obj["metadata"]
         .as_object_mut()
         .expect("just made an object")
-}
-
-/// DNS-1123 subdomain, as the API server checks object names.
-fn validate_name(name: &str) -> Result<(), &'static str> {
-    let ok_chars = name
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
-    let ok_ends = name
-        .bytes()
-        .next()
-        .zip(name.bytes().last())
-        .is_some_and(|(a, z)| a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric());
-    if name.len() > 253 {
-        Err("must be no more than 253 characters")
-    } else if !ok_chars || !ok_ends {
-        Err("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")
-    } else {
-        Ok(())
-    }
 }
 
 #[cfg(test)]
