@@ -1155,3 +1155,86 @@ async fn scale_flags_size_the_scale_scenario() {
         .unwrap()
         .is_none());
 }
+
+#[tokio::test]
+async fn a_pod_list_then_watch_survives_thousands_of_changes_of_every_kind() {
+    let sim = start_with(false).await;
+    let pods: Api<Pod> = Api::default_namespaced(sim.client());
+    let shared = sim.shared();
+    let pod_res = kubechat_sim::resources::core("pods");
+    let cm_res = kubechat_sim::resources::core("configmaps");
+    let churn = |pod_changes: usize, other_changes: usize, round: usize| {
+        let mut store = shared.store.lock().unwrap();
+        for i in 0..other_changes {
+            let name = format!("noise-{}", i % 50);
+            if store.get(cm_res, "kubechat-system", &name).is_none() {
+                store
+                    .create_internal(
+                        cm_res,
+                        "kubechat-system",
+                        json!({"metadata": {"name": name}}),
+                    )
+                    .unwrap();
+            } else {
+                store
+                    .modify(cm_res, "kubechat-system", &name, |o| {
+                        o["data"] = json!({"n": format!("{round}-{i}")})
+                    })
+                    .unwrap();
+            }
+        }
+        for i in 0..pod_changes {
+            let name = format!("p-{}", i % 100);
+            if store.get(pod_res, "kubechat-system", &name).is_none() {
+                store
+                    .create_internal(
+                        pod_res,
+                        "kubechat-system",
+                        json!({"metadata": {"name": name, "labels": {"app": "churn"}},
+                        "spec": {"containers": [{"name": "c", "image": "i"}]}}),
+                    )
+                    .unwrap();
+            } else {
+                store
+                    .modify(pod_res, "kubechat-system", &name, |o| {
+                        o["metadata"]["annotations"] = json!({"n": format!("{round}-{i}")})
+                    })
+                    .unwrap();
+            }
+        }
+    };
+    // Thousands of changes before the list (the old cluster-wide history kept 5,000).
+    churn(3_000, 20_000, 0);
+    let listed = pods.list(&ListParams::default()).await.unwrap();
+    assert_eq!(listed.items.len(), 100);
+    let rv = listed.metadata.resource_version.unwrap();
+    let mut watch = pods
+        .watch(&WatchParams::default(), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    // While the watch is open and unread: more changes than the broadcast queues (8,192),
+    // mostly of another kind; the watch catches up from the pods' own history.
+    churn(3_000, 20_000, 1);
+    let mut seen = 0;
+    let mut last = 0u64;
+    while seen < 3_000 {
+        match next_within(&mut watch).await {
+            Some(Ok(WatchEvent::Modified(p))) => {
+                let v: u64 = p.metadata.resource_version.unwrap().parse().unwrap();
+                assert!(v > last, "in order");
+                last = v;
+                seen += 1;
+            }
+            other => panic!("expected the pods' changes, got {other:?}"),
+        }
+    }
+    // The configmaps' history was not pushed out by the pods' or the other way round.
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    let mut cm_watch = watch_from(&cms, &rv).await;
+    assert!(matches!(
+        next_within(&mut cm_watch).await,
+        Some(Ok(WatchEvent::Modified(_)))
+    ));
+    sim.shutdown().await;
+}
