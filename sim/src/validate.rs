@@ -144,10 +144,8 @@ pub fn validate(res: &Resource, obj: &Value) -> Vec<FieldError> {
                 );
             }
         }
-        ("argoproj.io", "rollouts") => {
-            if spec["template"].is_object() {
-                pod_template(&spec["template"], "spec.template", &mut errors);
-            }
+        ("argoproj.io", "rollouts") if spec["template"].is_object() => {
+            pod_template(&spec["template"], "spec.template", &mut errors);
         }
         _ => {}
     }

@@ -480,19 +480,19 @@ mod validation_tests {
     #[test]
     fn an_invalid_object_fails_the_load_naming_file_line_and_field() {
         let text = "name: t\nobjects:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: ok}\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      replicas: three\n      selector: {matchLabels: {app: web}}\n      template:\n        metadata: {labels: {app: web}}\n        spec:\n          containers: [{name: web, image: nginx}]\n";
-        let err = super::parse(text, "t.yaml", "t")
-            .err()
-            .expect("refused")
-            .to_string();
+        let Err(err) = super::parse(text, "t.yaml", "t") else {
+            panic!("refused")
+        };
+        let err = err.to_string();
         assert_eq!(
             err,
             r#"scenario t.yaml: line 11: Deployment "web": spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string""#
         );
         let text = "name: t\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: other}\n    spec:\n      containers:\n        - name: web\n";
-        let err = super::parse(text, "t.yaml", "t")
-            .err()
-            .expect("refused")
-            .to_string();
+        let Err(err) = super::parse(text, "t.yaml", "t") else {
+            panic!("refused")
+        };
+        let err = err.to_string();
         assert!(
             err.starts_with("scenario t.yaml: line 10: Deployment \"web\": spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"other\"}: `selector` does not match"),
             "{err}"
