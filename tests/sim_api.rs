@@ -13,6 +13,7 @@ use kube::api::{
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::runtime::watcher;
 use kube::Client;
+use kubechat_sim::store::HistoryLimits;
 use kubechat_sim::{SimHandle, SimOptions};
 use serde_json::{json, Value};
 
@@ -27,6 +28,15 @@ async fn start() -> SimHandle {
 
 /// [`start`], with or without the simulated control plane.
 async fn start_with(control_plane: bool) -> SimHandle {
+    start_opts(SimOptions {
+        control_plane,
+        ..SimOptions::default()
+    })
+    .await
+}
+
+/// [`start`] with these options (the scenario is the empty one).
+async fn start_opts(opts: SimOptions) -> SimHandle {
     let file = std::env::temp_dir().join(format!(
         "kubechat-sim-api-empty-{}.yaml",
         std::process::id()
@@ -34,8 +44,7 @@ async fn start_with(control_plane: bool) -> SimHandle {
     std::fs::write(&file, "name: api-test\n").expect("writing the empty scenario");
     SimHandle::start(SimOptions {
         scenario: file.to_string_lossy().into_owned(),
-        control_plane,
-        ..SimOptions::default()
+        ..opts
     })
     .await
     .expect("the simulator starts")
@@ -206,7 +215,12 @@ async fn list_get_selectors_and_pagination() {
 
 #[tokio::test]
 async fn watch_resumes_after_dropped_connection_and_after_410() {
-    let sim = start().await;
+    // Config maps keep at most 1,000 changes here (102,400 by default).
+    let sim = start_opts(SimOptions {
+        history: HistoryLimits::events(1_000),
+        ..SimOptions::default()
+    })
+    .await;
     let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
     let start_rv = list_version(&cms).await;
 
@@ -244,7 +258,7 @@ async fn watch_resumes_after_dropped_connection_and_after_410() {
         let shared = sim.shared();
         let mut store = shared.store.lock().unwrap();
         let res = kubechat_sim::resources::core("configmaps");
-        for i in 0..kubechat_sim::store::DEFAULT_HISTORY + 10 {
+        for i in 0..1_010 {
             store
                 .modify(res, "kubechat-system", "two", |o| {
                     o["data"]["n"] = json!(i.to_string())
@@ -678,7 +692,9 @@ async fn delete_collects_dependents_or_orphans_them() {
     let pods: Api<Pod> = Api::default_namespaced(client.clone());
     let pp = PostParams::default();
     let pod_spec = json!({"spec": {"containers": [{"name": "app", "image": "x"}]}});
-    let rs_spec = json!({"spec": {"selector": {"matchLabels": {"app": "web"}}}});
+    // A real server refuses a ReplicaSet without a template its selector matches.
+    let rs_spec = json!({"spec": {"replicas": 0, "selector": {"matchLabels": {"app": "web"}},
+        "template": {"metadata": {"labels": {"app": "web"}}, "spec": pod_spec["spec"]}}});
 
     let d = deploys.create(&pp, &deployment("web")).await.unwrap();
     let rs = sets
@@ -1138,4 +1154,87 @@ async fn scale_flags_size_the_scale_scenario() {
         .scale_params()
         .unwrap()
         .is_none());
+}
+
+#[tokio::test]
+async fn a_pod_list_then_watch_survives_thousands_of_changes_of_every_kind() {
+    let sim = start_with(false).await;
+    let pods: Api<Pod> = Api::default_namespaced(sim.client());
+    let shared = sim.shared();
+    let pod_res = kubechat_sim::resources::core("pods");
+    let cm_res = kubechat_sim::resources::core("configmaps");
+    let churn = |pod_changes: usize, other_changes: usize, round: usize| {
+        let mut store = shared.store.lock().unwrap();
+        for i in 0..other_changes {
+            let name = format!("noise-{}", i % 50);
+            if store.get(cm_res, "kubechat-system", &name).is_none() {
+                store
+                    .create_internal(
+                        cm_res,
+                        "kubechat-system",
+                        json!({"metadata": {"name": name}}),
+                    )
+                    .unwrap();
+            } else {
+                store
+                    .modify(cm_res, "kubechat-system", &name, |o| {
+                        o["data"] = json!({"n": format!("{round}-{i}")})
+                    })
+                    .unwrap();
+            }
+        }
+        for i in 0..pod_changes {
+            let name = format!("p-{}", i % 100);
+            if store.get(pod_res, "kubechat-system", &name).is_none() {
+                store
+                    .create_internal(
+                        pod_res,
+                        "kubechat-system",
+                        json!({"metadata": {"name": name, "labels": {"app": "churn"}},
+                        "spec": {"containers": [{"name": "c", "image": "i"}]}}),
+                    )
+                    .unwrap();
+            } else {
+                store
+                    .modify(pod_res, "kubechat-system", &name, |o| {
+                        o["metadata"]["annotations"] = json!({"n": format!("{round}-{i}")})
+                    })
+                    .unwrap();
+            }
+        }
+    };
+    // Thousands of changes before the list (the old cluster-wide history kept 5,000).
+    churn(3_000, 20_000, 0);
+    let listed = pods.list(&ListParams::default()).await.unwrap();
+    assert_eq!(listed.items.len(), 100);
+    let rv = listed.metadata.resource_version.unwrap();
+    let mut watch = pods
+        .watch(&WatchParams::default(), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    // While the watch is open and unread: more changes than the broadcast queues (8,192),
+    // mostly of another kind; the watch catches up from the pods' own history.
+    churn(3_000, 20_000, 1);
+    let mut seen = 0;
+    let mut last = 0u64;
+    while seen < 3_000 {
+        match next_within(&mut watch).await {
+            Some(Ok(WatchEvent::Modified(p))) => {
+                let v: u64 = p.metadata.resource_version.unwrap().parse().unwrap();
+                assert!(v > last, "in order");
+                last = v;
+                seen += 1;
+            }
+            other => panic!("expected the pods' changes, got {other:?}"),
+        }
+    }
+    // The configmaps' history was not pushed out by the pods' or the other way round.
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    let mut cm_watch = watch_from(&cms, &rv).await;
+    assert!(matches!(
+        next_within(&mut cm_watch).await,
+        Some(Ok(WatchEvent::Modified(_)))
+    ));
+    sim.shutdown().await;
 }

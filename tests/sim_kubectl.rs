@@ -1018,3 +1018,92 @@ async fn auth_can_i_follows_the_scenario_permissions() {
     let _ = std::fs::remove_file(&file);
     k.finish().await;
 }
+
+#[tokio::test]
+async fn writes_a_real_server_refuses_are_refused_as_it_refuses_them() {
+    if !kubectl_present() {
+        return;
+    }
+    let k = Kubectl::start().await;
+    let file = k.dir.join("bad.yaml");
+    let deployment = |name: &str, replicas: &str, template_app: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  replicas: {replicas}\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: {template_app}}}}}\n    spec: {{containers: [{{name: app, image: \"kubechat/api:1.0\"}}]}}\n"
+        )
+    };
+    std::fs::write(&file, deployment("web-x", "\"three\"", "web")).unwrap();
+    let (ok, out, err) = k.run(&["apply", "-f", file.to_str().unwrap()]).await;
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains(r#"The Deployment "web-x" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string""#),
+        "{err}"
+    );
+    std::fs::write(&file, deployment("web-y", "1", "other")).unwrap();
+    let (ok, _, err) = k.run(&["create", "-f", file.to_str().unwrap()]).await;
+    assert!(!ok);
+    assert!(
+        err.contains(r#"The Deployment "web-y" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"other"}: `selector` does not match template `labels`"#),
+        "{err}"
+    );
+    let (ok, _, err) = k.run(&["create", "configmap", "Bad_Name"]).await;
+    assert!(!ok);
+    assert!(
+        // `create configmap` prints the Status message as it is (`apply`, the details).
+        err.contains(r#"error: failed to create configmap: ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of"#),
+        "{err}"
+    );
+    // A patch is checked once applied.
+    std::fs::write(&file, deployment("web-z", "1", "web")).unwrap();
+    k.ok(&["apply", "-f", file.to_str().unwrap()]).await;
+    let (ok, _, err) = k
+        .run(&[
+            "patch",
+            "deployment",
+            "web-z",
+            "--type=json",
+            "-p",
+            r#"[{"op": "remove", "path": "/spec/template/spec/containers/0/image"}]"#,
+        ])
+        .await;
+    assert!(!ok);
+    assert!(
+        err.contains(r#"The Deployment "web-z" is invalid: spec.template.spec.containers[0].image: Required value"#),
+        "{err}"
+    );
+    // Nothing invalid was stored.
+    let names = k.ok(&["get", "deployments", "-o", "name"]).await;
+    assert_eq!(names.trim(), "deployment.apps/web-z");
+    k.finish().await;
+}
+
+#[tokio::test]
+async fn event_ages_are_sane_at_speed_10() {
+    if !kubectl_present() {
+        return;
+    }
+    // The default scenario at ten times real time: its controllers record events at once.
+    let k = Kubectl::start_scenario("default", 10.0).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let events = k
+        .wait_for(&["events", "-A"], |out| out.lines().count() > 3)
+        .await;
+    assert!(!events.contains("<invalid>"), "{events}");
+    // Every LAST SEEN is within the few real seconds the test has run.
+    for line in events.lines().skip(1) {
+        let last_seen = columns(line)[1];
+        assert!(
+            last_seen.ends_with('s') && !last_seen.contains('m'),
+            "{last_seen} in {line}"
+        );
+    }
+    let table = k.ok(&["get", "events", "-A"]).await;
+    assert!(!table.contains("<invalid>"), "{table}");
+    // The controllers still run at speed: the scenario's canary update, due one simulated
+    // minute in, has started after six real seconds.
+    k.wait_for(
+        &["get", "rollout", "kubechat-api-gateway", "-o", "yaml"],
+        |out| out.contains("api-gateway:2.4.2"),
+    )
+    .await;
+    k.finish().await;
+}

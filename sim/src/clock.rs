@@ -58,6 +58,18 @@ impl SimClock {
         self.started_sim + jiff::SignedDuration::try_from(elapsed).unwrap_or_default()
     }
 
+    /// Wall-clock time now, on the simulated clock's start: the time Events are stamped
+    /// with, since clients (`kubectl events`, `kubectl describe`) age them against their
+    /// own clock, which a clock running faster would be ahead of (`<invalid>` ages). A
+    /// manual clock (tests) has one time only: [`SimClock::now`].
+    pub fn wall_now(&self) -> Timestamp {
+        if self.manual.is_some() {
+            return self.now();
+        }
+        self.started_sim
+            + jiff::SignedDuration::try_from(self.started_real.elapsed()).unwrap_or_default()
+    }
+
     /// Simulated time since the clock started.
     pub fn elapsed(&self) -> Duration {
         if let Some(nanos) = &self.manual {

@@ -2,6 +2,11 @@
 //! message, type, involvedObject, count, first/lastTimestamp and source.component.
 //! Repeats of the same event (same object, type, reason and message) are aggregated into
 //! one object whose `count` rises, as the client-go event recorder does.
+//!
+//! Events are stamped with wall-clock time ([`crate::clock::SimClock::wall_now`]), not the
+//! simulated clock, and expire on it: clients age them against their own clock
+//! (`kubectl events`, `kubectl describe`, the console), so at `--speed 10` simulated
+//! timestamps would be minutes in their future (`<invalid>`).
 
 use std::time::Duration;
 
@@ -62,7 +67,7 @@ pub fn record(
     let event_ns = if obj_ns.is_empty() { "default" } else { obj_ns };
     let key = fnv64(&[uid, kind.as_str(), reason, message, source.component]);
     let name = format!("{obj_name}.{key:016x}");
-    let now = rfc3339(store.now());
+    let now = rfc3339(store.wall_now());
     let events = resources::core("events");
     if store.get_stored(events, event_ns, &name).is_some() {
         let _ = store.modify(events, event_ns, &name, |e| {
@@ -103,7 +108,7 @@ pub fn record(
     let _ = store.create_internal(events, event_ns, event);
     // A burst (10,000 pods starting at once) must not wait for the next housekeeping.
     if store.count(events) > MAX_EVENTS + COLLECT_SLACK {
-        let now = store.now();
+        let now = store.wall_now();
         collect(store, now, MAX_EVENTS);
     }
 }
@@ -115,8 +120,8 @@ const COLLECT_SLACK: usize = 1_000;
 /// grow the store without bound within the TTL.
 pub const MAX_EVENTS: usize = 10_000;
 
-/// Deletes events whose lastTimestamp is older than [`EVENT_TTL`], then the oldest beyond
-/// [`MAX_EVENTS`].
+/// Deletes events whose lastTimestamp is older than [`EVENT_TTL`] at `now` (wall-clock
+/// time, [`Store::wall_now`]), then the oldest beyond [`MAX_EVENTS`].
 pub fn collect_expired(store: &mut Store, now: Timestamp) {
     collect(store, now, MAX_EVENTS);
 }
@@ -163,7 +168,7 @@ mod tests {
     #[test]
     fn repeated_events_are_counted_on_one_object() {
         let clock = SimClock::manual();
-        let mut store = Store::new(clock.clone(), 100);
+        let mut store = Store::new(clock.clone(), crate::store::HistoryLimits::events(100));
         let ns = resources::core("namespaces");
         store
             .create(ns, "", json!({"metadata": {"name": "x"}}))
@@ -209,7 +214,7 @@ mod tests {
     #[test]
     fn a_burst_of_events_is_collected_without_waiting_for_housekeeping() {
         let clock = SimClock::manual();
-        let mut store = Store::new(clock.clone(), 100);
+        let mut store = Store::new(clock.clone(), crate::store::HistoryLimits::events(100));
         store
             .create(
                 resources::core("namespaces"),

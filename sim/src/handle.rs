@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use super::clock::SimClock;
 use super::server::lifecycle::ServerControl;
 use super::server::{crds, Faults};
-use super::store::{Store, DEFAULT_HISTORY};
+use super::store::{HistoryLimits, Store};
 use super::{controllers, promql, resources, scenario, traffic, SimShared};
 
 /// Namespaces every simulated cluster has before the scenario is seeded.
@@ -48,6 +48,8 @@ pub struct SimOptions {
     /// the API alone: objects change only when a client writes them (tests of API semantics
     /// that must not race a controller).
     pub control_plane: bool,
+    /// How much watch history each resource keeps (kube-apiserver's 75 s by default).
+    pub history: HistoryLimits,
 }
 
 impl Default for SimOptions {
@@ -60,6 +62,7 @@ impl Default for SimOptions {
             warm_history: false,
             scale: None,
             control_plane: true,
+            history: HistoryLimits::default(),
         }
     }
 }
@@ -80,8 +83,12 @@ fn refuse_remote(addr: SocketAddr, allow_remote: bool) -> anyhow::Result<()> {
 }
 
 /// The store a new simulator starts with: base namespaces, the CRDs, the scenario's objects.
-fn initial_store(clock: SimClock, scenario: &scenario::Scenario) -> anyhow::Result<Store> {
-    let mut store = Store::new(clock, DEFAULT_HISTORY);
+fn initial_store(
+    clock: SimClock,
+    scenario: &scenario::Scenario,
+    history: HistoryLimits,
+) -> anyhow::Result<Store> {
+    let mut store = Store::new(clock, history);
     let namespaces = resources::core("namespaces");
     for ns in BASE_NAMESPACES {
         store
@@ -108,7 +115,7 @@ impl SimHandle {
             _ => scenario::load(&opts.scenario)
                 .with_context(|| format!("loading scenario {}", opts.scenario))?,
         };
-        let store = initial_store(clock.clone(), &scenario)?;
+        let store = initial_store(clock.clone(), &scenario, opts.history)?;
         let traffic = traffic::Traffic::new(&scenario);
         if opts.warm_history {
             traffic.warm_start(traffic::WARM_SPAN);
@@ -251,6 +258,11 @@ pub struct SimArgs {
     /// [default: 200].
     #[arg(long, value_name = "N")]
     pub churn: Option<f64>,
+    /// Start without the made-up past: the query API's series begin now, as a real
+    /// Prometheus scraping the simulator sees them (by default the simulator starts with
+    /// 10 minutes of synthetic history, for the console's demo).
+    #[arg(long)]
+    pub no_warm_history: bool,
 }
 
 impl SimArgs {
@@ -318,9 +330,10 @@ pub async fn serve_until(
         scenario: args.scenario,
         speed: args.speed,
         allow_remote: args.allow_remote,
-        warm_history: true,
+        warm_history: !args.no_warm_history,
         scale,
         control_plane: true,
+        history: HistoryLimits::default(),
     })
     .await?;
     // The kubeconfig is written first: whoever reads the first line can use it at once.

@@ -22,6 +22,7 @@ pub mod status;
 pub mod store;
 pub mod traffic;
 pub mod usage;
+pub mod validate;
 
 pub use handle::{SimHandle, SimOptions};
 

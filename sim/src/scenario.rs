@@ -385,7 +385,7 @@ pub fn seed(scenario: &Scenario, store: &mut Store) -> anyhow::Result<()> {
 }
 
 /// Replaces strings such as `now-72h` or `now+5m` by RFC 3339 timestamps relative to `now`.
-fn resolve_relative_times(v: &mut Value, now: Timestamp) {
+pub(crate) fn resolve_relative_times(v: &mut Value, now: Timestamp) {
     match v {
         Value::String(s) => {
             let Some(rest) = s.strip_prefix("now") else {

@@ -69,6 +69,32 @@ impl ApiError {
         }
     }
 
+    /// `422 Invalid` with one cause per field, as `apierrors.NewInvalid` builds it.
+    pub fn invalid_fields(
+        kind: &str,
+        group: &str,
+        name: &str,
+        errors: &[crate::validate::FieldError],
+    ) -> Self {
+        let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let aggregate = match all.as_slice() {
+            [one] => one.clone(),
+            many => format!("[{}]", many.join(", ")),
+        };
+        let causes: Vec<Value> = errors.iter().map(|e| e.cause()).collect();
+        ApiError {
+            details: Some(json!({"name": name, "group": group, "kind": kind, "causes": causes})),
+            ..Self::new(
+                422,
+                "Invalid",
+                format!(
+                    "{} \"{name}\" is invalid: {aggregate}",
+                    qualified(kind, group)
+                ),
+            )
+        }
+    }
+
     pub fn gone(message: impl Into<String>) -> Self {
         Self::new(410, "Expired", message)
     }

@@ -313,5 +313,6 @@ pub fn housekeeping(ctx: &mut Ctx) {
     if !due {
         return;
     }
-    events::collect_expired(ctx.store, ctx.now);
+    let wall = ctx.store.wall_now();
+    events::collect_expired(ctx.store, wall);
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::clock::SimClock;
 use crate::resources;
 use crate::scenario::{self, Scenario};
-use crate::store::{SharedStore, Store, DEFAULT_HISTORY};
+use crate::store::{HistoryLimits, SharedStore, Store};
 use crate::traffic::Traffic;
 
 /// The namespaces every cluster has (the handle creates the same ones).
@@ -30,7 +30,7 @@ pub struct World {
 impl World {
     /// A cluster seeded with `scenario` on `clock` (use [`SimClock::manual`] in tests).
     pub fn new(scenario: Scenario, clock: SimClock) -> anyhow::Result<World> {
-        let mut store = Store::new(clock.clone(), DEFAULT_HISTORY);
+        let mut store = Store::new(clock.clone(), HistoryLimits::default());
         let namespaces = resources::core("namespaces");
         for ns in BASE_NAMESPACES {
             store

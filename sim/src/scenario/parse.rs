@@ -176,7 +176,16 @@ pub(super) fn parse(text: &str, source: &str, default_name: &str) -> anyhow::Res
     }
     let header = header.unwrap_or_else(empty_header);
     let mut own: Vec<Value> = header.objects.into_iter().map(|o| o.0).collect();
+    let in_header = own.len();
     own.extend(extra);
+    for (i, obj) in own.iter().enumerate() {
+        let origin = if i < in_header {
+            Origin::Header(i)
+        } else {
+            Origin::Document(i - in_header + 1)
+        };
+        validate_object(text, source, origin, obj)?;
+    }
     let objects = match &header.base {
         Some(base) => {
             let text =
@@ -336,5 +345,157 @@ mod tests {
         assert_eq!(s.objects.len(), 1);
         assert_eq!(s.timeline[0].at, Duration::from_secs(30));
         assert!(matches!(s.timeline[1].action, Action::FailBackup { .. }));
+    }
+}
+
+/// Where an object is in a scenario file: `objects[i]` of the header document, or the
+/// n-th document after it.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    Header(usize),
+    Document(usize),
+}
+
+/// Refuses an object the API server would refuse (see [`crate::validate`]), with the line
+/// of the offending field: "scenario FILE: line L: Deployment "x": spec.replicas: ...".
+fn validate_object(text: &str, source: &str, origin: Origin, obj: &Value) -> anyhow::Result<()> {
+    let api_version = obj["apiVersion"].as_str().unwrap_or("");
+    let kind = obj["kind"].as_str().unwrap_or("");
+    let Some(res) = resources::by_kind(api_version, kind) else {
+        return Ok(());
+    };
+    // As the store would take it: relative times resolved, defaults applied.
+    let mut written = obj.clone();
+    super::resolve_relative_times(&mut written, jiff::Timestamp::UNIX_EPOCH);
+    crate::server::defaults::apply(res, &mut written);
+    let errors = crate::validate::validate(res, &written);
+    let Some(first) = errors.first() else {
+        return Ok(());
+    };
+    // The deepest part of the field's path the file has (a missing field: its parent).
+    let mut path = crate::validate::segments_of(&first.field);
+    while !path.is_empty() && !has_path(obj, &path) {
+        path.pop();
+    }
+    let mut full = Vec::new();
+    let doc = match origin {
+        Origin::Header(i) => {
+            full.push(PathPart::Key("objects".into()));
+            full.push(PathPart::Index(i));
+            0
+        }
+        Origin::Document(n) => n,
+    };
+    full.extend(path);
+    let name = obj["metadata"]["name"].as_str().unwrap_or("");
+    let line = line_of(text, doc, &full).map_or(String::new(), |l| format!("line {l}: "));
+    anyhow::bail!("scenario {source}: {line}{kind} {name:?}: {first}")
+}
+
+use crate::validate::PathPart;
+
+fn has_path(v: &Value, path: &[PathPart]) -> bool {
+    path.iter()
+        .try_fold(v, |v, p| match p {
+            PathPart::Key(k) => v.get(k),
+            PathPart::Index(i) => v.get(i),
+        })
+        .is_some()
+}
+
+/// The line where the node at `path` of document `doc` starts: the YAML is read again
+/// and a probe stops with an error at that node, which the YAML reader locates.
+fn line_of(text: &str, doc: usize, path: &[PathPart]) -> Option<usize> {
+    use serde::de::DeserializeSeed;
+    let document = serde_yaml_ng::Deserializer::from_str(text).nth(doc)?;
+    let err = Probe(path).deserialize(document).err()?;
+    err.location().map(|l| l.line())
+}
+
+/// Walks to the node at its path and fails there.
+struct Probe<'p>(&'p [PathPart]);
+
+const HERE: &str = "the node sought";
+
+impl<'de> serde::de::DeserializeSeed<'de> for Probe<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Probe<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(HERE)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Some((PathPart::Key(want), rest)) = self.0.split_first() else {
+            return Err(A::Error::custom(HERE));
+        };
+        while let Some(key) = map.next_key::<Value>()? {
+            let key = match key {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            if &key == want {
+                return map.next_value_seed(Probe(rest));
+            }
+            map.next_value::<serde::de::IgnoredAny>()?;
+        }
+        Err(A::Error::custom(HERE))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Some((PathPart::Index(want), rest)) = self.0.split_first() else {
+            return Err(A::Error::custom(HERE));
+        };
+        for _ in 0..*want {
+            seq.next_element::<serde::de::IgnoredAny>()?;
+        }
+        seq.next_element_seed(Probe(rest))?;
+        Err(A::Error::custom(HERE))
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Err(E::custom(HERE))
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Err(E::custom(HERE))
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Err(E::custom(HERE))
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Err(E::custom(HERE))
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        Err(E::custom(HERE))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Err(E::custom(HERE))
+    }
+}
+
+#[cfg(test)]
+mod validation_tests {
+    #[test]
+    fn an_invalid_object_fails_the_load_naming_file_line_and_field() {
+        let text = "name: t\nobjects:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: ok}\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      replicas: three\n      selector: {matchLabels: {app: web}}\n      template:\n        metadata: {labels: {app: web}}\n        spec:\n          containers: [{name: web, image: nginx}]\n";
+        let Err(err) = super::parse(text, "t.yaml", "t") else {
+            panic!("refused")
+        };
+        let err = err.to_string();
+        assert_eq!(
+            err,
+            r#"scenario t.yaml: line 11: Deployment "web": spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string""#
+        );
+        let text = "name: t\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: other}\n    spec:\n      containers:\n        - name: web\n";
+        let Err(err) = super::parse(text, "t.yaml", "t") else {
+            panic!("refused")
+        };
+        let err = err.to_string();
+        assert!(
+            err.starts_with("scenario t.yaml: line 10: Deployment \"web\": spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"other\"}: `selector` does not match"),
+            "{err}"
+        );
     }
 }

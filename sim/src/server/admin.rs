@@ -6,6 +6,7 @@
 //! | `POST /_sim/refuse?seconds=N` | the server goes away for N seconds: open connections and watches are cut, the listener is closed (clients get "connection refused"), then it listens again on the same port with the same state |
 //! | `POST /_sim/action` with a JSON body | injects one scenario timeline action now (`controllers::apply_action`) |
 //! | `GET /_sim/status` | `{"resourceVersion": N, "watches": n, "speed": x}` |
+//! | `GET /_sim/history` | the watch history per resource: `[{"resource", "events", "bytes", "rawBytes", "seconds", "compactedResourceVersion"}]`, busiest first |
 //!
 //! Success is `200 {"ok": true}`; a bad request is `400` with a `kind: Status` body.
 //!
@@ -35,6 +36,7 @@ pub fn router() -> Router<Arc<SimShared>> {
         .route("/_sim/refuse", post(refuse))
         .route("/_sim/action", post(action))
         .route("/_sim/status", get(status))
+        .route("/_sim/history", get(history))
 }
 
 fn ok() -> Response {
@@ -83,4 +85,26 @@ async fn status(State(sim): State<Arc<SimShared>>) -> Response {
         200,
         &json!({"resourceVersion": rv, "watches": sim.faults.open_watches(), "speed": sim.clock.speed()}),
     )
+}
+
+async fn history(State(sim): State<Arc<SimShared>>) -> Response {
+    let stats = sim
+        .store
+        .lock()
+        .map(|s| s.history_stats())
+        .unwrap_or_default();
+    let rows: Vec<Value> = stats
+        .iter()
+        .map(|h| {
+            json!({
+                "resource": h.resource,
+                "events": h.events,
+                "bytes": h.bytes,
+                "rawBytes": h.raw_bytes,
+                "seconds": h.covers.as_secs_f64(),
+                "compactedResourceVersion": h.compacted_rv,
+            })
+        })
+        .collect();
+    response::json(200, &Value::Array(rows))
 }

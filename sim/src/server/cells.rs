@@ -21,10 +21,7 @@ pub(super) fn obj_len(v: &Value) -> usize {
 pub(super) fn pod_columns() -> Vec<Column> {
     vec![
         c("Ready", 0, |o, _| {
-            let total = o["spec"]["containers"].as_array().map_or(0, Vec::len);
-            let ready = o["status"]["containerStatuses"]
-                .as_array()
-                .map_or(0, |cs| cs.iter().filter(|c| c["ready"] == true).count());
+            let (ready, total) = pod_ready_counts(o);
             json!(format!("{ready}/{total}"))
         }),
         c("Status", 0, |o, _| json!(pod_status(o))),
@@ -40,7 +37,7 @@ pub(super) fn pod_columns() -> Vec<Column> {
 }
 
 /// The STATUS column of `kubectl get pods` (printPod's reason logic, abridged).
-pub(super) fn pod_status(o: &Value) -> String {
+pub fn pod_status(o: &Value) -> String {
     let mut reason = o["status"]["reason"]
         .as_str()
         .or(o["status"]["phase"].as_str())
@@ -75,6 +72,13 @@ pub(super) fn pod_status(o: &Value) -> String {
 }
 
 pub(super) fn pod_restarts(o: &Value, now: Timestamp) -> Value {
+    let (count, last) = pod_restart_facts(o);
+    restarts_cell(count, last, now)
+}
+
+/// A pod's restarts in all its containers, and when a container last finished (the
+/// latest `lastState.terminated.finishedAt`).
+pub fn pod_restart_facts(o: &Value) -> (i64, Option<&Value>) {
     let statuses = o["status"]["containerStatuses"].as_array();
     let count: i64 = statuses.map_or(0, |cs| cs.iter().map(|c| n(&c["restartCount"])).sum());
     let last = statuses.and_then(|cs| {
@@ -82,10 +86,24 @@ pub(super) fn pod_restarts(o: &Value, now: Timestamp) -> Value {
             .filter_map(|c| c["lastState"]["terminated"].get("finishedAt"))
             .max_by_key(|v| s(v).to_string())
     });
+    (count, last)
+}
+
+/// The RESTARTS cell: `3 (2m ago)`, or the bare count.
+pub fn restarts_cell(count: i64, last: Option<&Value>, now: Timestamp) -> Value {
     match last {
         Some(t) if count > 0 => json!(format!("{count} ({} ago)", age(Some(t), now))),
         _ => json!(count),
     }
+}
+
+/// READY of a pod: ready containers / containers.
+pub fn pod_ready_counts(o: &Value) -> (usize, usize) {
+    let total = o["spec"]["containers"].as_array().map_or(0, Vec::len);
+    let ready = o["status"]["containerStatuses"]
+        .as_array()
+        .map_or(0, |cs| cs.iter().filter(|c| c["ready"] == true).count());
+    (ready, total)
 }
 
 pub(super) fn external_ip(o: &Value) -> String {

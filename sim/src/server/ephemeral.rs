@@ -125,7 +125,7 @@ mod tests {
     use serde_json::json;
 
     fn store_with_pod() -> Store {
-        let mut store = Store::new(SimClock::manual(), 100);
+        let mut store = Store::new(SimClock::manual(), crate::store::HistoryLimits::events(100));
         store
             .create(
                 resources::core("namespaces"),

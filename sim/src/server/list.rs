@@ -145,12 +145,10 @@ pub fn list(
         Err(e) => return response::error(&e),
     };
     if let Some(include) = table_req {
-        let objects = page.objects();
-        let objs: Vec<&Value> = objects.iter().map(|o| o.as_ref()).collect();
-        let now = sim.clock.now();
-        let body = table::table_bytes(
+        let now = table::now_for(path.res, &sim.clock);
+        let body = table::table_bytes_stored(
             path.res,
-            &objs,
+            &page.items,
             now,
             include,
             Some(page.resource_version.to_string()),

@@ -11,8 +11,10 @@ use serde_json::{json, Value};
 use super::patch::{self, PatchKind};
 use super::request::{self, ApiPath, IncludeObject, Params};
 use super::{defaults, ephemeral, list, metrics, podlog, response, scale, table, views, watch};
+use crate::resources::Resource;
 use crate::status::ApiError;
 use crate::store::{Propagation, WriteMode};
+use crate::validate;
 use crate::SimShared;
 
 pub async fn handle(
@@ -73,7 +75,7 @@ fn render(
             let rv = obj["metadata"]["resourceVersion"]
                 .as_str()
                 .map(str::to_string);
-            let now = sim.clock.now();
+            let now = table::now_for(path.res, &sim.clock);
             response::json_bytes(
                 code,
                 table::table_bytes(path.res, &[obj], now, include, rv, None),
@@ -134,6 +136,7 @@ fn create(
     }
     defaults::apply(path.res, &mut obj);
     let storage = views::storage_of(path.res);
+    checked(storage, &obj, WriteMode::Main)?;
     let mut store = lock(sim)?;
     if dry_run(params) {
         let name = obj
@@ -191,6 +194,19 @@ fn access_review(sim: &SimShared, mut review: Value) -> Value {
     review
 }
 
+/// `422 Invalid` when the API server would refuse to store `obj` (see [`validate`]). A
+/// main-resource write's `status` is not checked: the stored status is kept instead.
+fn checked(res: &Resource, obj: &Value, mode: WriteMode) -> Result<(), ApiError> {
+    if mode == WriteMode::Main && res.has_status() && obj.get("status").is_some() {
+        let mut without = obj.clone();
+        if let Some(map) = without.as_object_mut() {
+            map.remove("status");
+        }
+        return validate::check(res, &without);
+    }
+    validate::check(res, obj)
+}
+
 fn mode_for(sub: Option<&str>) -> Result<WriteMode, ApiError> {
     match sub {
         None => Ok(WriteMode::Main),
@@ -214,6 +230,7 @@ fn update(
         defaults::apply(path.res, &mut obj);
     }
     let storage = views::storage_of(path.res);
+    checked(storage, &obj, mode)?;
     let written = lock(sim)?.write(storage, ns_of(path), name, obj, mode)?;
     Ok((200, (*views::present(path.res, &written)).clone()))
 }
@@ -233,21 +250,17 @@ fn patch(
     let mut store = lock(sim)?;
     let Some(current) = store.get(storage, ns, name) else {
         if kind == PatchKind::Apply {
-            let obj = patch::apply(path.res, kind, &json!({}), body)?;
-            let created = store.create(storage, ns, views::to_storage(path.res, obj))?;
+            let obj = views::to_storage(path.res, patch::apply(path.res, kind, &json!({}), body)?);
+            checked(storage, &obj, WriteMode::Main)?;
+            let created = store.create(storage, ns, obj)?;
             return Ok((201, (*views::present(path.res, &created)).clone()));
         }
         return Err(ApiError::not_found(path.res.plural, path.res.group, name));
     };
     let presented = views::present(path.res, &current);
-    let patched = patch::apply(path.res, kind, &presented, body)?;
-    let written = store.write(
-        storage,
-        ns,
-        name,
-        views::to_storage(path.res, patched),
-        mode,
-    )?;
+    let patched = views::to_storage(path.res, patch::apply(path.res, kind, &presented, body)?);
+    checked(storage, &patched, mode)?;
+    let written = store.write(storage, ns, name, patched, mode)?;
     Ok((200, (*views::present(path.res, &written)).clone()))
 }
 

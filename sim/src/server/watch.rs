@@ -1,7 +1,9 @@
 //! `watch=true`: newline-delimited WatchEvents streamed from the store's history and
-//! change broadcast. Honours resourceVersion (replay from history, `410 Gone` as an ERROR
-//! event when it is older than the kept history), allowWatchBookmarks, sendInitialEvents,
-//! timeoutSeconds, Table output and the drop-watches fault.
+//! change broadcast. Honours resourceVersion (replay from the resource's history, `410
+//! Gone` as an ERROR event when it is older than what that resource keeps),
+//! allowWatchBookmarks, sendInitialEvents, timeoutSeconds, Table output and the
+//! drop-watches fault. A watch that falls behind the broadcast catches up from the history
+//! (75 s of its resource's changes), so only one that far behind is ended with `410`.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -110,7 +112,7 @@ impl Watcher {
     fn write_unfiltered(&self, out: &mut Vec<u8>, kind: &str, obj: &Value) {
         write_event(out, kind, |out| match self.table {
             Some(include) => {
-                let now = self.sim.clock.now();
+                let now = table::now_for(self.res, &self.sim.clock);
                 table::write_table(out, self.res, &[obj], now, include, None, None);
             }
             None => {
@@ -215,7 +217,7 @@ pub fn watch(
                     store.resource_version(),
                 ))
             }
-            Some(rv) => store.watch_from(rv).map(|(replay, sub)| {
+            Some(rv) => store.watch_from(watcher.storage, rv).map(|(replay, sub)| {
                 if let Some(known) = watcher.matching.as_mut() {
                     for obj in store.list(watcher.storage, watcher.ns.as_deref()) {
                         let obj = views::present(watcher.res, &obj);
@@ -274,6 +276,31 @@ pub fn watch(
     stream_response(rx)
 }
 
+/// Writes the changes after `last_rv` from the resource's history and subscribes anew (both
+/// under one lock, so nothing falls between); the newest version written and the new
+/// receiver, or `410 Gone` when `last_rv` is older than the history keeps.
+fn catch_up(
+    watcher: &mut Watcher,
+    out: &mut Vec<u8>,
+    mut last_rv: u64,
+) -> Result<(u64, broadcast::Receiver<Arc<StoreEvent>>), ApiError> {
+    let (replay, rx) = {
+        let store = watcher
+            .sim
+            .store
+            .lock()
+            .map_err(|_| ApiError::internal("store lock poisoned"))?;
+        store.watch_from(watcher.storage, last_rv)?
+    };
+    for ev in &replay {
+        if watcher.wants(ev) {
+            watcher.write_json(out, ev.kind.as_str(), &ev.json, true);
+        }
+        last_rv = last_rv.max(ev.rv);
+    }
+    Ok((last_rv, rx))
+}
+
 async fn stream_changes(
     mut watcher: Watcher,
     tx: mpsc::Sender<Bytes>,
@@ -304,10 +331,19 @@ async fn stream_changes(
                             }
                         }
                         Err(broadcast::error::RecvError::Lagged(_)) => {
-                            let gone = ApiError::gone(format!("too old resource version: {last_rv}: the watch fell behind"));
-                            out.extend_from_slice(&error_event(&gone));
-                            let _ = tx.send(Bytes::from(out)).await;
-                            return;
+                            // Fell behind the broadcast: catch up from the history.
+                            match catch_up(&mut watcher, &mut out, last_rv) {
+                                Ok((rv, rx)) => {
+                                    last_rv = rv;
+                                    changes = rx;
+                                    break;
+                                }
+                                Err(gone) => {
+                                    out.extend_from_slice(&error_event(&gone));
+                                    let _ = tx.send(Bytes::from(out)).await;
+                                    return;
+                                }
+                            }
                         }
                         Err(broadcast::error::RecvError::Closed) => return,
                     }

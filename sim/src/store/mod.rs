@@ -1,6 +1,6 @@
 //! The simulated cluster's object store: every object as JSON, one cluster-wide
-//! resourceVersion, a bounded history of changes for watches, and a broadcast of every
-//! change. Metadata is kept as the real API server keeps it (uid, creationTimestamp,
+//! resourceVersion, a history of changes per resource for watches ([`history`]: 75 s of
+//! changes, as kube-apiserver's watch cache keeps), and a broadcast of every change. Metadata is kept as the real API server keeps it (uid, creationTimestamp,
 //! generation bumped on spec changes, deletionTimestamp with finalizers, garbage
 //! collection through ownerReferences).
 //!
@@ -12,9 +12,10 @@
 //! instead of parsing every pod. An index from owner uid to dependents makes garbage
 //! collection cost what the owner owns, not the size of the namespace.
 
+mod history;
 mod packed;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
@@ -25,7 +26,8 @@ use super::clock::{rfc3339, SimClock};
 use super::resources::{self, Resource};
 use super::server::logs::PodLogs;
 use super::status::ApiError;
-pub use packed::{controller_uid, ephemeral_pending, ready_condition, PodFacts, Stored};
+pub use history::{HistoryLimits, HistoryStats};
+pub use packed::{controller_uid, ephemeral_pending, ready_condition, PodFacts, PodRow, Stored};
 
 /// A stored object. Shared with watch history and in-flight responses, never mutated in place.
 pub type Obj = Arc<Value>;
@@ -93,18 +95,17 @@ pub enum Propagation {
     Orphan,
 }
 
-pub const DEFAULT_HISTORY: usize = 5_000;
-const BROADCAST_CAPACITY: usize = 1 << 16;
+/// Changes queued for the watches at most: a watch further behind catches up from the
+/// history (see `server/watch.rs`), so this bounds the memory a slow watch pins, not
+/// what it can replay.
+const BROADCAST_CAPACITY: usize = 1 << 13;
 
 pub struct Store {
     rv: u64,
-    /// Highest resourceVersion no longer in `history`: watches from before it get 410 Gone.
-    compacted_rv: u64,
     collections: HashMap<String, BTreeMap<(String, String), Stored>>,
     /// Owner uid → the objects that name it in their ownerReferences.
     dependents: HashMap<Box<str>, Vec<Dependent>>,
-    history: VecDeque<Arc<StoreEvent>>,
-    history_cap: usize,
+    history: history::History,
     changes: broadcast::Sender<Arc<StoreEvent>>,
     clock: SimClock,
     next_uid: u64,
@@ -112,15 +113,13 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn new(clock: SimClock, history_cap: usize) -> Self {
+    pub fn new(clock: SimClock, history: HistoryLimits) -> Self {
         let (changes, _) = broadcast::channel(BROADCAST_CAPACITY);
         Store {
             rv: 1000,
-            compacted_rv: 0,
             collections: HashMap::new(),
             dependents: HashMap::new(),
-            history: VecDeque::new(),
-            history_cap: history_cap.max(1),
+            history: history::History::new(history),
             changes,
             clock,
             next_uid: 1,
@@ -138,6 +137,11 @@ impl Store {
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// Wall-clock time (see [`SimClock::wall_now`]): what Events are stamped with.
+    pub fn wall_now(&self) -> Timestamp {
+        self.clock.wall_now()
     }
 
     /// The cluster-wide resourceVersion of the latest change.
@@ -264,12 +268,10 @@ impl Store {
             }
             name = format!("{prefix}{}", self.random_suffix());
         }
-        if let Err(why) = validate_name(&name) {
-            return Err(ApiError::invalid(
-                res.kind,
-                &name,
-                format!("metadata.name: Invalid value: \"{name}\": {why}"),
-            ));
+        if let Some(why) = crate::validate::dns_subdomain(&name) {
+            let err =
+                crate::validate::FieldError::invalid("metadata.name", format!("{name:?}"), why);
+            return Err(ApiError::invalid_fields(res.kind, res.group, &name, &[err]));
         }
         if res.namespaced {
             let ns_res = resources::core("namespaces");
@@ -534,19 +536,23 @@ impl Store {
         }
     }
 
-    /// Everything a watch from `since` needs: the stored changes after it, and a receiver
-    /// for every later change (taken under the same lock, so nothing falls between).
-    /// `since` older than the kept history is `410 Gone`, as on a real server.
-    pub fn watch_from(&self, since: u64) -> Result<WatchStart, ApiError> {
-        if since < self.compacted_rv {
-            return Err(ApiError::gone(format!(
+    /// Everything a watch of `res` from `since` needs: the stored changes of `res` after
+    /// it, and a receiver for every later change (taken under the same lock, so nothing
+    /// falls between). `since` older than the history kept for `res` is `410 Gone`, as on a
+    /// real server.
+    pub fn watch_from(&self, res: &'static Resource, since: u64) -> Result<WatchStart, ApiError> {
+        let replay = self.history.since(res, since).map_err(|compacted| {
+            ApiError::gone(format!(
                 "too old resource version: {since} ({})",
-                self.compacted_rv + 1
-            )));
-        }
-        let start = self.history.partition_point(|e| e.rv <= since);
-        let replay = self.history.range(start..).cloned().collect();
+                compacted + 1
+            ))
+        })?;
         Ok((replay, self.changes.subscribe()))
+    }
+
+    /// What the watch history holds, per resource.
+    pub fn history_stats(&self) -> Vec<HistoryStats> {
+        self.history.stats()
     }
 
     /// Appends one line to a container's log (served by `pods/log`).
@@ -636,12 +642,8 @@ impl Store {
             name: name.to_string(),
             json,
         });
-        if self.history.len() == self.history_cap {
-            if let Some(old) = self.history.pop_front() {
-                self.compacted_rv = old.rv;
-            }
-        }
-        self.history.push_back(event.clone());
+        self.history
+            .record(event.clone(), std::time::Instant::now());
         let _ = self.changes.send(event);
     }
 
@@ -692,31 +694,12 @@ fn metadata_mut(obj: &mut Value) -> &mut Map<String, Value> {
         .expect("just made an object")
 }
 
-/// DNS-1123 subdomain, as the API server checks object names.
-fn validate_name(name: &str) -> Result<(), &'static str> {
-    let ok_chars = name
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
-    let ok_ends = name
-        .bytes()
-        .next()
-        .zip(name.bytes().last())
-        .is_some_and(|(a, z)| a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric());
-    if name.len() > 253 {
-        Err("must be no more than 253 characters")
-    } else if !ok_chars || !ok_ends {
-        Err("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")
-    } else {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn store() -> Store {
-        let mut s = Store::new(SimClock::new(1.0), 4);
+        let mut s = Store::new(SimClock::new(1.0), HistoryLimits::events(4));
         s.create(
             resources::core("namespaces"),
             "",
@@ -834,9 +817,9 @@ mod tests {
             s.create(cm, "ns", json!({"metadata": {"name": format!("c{i}")}}))
                 .unwrap();
         }
-        assert_eq!(s.watch_from(start).unwrap_err().code, 410);
+        assert_eq!(s.watch_from(cm, start).unwrap_err().code, 410);
         let recent = s.resource_version() - 2;
-        let (replay, _) = s.watch_from(recent).unwrap();
+        let (replay, _) = s.watch_from(cm, recent).unwrap();
         assert_eq!(replay.len(), 2);
     }
 }

@@ -2,8 +2,9 @@
 //! control loop reads them on every pass. Pods and events, the kinds that number in the
 //! tens of thousands at scale, are kept packed: their compact JSON (about 2.5 KiB for a
 //! pod, against 21 KiB as a `serde_json::Value`), the uids of their owners, and for pods
-//! the few facts the control loop scans on every pass ([`PodFacts`]). They are parsed only
-//! when one object is read.
+//! the few facts the control loop scans on every pass and the pod Table's columns
+//! ([`PodFacts`]). They are parsed only when one object is read: `kubectl get pods` is
+//! answered from the facts and the stored metadata's bytes.
 
 use std::sync::Arc;
 
@@ -28,6 +29,8 @@ pub enum Stored {
 #[derive(Debug)]
 pub struct Packed {
     pub json: Arc<[u8]>,
+    /// Where `metadata` is in `json` (a Table row's PartialObjectMetadata).
+    pub metadata: std::ops::Range<u32>,
     pub owners: Box<[Box<str>]>,
     pub pod: Option<Arc<PodFacts>>,
     /// An event's `lastTimestamp` (what expiry reads), "" for other kinds.
@@ -41,8 +44,10 @@ impl Stored {
             return Stored::Parsed(obj);
         }
         let pod = (res.plural == "pods").then(|| Arc::new(PodFacts::of(&obj)));
+        let (json, metadata) = to_json_locating_metadata(&obj);
         Stored::Packed(Arc::new(Packed {
-            json: to_json(&obj),
+            json,
+            metadata,
             owners: owner_uids(&obj).map(Box::from).collect(),
             pod,
             last_timestamp: obj["lastTimestamp"].as_str().unwrap_or("").into(),
@@ -92,6 +97,17 @@ impl Stored {
         }
     }
 
+    /// The JSON of the object's `metadata`, where the object is packed.
+    pub fn metadata_json(&self) -> Option<&[u8]> {
+        match self {
+            Stored::Packed(p) => p
+                .json
+                .get(p.metadata.start as usize..p.metadata.end as usize)
+                .filter(|m| !m.is_empty()),
+            Stored::Parsed(_) => None,
+        }
+    }
+
     pub fn pod_facts(&self) -> Option<&Arc<PodFacts>> {
         match self {
             Stored::Packed(p) => p.pod.as_ref(),
@@ -102,6 +118,30 @@ impl Stored {
 
 fn to_json(obj: &Value) -> Arc<[u8]> {
     Arc::from(serde_json::to_vec(obj).unwrap_or_default())
+}
+
+/// [`to_json`] (the same bytes), and where `metadata`'s value is in them.
+fn to_json_locating_metadata(obj: &Value) -> (Arc<[u8]>, std::ops::Range<u32>) {
+    let Value::Object(map) = obj else {
+        return (to_json(obj), 0..0);
+    };
+    let mut out = Vec::with_capacity(2048);
+    let mut metadata = 0..0;
+    out.push(b'{');
+    for (i, (key, value)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut out, key);
+        out.push(b':');
+        let start = out.len();
+        let _ = serde_json::to_writer(&mut out, value);
+        if key == "metadata" {
+            metadata = start as u32..out.len() as u32;
+        }
+    }
+    out.push(b'}');
+    (Arc::from(out), metadata)
 }
 
 fn owner_uids(obj: &Value) -> impl Iterator<Item = &str> {
@@ -149,6 +189,42 @@ pub struct PodFacts {
     pub images: Box<[Box<str>]>,
     /// An ephemeral container (`kubectl debug`) has no status yet: the kubelet must start it.
     pub ephemeral_pending: bool,
+    /// What the pod Table shows (`kubectl get pods`), so its rows need no parsing.
+    pub table: PodRow,
+}
+
+/// The pod Table's columns that are not in [`PodFacts`] already (see `server/cells.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodRow {
+    pub ready_containers: u32,
+    pub containers: u32,
+    /// STATUS: the reason kubectl shows (Running, CrashLoopBackOff, Terminating, ...).
+    pub status: Box<str>,
+    pub restarts: i64,
+    /// When a container last finished (RESTARTS' "(2m ago)").
+    pub last_restart: Option<Box<str>>,
+    pub pod_ip: Box<str>,
+    pub node: Box<str>,
+    pub nominated_node: Box<str>,
+}
+
+impl PodRow {
+    fn of(pod: &Value) -> PodRow {
+        use crate::server::cells;
+        let text = |v: &Value| Box::<str>::from(v.as_str().unwrap_or(""));
+        let (ready, total) = cells::pod_ready_counts(pod);
+        let (restarts, last) = cells::pod_restart_facts(pod);
+        PodRow {
+            ready_containers: ready as u32,
+            containers: total as u32,
+            status: cells::pod_status(pod).into(),
+            restarts,
+            last_restart: last.map(text),
+            pod_ip: text(&pod["status"]["podIP"]),
+            node: text(&pod["spec"]["nodeName"]),
+            nominated_node: text(&pod["status"]["nominatedNodeName"]),
+        }
+    }
 }
 
 /// Whether an ephemeral container of the spec has no status yet.
@@ -190,6 +266,7 @@ impl PodFacts {
                 .map(|c| text(&c["image"]))
                 .collect(),
             ephemeral_pending: ephemeral_pending(pod),
+            table: PodRow::of(pod),
         }
     }
 
@@ -237,6 +314,15 @@ mod tests {
         let mut out = Vec::new();
         stored.write_json(&mut out);
         assert_eq!(out, serde_json::to_vec(&pod).unwrap());
+        assert_eq!(
+            stored.metadata_json().unwrap(),
+            serde_json::to_vec(&pod["metadata"]).unwrap()
+        );
+        assert_eq!(facts.table.status.as_ref(), "Running");
+        assert_eq!(
+            (facts.table.ready_containers, facts.table.containers),
+            (0, 1)
+        );
     }
 
     #[test]
