@@ -2,6 +2,7 @@
 //! writer, log streams, the Prometheus poller, and the executor that carries out `Effect`s. It turns
 //! the world into `Msg`s and never draws.
 
+pub mod incident_journal;
 pub mod kube_watch;
 pub mod kube_writer;
 pub mod logs;
@@ -14,8 +15,8 @@ use std::sync::Mutex;
 use tokio::sync::mpsc::Sender;
 use tokio::task::AbortHandle;
 
-use crate::effect::{Effect, WriteError, WriteOutcome};
-use crate::msg::Msg;
+use crate::effect::{Effect, IncidentAppend, WriteError, WriteOutcome};
+use crate::msg::{IncidentMsg, Msg};
 use kube_writer::KubeWriter;
 
 /// Carries out effects. The cluster writer exists only in read-write mode: built with
@@ -27,6 +28,8 @@ pub struct Executor {
     reader: (kube::Client, String),
     /// The log streams running, by id.
     streams: Mutex<HashMap<u64, AbortHandle>>,
+    /// The incident journal writer (`with_journal`), in both modes: it writes local files.
+    journal: Option<std::sync::mpsc::Sender<IncidentAppend>>,
     tx: Sender<Msg>,
 }
 
@@ -41,7 +44,32 @@ impl Executor {
             writer,
             reader: (client, namespace.to_string()),
             streams: Mutex::new(HashMap::new()),
+            journal: None,
             tx,
+        }
+    }
+
+    /// Appends incident entries under `dir` (`incidents/` in the data dir).
+    pub fn with_journal(mut self, dir: std::path::PathBuf) -> Self {
+        self.journal = Some(incident_journal::spawn_writer(dir, self.tx.clone()));
+        self
+    }
+
+    fn append_incident(&self, append: IncidentAppend) {
+        let refused = match &self.journal {
+            Some(jobs) => jobs.send(append).err().map(|e| e.0),
+            None => Some(append),
+        };
+        if let Some(append) = refused {
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                let msg = IncidentMsg::Saved {
+                    incident: append.incident,
+                    entries: append.entries.into_iter().map(|e| e.id).collect(),
+                    result: Err("no incident journal directory: not saved".into()),
+                };
+                let _ = tx.send(Msg::Incident(msg)).await;
+            });
         }
     }
 
@@ -68,6 +96,7 @@ impl Executor {
                 self.lock_streams().insert(id, task.abort_handle());
             }
             Effect::StopLogs(id) => self.stop_stream(id),
+            Effect::AppendIncident(append) => self.append_incident(append),
             Effect::Write(write) => {
                 let tx = self.tx.clone();
                 let writer = self.writer.clone();
