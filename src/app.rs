@@ -35,6 +35,8 @@ pub struct Sources {
     pub writer: Option<crate::io::kube_writer::KubeWriter>,
     /// Extra producers (the Prometheus poller), started with the loop's sender.
     pub extra: Vec<Producer>,
+    /// Where incident journals are written (`<data dir>/incidents`).
+    pub incidents: Option<std::path::PathBuf>,
 }
 
 /// Runs the console until the user quits or a signal asks it to stop.
@@ -57,7 +59,14 @@ pub async fn run(
     for start in sources.extra {
         tasks.push(start(tx.clone()));
     }
-    let executor = Executor::new(sources.writer, sources.kube, &sources.namespace, tx.clone());
+    let mut executor = Executor::new(sources.writer, sources.kube, &sources.namespace, tx.clone());
+    if let Some(dir) = sources.incidents {
+        tasks.push(crate::io::incident_journal::spawn_watch(
+            dir.clone(),
+            tx.clone(),
+        ));
+        executor = executor.with_journal(dir);
+    }
     drop(tx);
 
     let mut sigterm = signal(SignalKind::terminate())?;

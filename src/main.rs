@@ -180,6 +180,18 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         warnings,
     });
     state.kpis = kpi_board;
+    let (severities, severity_warnings) =
+        kubechat_ops::io::incident_journal::load_severities(&paths.config_dir);
+    for w in severity_warnings {
+        state.pending_warnings.push(w);
+    }
+    // entry ids name this process: unique beside other consoles and the headless commands
+    let origin = format!(
+        "console-{}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_second()
+    );
+    state.panes.incidents = kubechat_ops::panes::incidents::Model::new(&origin, severities);
     state.panes.rollouts.guided_config = kubechat_ops::panes::rollouts::guided::GuidedConfig {
         error_rate_kpi: config.rollouts.switch_error_rate_kpi.clone(),
         window: jiff::SignedDuration::from_secs(config.rollouts.switch_monitor_seconds as i64),
@@ -191,6 +203,9 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         namespace,
         writer,
         extra,
+        incidents: Some(kubechat_ops::io::incident_journal::journal_dir(
+            &paths.data_dir,
+        )),
     };
     let mut guard = terminal::TerminalGuard::new(Some(log.path.display().to_string()))?;
     let result = app::run(&mut guard.terminal, state, &theme, sources, started).await;

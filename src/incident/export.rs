@@ -103,7 +103,9 @@ pub fn markdown(incident: &Incident, severities: &Severities) -> String {
 
     let _ = writeln!(md, "\n## Timeline\n");
     let _ = writeln!(md, "| time (UTC) | what |\n|---|---|");
-    for e in &i.entries {
+    let mut by_time: Vec<_> = i.entries.iter().collect();
+    by_time.sort_by_key(|e| e.at);
+    for e in by_time {
         let text = e.describe(name).replace('|', "\\|").replace('\n', " ");
         let _ = writeln!(md, "| {} | {text} |", e.at.strftime("%Y-%m-%d %H:%M:%S"));
     }

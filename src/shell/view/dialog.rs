@@ -57,7 +57,16 @@ pub struct InputDialog<'a> {
 impl Widget for InputDialog<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let rect = centered(area, 60, 7);
+        // a question may be several lines (the severity levels with their definitions)
+        let question: Vec<&str> = self.question.lines().collect();
+        let widest = question
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        let w = (widest as u16 + 4).clamp(60, area.width.max(60));
+        let h = question.len().max(1) as u16 + 6;
+        let rect = centered(area, w, h);
         Clear.render(rect, buf);
         let block = Block::default()
             .borders(Borders::ALL)
@@ -66,12 +75,16 @@ impl Widget for InputDialog<'_> {
         let inner = block.inner(rect);
         block.render(rect, buf);
         let [label, input, error] = Layout::vertical([
-            Constraint::Length(1),
+            Constraint::Length(question.len().max(1) as u16),
             Constraint::Length(1),
             Constraint::Length(1),
         ])
         .areas(inner);
-        Paragraph::new(Line::styled(self.question.to_string(), t.text)).render(label, buf);
+        let lines: Vec<Line> = question
+            .iter()
+            .map(|l| Line::styled(l.to_string(), t.text))
+            .collect();
+        Paragraph::new(lines).render(label, buf);
         self.input.render(input, buf);
         if let Some(e) = self.error {
             Paragraph::new(Line::styled(e.to_string(), t.crit)).render(error, buf);

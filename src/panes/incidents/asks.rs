@@ -1,0 +1,359 @@
+//! The pane's keys and the questions they ask through the shell's text input: the title
+//! and severity of a declaration (the definitions shown, a severity suggested from live
+//! facts with its reason), a new severity, a note, a role, the impact start.
+
+use jiff::{SignedDuration, Timestamp, ToSpan};
+
+use super::{sync, Action, Model, Save, Tracked};
+use crate::effect::{Effect, IncidentAppend};
+use crate::feed::EntryKind;
+use crate::incident::suggest::suggest;
+use crate::incident::{incident_id, Incident, What};
+use crate::panes::cx::DialogRequest;
+use crate::panes::Cx;
+
+/// What the text input is open for (and for which incident).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Asking {
+    Title,
+    Severity { title: String },
+    NewSeverity { id: String },
+    Note { id: String },
+    Role { id: String },
+    ImpactStart { id: String },
+}
+
+/// How far back the timeline is copied into a new incident.
+pub const CONTEXT: SignedDuration = SignedDuration::from_mins(15);
+
+const HINT: &str = "type  Enter ok  Esc cancel";
+
+fn ask(
+    model: &mut Model,
+    cx: &mut Cx,
+    asking: Asking,
+    title: &str,
+    question: String,
+    initial: String,
+) {
+    model.asking = Some(asking);
+    cx.dialog(DialogRequest::Input {
+        title: format!(" {title} "),
+        question,
+        initial,
+        hint: HINT.into(),
+    });
+}
+
+pub fn on_action(model: &mut Model, cx: &mut Cx, action: Action) -> Vec<Effect> {
+    if action == Action::Declare {
+        let q = "What is happening? (a title; the severity comes next)".to_string();
+        ask(
+            model,
+            cx,
+            Asking::Title,
+            "Declare an incident",
+            q,
+            String::new(),
+        );
+        return Vec::new();
+    }
+    let Some(t) = model.selected() else {
+        cx.toast(false, "no incident: D declares one");
+        return Vec::new();
+    };
+    let i = &t.incident;
+    let id = i.id.clone();
+    match action {
+        Action::Declare => {}
+        Action::NextStatus => {
+            let Some(next) = i.status.next() else {
+                cx.toast(false, format!("{id} is already RESOLVED"));
+                return Vec::new();
+            };
+            cx.note(
+                EntryKind::Incident,
+                next == crate::incident::Status::Investigating,
+                format!("incident {id}: {}", next.label()),
+            );
+            return model
+                .record(&id, vec![(cx.now, What::Status { status: next })])
+                .into_iter()
+                .collect();
+        }
+        Action::Severity => {
+            let q = severity_question(model, cx, &format!("New severity for {id}"));
+            let current = i.severity.to_string();
+            ask(
+                model,
+                cx,
+                Asking::NewSeverity { id },
+                "Change the severity",
+                q,
+                current,
+            );
+        }
+        Action::Note => {
+            let q = format!("Note for {id} (\"todo: …\" becomes a follow-up):");
+            ask(
+                model,
+                cx,
+                Asking::Note { id },
+                "Add a note",
+                q,
+                String::new(),
+            );
+        }
+        Action::Role => {
+            let q =
+                "ROLE NAME, e.g. commander alice (commander, tech-lead, comms, on-call):".into();
+            ask(
+                model,
+                cx,
+                Asking::Role { id },
+                "Assign a role",
+                q,
+                String::new(),
+            );
+        }
+        Action::ImpactStart => {
+            let q = "When did users start to feel it? HH:MM (UTC), or how long ago (20m):".into();
+            let initial = i.impact_start.strftime("%H:%M").to_string();
+            ask(
+                model,
+                cx,
+                Asking::ImpactStart { id },
+                "Impact start",
+                q,
+                initial,
+            );
+        }
+        Action::Communicate => return super::sync::communicate(model, cx),
+    }
+    Vec::new()
+}
+
+/// The levels with their definitions, examples and clocks, and the suggestion.
+fn severity_question(model: &Model, cx: &Cx, first: &str) -> String {
+    let s = &model.severities;
+    let mut lines = vec![format!("{first} ({}):", s.choices())];
+    for d in s.all() {
+        lines.push(format!(
+            "{} {} · respond {} · escalate {}",
+            d.level,
+            d.definition,
+            crate::text::countdown(d.respond_within.as_secs()),
+            crate::text::countdown(d.escalate_within.as_secs()),
+        ));
+        if !d.examples.is_empty() {
+            lines.push(format!("   e.g. {}", d.examples.join("; ")));
+        }
+    }
+    let hint = suggest(cx.kpis, cx.cluster);
+    let level = s.get(hint.severity).map_or(hint.severity, |d| d.level);
+    lines.push(format!(
+        "Suggested: {} ({}). You decide.",
+        s.name(level),
+        hint.why
+    ));
+    lines.join("\n")
+}
+
+pub fn entered(model: &mut Model, cx: &mut Cx, text: &str) -> Vec<Effect> {
+    let text = text.trim();
+    let Some(asking) = model.asking.take() else {
+        return Vec::new();
+    };
+    let retry = |model: &mut Model, cx: &mut Cx, asking: Asking, why: String| {
+        model.asking = Some(asking);
+        cx.dialog(DialogRequest::InputError(why));
+        Vec::new()
+    };
+    match asking {
+        Asking::Title if text.is_empty() => retry(
+            model,
+            cx,
+            Asking::Title,
+            "a title, e.g. chat messages fail to send".into(),
+        ),
+        Asking::Title => {
+            let title = text.to_string();
+            let q = severity_question(model, cx, &format!("Severity of \"{title}\""));
+            let hint = suggest(cx.kpis, cx.cluster);
+            let level = model
+                .severities
+                .get(hint.severity)
+                .map_or(hint.severity, |d| d.level);
+            ask(
+                model,
+                cx,
+                Asking::Severity { title },
+                "Declare an incident",
+                q,
+                level.to_string(),
+            );
+            Vec::new()
+        }
+        Asking::Severity { title } => match level(model, text) {
+            Ok(severity) => {
+                cx.dialog(DialogRequest::Close);
+                declare(model, cx, title, severity)
+            }
+            Err(e) => retry(model, cx, Asking::Severity { title }, e),
+        },
+        Asking::NewSeverity { id } => match level(model, text) {
+            Ok(severity) => {
+                cx.dialog(DialogRequest::Close);
+                let name = model.severities.name(severity);
+                cx.note(
+                    EntryKind::Incident,
+                    severity <= 2,
+                    format!("incident {id}: severity {name}"),
+                );
+                model
+                    .record(&id, vec![(cx.now, What::Severity { severity })])
+                    .into_iter()
+                    .collect()
+            }
+            Err(e) => retry(model, cx, Asking::NewSeverity { id }, e),
+        },
+        Asking::Note { id } if text.is_empty() => retry(
+            model,
+            cx,
+            Asking::Note { id },
+            "a note (Esc to cancel)".into(),
+        ),
+        Asking::Note { id } => {
+            cx.dialog(DialogRequest::Close);
+            let what = What::Note {
+                text: text.to_string(),
+            };
+            model
+                .record(&id, vec![(cx.now, what)])
+                .into_iter()
+                .collect()
+        }
+        Asking::Role { id } => match parse_role(text) {
+            Some((role, who)) => {
+                cx.dialog(DialogRequest::Close);
+                cx.note(
+                    EntryKind::Incident,
+                    false,
+                    format!("incident {id}: {role} {who}"),
+                );
+                model
+                    .record(&id, vec![(cx.now, What::Role { role, who })])
+                    .into_iter()
+                    .collect()
+            }
+            None => retry(
+                model,
+                cx,
+                Asking::Role { id },
+                "ROLE NAME, e.g. commander alice".into(),
+            ),
+        },
+        Asking::ImpactStart { id } => match parse_when(text, cx.now) {
+            Ok(since) => {
+                cx.dialog(DialogRequest::Close);
+                model
+                    .record(&id, vec![(cx.now, What::ImpactStart { since })])
+                    .into_iter()
+                    .collect()
+            }
+            Err(e) => retry(model, cx, Asking::ImpactStart { id }, e),
+        },
+    }
+}
+
+fn level(model: &Model, text: &str) -> Result<u8, String> {
+    let digits = text
+        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        .trim();
+    match digits.parse::<u8>() {
+        Ok(l) if model.severities.exists(l) => Ok(l),
+        _ => Err(format!("a severity: {}", model.severities.choices())),
+    }
+}
+
+/// "commander alice", "commander=alice", "tech-lead: bob".
+pub fn parse_role(text: &str) -> Option<(String, String)> {
+    let (role, who) = text.split_once(['=', ':', ' '])?;
+    let (role, who) = (role.trim().to_ascii_lowercase(), who.trim().to_string());
+    (!role.is_empty() && !who.is_empty()).then_some((role, who))
+}
+
+/// "14:05" (UTC, the last such time not after now), "14:05:30", "20m" (ago), or RFC 3339.
+pub fn parse_when(text: &str, now: Timestamp) -> Result<Timestamp, String> {
+    let text = text.trim();
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    if text.contains(':') {
+        let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let time: jiff::civil::Time = text
+            .parse()
+            .map_err(|_| format!("{text:?}: expected HH:MM, e.g. 14:05"))?;
+        let at = today
+            .to_datetime(time)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map_err(|e| e.to_string())?
+            .timestamp();
+        return Ok(if at > now { at - 24.hours() } else { at });
+    }
+    let ago = kubechat_spec::parse_duration(text)
+        .map_err(|_| format!("{text:?}: expected HH:MM (UTC) or a duration ago, e.g. 20m"))?;
+    let ago = SignedDuration::try_from(ago).map_err(|e| e.to_string())?;
+    now.checked_sub(ago).map_err(|e| e.to_string())
+}
+
+/// A new incident: its declaration and the last [`CONTEXT`] of the timeline, in one append
+/// that creates the journal.
+fn declare(model: &mut Model, cx: &mut Cx, title: String, severity: u8) -> Vec<Effect> {
+    let mut id = incident_id(cx.now);
+    let mut n = 2;
+    while model.get(&id).is_some() {
+        id = format!("{}-{n}", incident_id(cx.now));
+        n += 1;
+    }
+    let declared = model.ids.entry(
+        cx.now,
+        What::Declared {
+            incident: id.clone(),
+            title: title.clone(),
+            severity,
+        },
+    );
+    let Some(incident) = Incident::declared(&declared) else {
+        return Vec::new();
+    };
+    let mut tracked = Tracked::new(incident);
+    tracked.saves.insert(declared.id.clone(), Save::Saving);
+    model.incidents.push(tracked);
+    model.sort(Some(&id));
+    let since = cx.now.checked_sub(CONTEXT).unwrap_or(cx.now);
+    let context = sync::items(
+        cx.timeline
+            .newest_first()
+            .filter(|e| e.at >= since)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev(),
+    );
+    let mut entries = vec![declared];
+    if let Some(Effect::AppendIncident(a)) = model.record(&id, context) {
+        entries.extend(a.entries);
+    }
+    let name = model.severities.name(severity);
+    cx.note(
+        EntryKind::Incident,
+        true,
+        format!("incident {id} declared: {name} {title}"),
+    );
+    cx.toast(false, format!("{id} declared ({name}): saving…"));
+    vec![Effect::AppendIncident(IncidentAppend {
+        incident: id,
+        entries,
+        create: true,
+    })]
+}
