@@ -55,6 +55,11 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
         Some(Command::Check(args)) => {
             return check(cli.config.as_deref(), cli.context.clone(), args).await
         }
+        Some(Command::Incident(args)) => {
+            let paths = Paths::discover()?;
+            let code = kubechat_ops::commands::incident::run(args, &paths);
+            return Ok(ExitCode::from(code));
+        }
         Some(Command::Rollout(args)) => {
             let namespace = cli
                 .namespace

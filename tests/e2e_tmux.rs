@@ -17,7 +17,8 @@ use std::time::Duration;
 use kubechat_sim::{SimHandle, SimOptions};
 use tmux::Tmux;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubechat-ops");
+#[path = "support/bin.rs"]
+mod bin;
 
 /// Environment that keeps the console's files in `dir` and hides any real kubeconfig.
 fn isolated_env(dir: &Path) -> Vec<(String, String)> {
@@ -35,7 +36,7 @@ fn start(dir: &Path, args: &str, extra_env: &[(&str, String)]) -> Tmux {
     let mut env = isolated_env(dir);
     env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.clone())));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    Tmux::start(dir, &format!("{BIN} {args}"), &env, 160, 48)
+    Tmux::start(dir, &format!("{} {args}", bin::bin()), &env, 160, 48)
 }
 
 /// A simulated cluster in this process and the console in tmux against it (its kubeconfig
@@ -523,4 +524,44 @@ fn logs_of_a_crash_looping_rollout_follow_and_show_the_previous_container() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0, "exit status; screen:\n{}", t.screen());
     t.restored().expect("terminal restored");
+}
+
+/// `5` shows the Incidents pane; `D` declares one (a title, then the severity offered from
+/// live facts); it is listed with its clocks once the journal has it on disk.
+#[test]
+fn demo_declares_an_incident_and_lists_it_with_its_clocks() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let t = start(dir.path(), "--demo", &[]);
+    t.wait_text("kubechat-api-gateway");
+    t.keys(&["5"]);
+    t.wait_text("┏ 5 Incidents");
+    t.wait_text("no incidents: D declares one");
+    t.keys(&["D"]);
+    t.wait_text("What is happening?");
+    t.type_text("chat messages fail to send");
+    t.keys(&["Enter"]);
+    t.wait_text("Suggested: SEV");
+    t.wait_text("1 Complete service outage");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the incident, saved, with its clocks", |s| {
+        s.contains("chat messages fail to send")
+            && s.contains("INVESTIGATING")
+            && s.contains("response in")
+            && s.contains("next update in")
+            && !s.contains("saving…")
+    });
+    assert!(
+        screen.contains("▲ SEV"),
+        "the status bar carries the clock:\n{screen}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0, "exit status; screen:\n{}", t.screen());
+    t.restored().expect("terminal restored");
+    let journals: Vec<_> = std::fs::read_dir(dir.path().join("data/kubechat-ops/incidents"))
+        .unwrap()
+        .collect();
+    assert_eq!(journals.len(), 1, "one journal on disk");
 }

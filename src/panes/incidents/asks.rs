@@ -350,7 +350,7 @@ fn declare(model: &mut Model, cx: &mut Cx, title: String, severity: u8) -> Vec<E
         true,
         format!("incident {id} declared: {name} {title}"),
     );
-    cx.toast(false, format!("{id} declared ({name}): saving…"));
+    cx.toast(false, format!("{id} declared ({name})"));
     vec![Effect::AppendIncident(IncidentAppend {
         incident: id,
         entries,
