@@ -27,9 +27,16 @@ fn follow_up(text: &str) -> Option<&str> {
 }
 
 pub fn markdown(incident: &Incident, severities: &Severities) -> String {
-    let name = |l: u8| severities.name(l);
     let mut md = String::new();
-    let i = incident;
+    header(&mut md, incident, severities);
+    summary_and_impact(&mut md, incident, severities);
+    timeline(&mut md, incident, severities);
+    actions(&mut md, incident, severities);
+    follow_ups(&mut md, incident);
+    md
+}
+
+fn header(md: &mut String, i: &Incident, severities: &Severities) {
     let definition = severities
         .get(i.severity)
         .filter(|d| d.level == i.severity)
@@ -38,7 +45,11 @@ pub fn markdown(incident: &Incident, severities: &Severities) -> String {
     let _ = writeln!(md, "# Postmortem draft: {}\n", i.title);
     let _ = writeln!(md, "| | |\n|---|---|");
     let _ = writeln!(md, "| Incident | {} |", i.id);
-    let _ = writeln!(md, "| Severity | {}{definition} |", name(i.severity));
+    let _ = writeln!(
+        md,
+        "| Severity | {}{definition} |",
+        severities.name(i.severity)
+    );
     let _ = writeln!(md, "| Status | {} |", i.status.label());
     let _ = writeln!(md, "| Declared | {} |", utc(i.declared_at));
     let _ = writeln!(md, "| Impact start | {} |", utc(i.impact_start));
@@ -58,30 +69,36 @@ pub fn markdown(incident: &Incident, severities: &Severities) -> String {
         roles.join(", ")
     };
     let _ = writeln!(md, "| Roles | {roles} |");
+}
 
+fn summary_and_impact(md: &mut String, i: &Incident, severities: &Severities) {
+    let name = |l: u8| severities.name(l);
     let _ = writeln!(md, "\n## Summary\n");
     let _ = writeln!(
         md,
-        "{} Declared {} at {}; status {}. _(What happened and why, in two or three sentences.)_",
-        i.title.trim_end_matches('.').to_string() + ".",
+        "{}. Declared {} at {}; status {}. _(What happened and why, in two or three sentences.)_",
+        i.title.trim_end_matches('.'),
         name(i.severity),
         utc(i.declared_at),
         i.status.label()
     );
-
     let _ = writeln!(md, "\n## Impact\n");
     let until = i
         .resolved_at
         .map(|r| format!("to {} ({})", utc(r), span(i.impact_start, r)))
         .unwrap_or_else(|| "and still open".into());
     let _ = writeln!(md, "- From {} {until}", utc(i.impact_start));
-    let mut severities_seen = vec![];
-    for e in &i.entries {
-        if let What::Severity { severity } | What::Declared { severity, .. } = &e.what {
-            severities_seen.push(format!("{} at {}", name(*severity), e.at.strftime("%H:%M")));
-        }
-    }
-    let _ = writeln!(md, "- Severity: {}", severities_seen.join(" → "));
+    let levels: Vec<String> = i
+        .entries
+        .iter()
+        .filter_map(|e| match &e.what {
+            What::Severity { severity } | What::Declared { severity, .. } => {
+                Some(format!("{} at {}", name(*severity), e.at.strftime("%H:%M")))
+            }
+            _ => None,
+        })
+        .collect();
+    let _ = writeln!(md, "- Severity: {}", levels.join(" → "));
     let breaches: Vec<&str> = i
         .entries
         .iter()
@@ -100,16 +117,23 @@ pub fn markdown(incident: &Incident, severities: &Severities) -> String {
     for b in breaches {
         let _ = writeln!(md, "- {b}");
     }
+}
 
+fn timeline(md: &mut String, i: &Incident, severities: &Severities) {
     let _ = writeln!(md, "\n## Timeline\n");
     let _ = writeln!(md, "| time (UTC) | what |\n|---|---|");
     let mut by_time: Vec<_> = i.entries.iter().collect();
     by_time.sort_by_key(|e| e.at);
     for e in by_time {
-        let text = e.describe(name).replace('|', "\\|").replace('\n', " ");
+        let text = e
+            .describe(|l| severities.name(l))
+            .replace('|', "\\|")
+            .replace('\n', " ");
         let _ = writeln!(md, "| {} | {text} |", e.at.strftime("%Y-%m-%d %H:%M:%S"));
     }
+}
 
+fn actions(md: &mut String, i: &Incident, severities: &Severities) {
     let _ = writeln!(md, "\n## Actions\n");
     let mut any = false;
     for e in &i.entries {
@@ -120,7 +144,9 @@ pub fn markdown(incident: &Incident, severities: &Severities) -> String {
                 Some(text.clone())
             }
             What::Status { status } => Some(format!("status → {}", status.label())),
-            What::Severity { severity } => Some(format!("severity → {}", name(*severity))),
+            What::Severity { severity } => {
+                Some(format!("severity → {}", severities.name(*severity)))
+            }
             What::Role { role, who } => Some(format!("{role}: {who}")),
             What::UpdateSent { template, .. } => Some(format!("{template} sent")),
             _ => None,
@@ -133,7 +159,9 @@ pub fn markdown(incident: &Incident, severities: &Severities) -> String {
     if !any {
         let _ = writeln!(md, "- none recorded");
     }
+}
 
+fn follow_ups(md: &mut String, i: &Incident) {
     let _ = writeln!(md, "\n## Open follow-ups\n");
     for e in &i.entries {
         if let What::Note { text } = &e.what {
@@ -155,7 +183,6 @@ pub fn markdown(incident: &Incident, severities: &Severities) -> String {
     }
     let _ = writeln!(md, "- [ ] Root cause and contributing factors");
     let _ = writeln!(md, "- [ ] Preventive actions, each with an owner");
-    md
 }
 
 /// The incident as it folds, and every entry of its journal.

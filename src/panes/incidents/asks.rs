@@ -64,73 +64,51 @@ pub fn on_action(model: &mut Model, cx: &mut Cx, action: Action) -> Vec<Effect> 
     };
     let i = &t.incident;
     let id = i.id.clone();
-    match action {
-        Action::Declare => {}
-        Action::NextStatus => {
-            let Some(next) = i.status.next() else {
-                cx.toast(false, format!("{id} is already RESOLVED"));
-                return Vec::new();
-            };
-            cx.note(
-                EntryKind::Incident,
-                next == crate::incident::Status::Investigating,
-                format!("incident {id}: {}", next.label()),
-            );
-            return model
-                .record(&id, vec![(cx.now, What::Status { status: next })])
-                .into_iter()
-                .collect();
-        }
-        Action::Severity => {
-            let q = severity_question(model, cx, &format!("New severity for {id}"));
-            let current = i.severity.to_string();
-            ask(
-                model,
-                cx,
-                Asking::NewSeverity { id },
-                "Change the severity",
-                q,
-                current,
-            );
-        }
-        Action::Note => {
-            let q = format!("Note for {id} (\"todo: …\" becomes a follow-up):");
-            ask(
-                model,
-                cx,
-                Asking::Note { id },
-                "Add a note",
-                q,
-                String::new(),
-            );
-        }
-        Action::Role => {
-            let q =
-                "ROLE NAME, e.g. commander alice (commander, tech-lead, comms, on-call):".into();
-            ask(
-                model,
-                cx,
-                Asking::Role { id },
-                "Assign a role",
-                q,
-                String::new(),
-            );
-        }
-        Action::ImpactStart => {
-            let q = "When did users start to feel it? HH:MM (UTC), or how long ago (20m):".into();
-            let initial = i.impact_start.strftime("%H:%M").to_string();
-            ask(
-                model,
-                cx,
-                Asking::ImpactStart { id },
-                "Impact start",
-                q,
-                initial,
-            );
-        }
+    let (asking, title, question, initial) = match action {
+        Action::Declare => return Vec::new(),
+        Action::NextStatus => return next_status(model, cx, &id),
         Action::Communicate => return super::sync::communicate(model, cx),
-    }
+        Action::Severity => (
+            Asking::NewSeverity { id: id.clone() },
+            "Change the severity",
+            severity_question(model, cx, &format!("New severity for {id}")),
+            i.severity.to_string(),
+        ),
+        Action::Note => (
+            Asking::Note { id: id.clone() },
+            "Add a note",
+            format!("Note for {id} (\"todo: …\" becomes a follow-up):"),
+            String::new(),
+        ),
+        Action::Role => (
+            Asking::Role { id },
+            "Assign a role",
+            "ROLE NAME, e.g. commander alice (commander, tech-lead, comms, on-call):".into(),
+            String::new(),
+        ),
+        Action::ImpactStart => (
+            Asking::ImpactStart { id },
+            "Impact start",
+            "When did users start to feel it? HH:MM (UTC), or how long ago (20m):".into(),
+            i.impact_start.strftime("%H:%M").to_string(),
+        ),
+    };
+    ask(model, cx, asking, title, question, initial);
     Vec::new()
+}
+
+fn next_status(model: &mut Model, cx: &mut Cx, id: &str) -> Vec<Effect> {
+    let Some(next) = model.get(id).and_then(|t| t.incident.status.next()) else {
+        cx.toast(false, format!("{id} is already RESOLVED"));
+        return Vec::new();
+    };
+    cx.note(
+        EntryKind::Incident,
+        false,
+        format!("incident {id}: {}", next.label()),
+    );
+    let what = What::Status { status: next };
+    model.record(id, vec![(cx.now, what)]).into_iter().collect()
 }
 
 /// The levels with their definitions, examples and clocks, and the suggestion.
@@ -164,106 +142,81 @@ pub fn entered(model: &mut Model, cx: &mut Cx, text: &str) -> Vec<Effect> {
     let Some(asking) = model.asking.take() else {
         return Vec::new();
     };
-    let retry = |model: &mut Model, cx: &mut Cx, asking: Asking, why: String| {
-        model.asking = Some(asking);
-        cx.dialog(DialogRequest::InputError(why));
-        Vec::new()
-    };
-    match asking {
-        Asking::Title if text.is_empty() => retry(
-            model,
-            cx,
-            Asking::Title,
-            "a title, e.g. chat messages fail to send".into(),
-        ),
-        Asking::Title => {
-            let title = text.to_string();
-            let q = severity_question(model, cx, &format!("Severity of \"{title}\""));
-            let hint = suggest(cx.kpis, cx.cluster);
-            let level = model
-                .severities
-                .get(hint.severity)
-                .map_or(hint.severity, |d| d.level);
-            ask(
-                model,
-                cx,
-                Asking::Severity { title },
-                "Declare an incident",
-                q,
-                level.to_string(),
-            );
-            Vec::new()
+    let now = cx.now;
+    let outcome = match &asking {
+        Asking::Title => title_entered(model, cx, text),
+        Asking::Severity { title } => {
+            level(model, text).map(|sev| declare(model, cx, title.clone(), sev))
         }
-        Asking::Severity { title } => match level(model, text) {
-            Ok(severity) => {
-                cx.dialog(DialogRequest::Close);
-                declare(model, cx, title, severity)
-            }
-            Err(e) => retry(model, cx, Asking::Severity { title }, e),
-        },
-        Asking::NewSeverity { id } => match level(model, text) {
-            Ok(severity) => {
-                cx.dialog(DialogRequest::Close);
-                let name = model.severities.name(severity);
-                cx.note(
-                    EntryKind::Incident,
-                    severity <= 2,
-                    format!("incident {id}: severity {name}"),
-                );
-                model
-                    .record(&id, vec![(cx.now, What::Severity { severity })])
-                    .into_iter()
-                    .collect()
-            }
-            Err(e) => retry(model, cx, Asking::NewSeverity { id }, e),
-        },
-        Asking::Note { id } if text.is_empty() => retry(
-            model,
-            cx,
-            Asking::Note { id },
-            "a note (Esc to cancel)".into(),
-        ),
+        Asking::NewSeverity { id } => level(model, text).map(|severity| {
+            let name = model.severities.name(severity);
+            let text = format!("incident {id}: severity {name}");
+            cx.note(EntryKind::Incident, severity <= 2, text);
+            record(model, id, now, What::Severity { severity })
+        }),
+        Asking::Note { id } if text.is_empty() => Err("a note (Esc to cancel)".into()),
         Asking::Note { id } => {
-            cx.dialog(DialogRequest::Close);
             let what = What::Note {
                 text: text.to_string(),
             };
-            model
-                .record(&id, vec![(cx.now, what)])
-                .into_iter()
-                .collect()
+            Ok(record(model, id, now, what))
         }
         Asking::Role { id } => match parse_role(text) {
             Some((role, who)) => {
-                cx.dialog(DialogRequest::Close);
                 cx.note(
                     EntryKind::Incident,
                     false,
                     format!("incident {id}: {role} {who}"),
                 );
-                model
-                    .record(&id, vec![(cx.now, What::Role { role, who })])
-                    .into_iter()
-                    .collect()
+                Ok(record(model, id, now, What::Role { role, who }))
             }
-            None => retry(
-                model,
-                cx,
-                Asking::Role { id },
-                "ROLE NAME, e.g. commander alice".into(),
-            ),
+            None => Err("ROLE NAME, e.g. commander alice".into()),
         },
-        Asking::ImpactStart { id } => match parse_when(text, cx.now) {
-            Ok(since) => {
+        Asking::ImpactStart { id } => {
+            parse_when(text, now).map(|since| record(model, id, now, What::ImpactStart { since }))
+        }
+    };
+    match outcome {
+        Ok(effects) => {
+            if model.asking.is_none() {
                 cx.dialog(DialogRequest::Close);
-                model
-                    .record(&id, vec![(cx.now, What::ImpactStart { since })])
-                    .into_iter()
-                    .collect()
             }
-            Err(e) => retry(model, cx, Asking::ImpactStart { id }, e),
-        },
+            effects
+        }
+        Err(why) => {
+            model.asking = Some(asking);
+            cx.dialog(DialogRequest::InputError(why));
+            Vec::new()
+        }
     }
+}
+
+fn record(model: &mut Model, id: &str, at: Timestamp, what: What) -> Vec<Effect> {
+    model.record(id, vec![(at, what)]).into_iter().collect()
+}
+
+/// The title is taken: the severity comes next, with the levels and a suggestion.
+fn title_entered(model: &mut Model, cx: &mut Cx, text: &str) -> Result<Vec<Effect>, String> {
+    if text.is_empty() {
+        return Err("a title, e.g. chat messages fail to send".into());
+    }
+    let title = text.to_string();
+    let q = severity_question(model, cx, &format!("Severity of \"{title}\""));
+    let hint = suggest(cx.kpis, cx.cluster);
+    let level = model
+        .severities
+        .get(hint.severity)
+        .map_or(hint.severity, |d| d.level);
+    let asking = Asking::Severity { title };
+    ask(
+        model,
+        cx,
+        asking,
+        "Declare an incident",
+        q,
+        level.to_string(),
+    );
+    Ok(Vec::new())
 }
 
 fn level(model: &Model, text: &str) -> Result<u8, String> {

@@ -78,10 +78,7 @@ fn declare(s: &mut State, title: &str, severity: &str) -> IncidentAppend {
     );
     type_text(s, title);
     update(s, code(KeyCode::Enter));
-    let Overlay::Input {
-        question, input, ..
-    } = &s.overlay
-    else {
+    let Overlay::Input { question, .. } = &s.overlay else {
         panic!("the severity input follows the title");
     };
     assert!(
@@ -89,30 +86,9 @@ fn declare(s: &mut State, title: &str, severity: &str) -> IncidentAppend {
         "{question}"
     );
     assert!(question.contains("Suggested: SEV"), "{question}");
-    if !severity.is_empty() {
-        let mut input = input.clone();
-        input.select_all();
-        input.cut();
-        s.overlay = match std::mem::take(&mut s.overlay) {
-            Overlay::Input {
-                owner,
-                title,
-                question,
-                hint,
-                error,
-                ..
-            } => Overlay::Input {
-                owner,
-                title,
-                question,
-                hint,
-                input,
-                error,
-            },
-            other => other,
-        };
-        type_text(s, severity);
-    }
+    // the suggested level is typed in already: replace it
+    update(s, code(KeyCode::Backspace));
+    type_text(s, severity);
     let effects = update(s, code(KeyCode::Enter));
     assert!(s.overlay.is_none(), "the declaration closes the input");
     let found = appends(&effects);
