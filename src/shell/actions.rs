@@ -123,6 +123,15 @@ pub fn input_entered(state: &mut State) -> Vec<Effect> {
     to_pane(state, owner, PaneEvent::Entered(text))
 }
 
+/// Ctrl-S in the editor: the owning pane takes the text, lines kept.
+pub fn editor_sent(state: &mut State) -> Vec<Effect> {
+    let Overlay::Editor { owner, editor, .. } = &state.overlay else {
+        return Vec::new();
+    };
+    let (owner, text) = (*owner, editor.lines().join("\n"));
+    to_pane(state, owner, PaneEvent::Entered(text))
+}
+
 /// Esc in the text input.
 pub fn close_input(state: &mut State) {
     state.overlay = Overlay::None;
@@ -184,13 +193,25 @@ impl State {
                     error: None,
                 };
             }
+            DialogRequest::Editor { title, text, hint } => {
+                let lines: Vec<String> = text.lines().map(str::to_string).collect();
+                let mut editor = TextArea::new(lines);
+                editor.move_cursor(CursorMove::Bottom);
+                editor.move_cursor(CursorMove::End);
+                self.overlay = Overlay::Editor {
+                    owner,
+                    title,
+                    hint,
+                    editor: Box::new(editor),
+                };
+            }
             DialogRequest::InputError(e) => {
                 if let Overlay::Input { error, .. } = &mut self.overlay {
                     *error = Some(e);
                 }
             }
             DialogRequest::Close => {
-                if matches!(self.overlay, Overlay::Input { .. }) {
+                if matches!(self.overlay, Overlay::Input { .. } | Overlay::Editor { .. }) {
                     self.overlay = Overlay::None;
                 }
             }

@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 
-use super::actions::{apply_action, close_input, input_entered};
+use super::actions::{apply_action, close_input, editor_sent, input_entered};
 use super::guard::{guard, refusal};
 use super::overlay::{palette_matches, Overlay};
 use super::sources::SourceTransition;
@@ -305,6 +305,23 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             _ => {
                 input.input(key);
                 *error = None;
+                Vec::new()
+            }
+        },
+        Overlay::Editor { editor, .. } => match key.code {
+            _ if ctrl_c => {
+                state.should_quit = true;
+                Vec::new()
+            }
+            KeyCode::Esc => {
+                close_input(state);
+                Vec::new()
+            }
+            KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                editor_sent(state)
+            }
+            _ => {
+                editor.input(key);
                 Vec::new()
             }
         },

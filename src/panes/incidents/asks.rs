@@ -8,6 +8,7 @@ use super::{sync, Action, Model, Save, Tracked};
 use crate::effect::{Effect, IncidentAppend};
 use crate::feed::EntryKind;
 use crate::incident::suggest::suggest;
+use crate::incident::template::Template;
 use crate::incident::{incident_id, Incident, What};
 use crate::panes::cx::DialogRequest;
 use crate::panes::Cx;
@@ -16,11 +17,26 @@ use crate::panes::Cx;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Asking {
     Title,
-    Severity { title: String },
-    NewSeverity { id: String },
-    Note { id: String },
-    Role { id: String },
-    ImpactStart { id: String },
+    Severity {
+        title: String,
+    },
+    NewSeverity {
+        id: String,
+    },
+    Note {
+        id: String,
+    },
+    Role {
+        id: String,
+    },
+    ImpactStart {
+        id: String,
+    },
+    /// The communication open in the editor.
+    Communicate {
+        id: String,
+        template: Template,
+    },
 }
 
 /// How far back the timeline is copied into a new incident.
@@ -67,7 +83,7 @@ pub fn on_action(model: &mut Model, cx: &mut Cx, action: Action) -> Vec<Effect> 
     let (asking, title, question, initial) = match action {
         Action::Declare => return Vec::new(),
         Action::NextStatus => return next_status(model, cx, &id),
-        Action::Communicate => return super::sync::communicate(model, cx),
+        Action::Communicate => return super::comms::open(model, cx),
         Action::Severity => (
             Asking::NewSeverity { id: id.clone() },
             "Change the severity",
@@ -172,6 +188,10 @@ pub fn entered(model: &mut Model, cx: &mut Cx, text: &str) -> Vec<Effect> {
             }
             None => Err("ROLE NAME, e.g. commander alice".into()),
         },
+        Asking::Communicate { .. } if text.is_empty() => Err("the text is empty".into()),
+        Asking::Communicate { id, template } => {
+            Ok(super::comms::sent(model, cx, id, *template, text))
+        }
         Asking::ImpactStart { id } => {
             parse_when(text, now).map(|since| record(model, id, now, What::ImpactStart { since }))
         }

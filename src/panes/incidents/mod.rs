@@ -11,6 +11,9 @@
 
 mod action;
 mod asks;
+mod comms;
+#[cfg(test)]
+mod comms_tests;
 mod sync;
 #[cfg(test)]
 mod tests;

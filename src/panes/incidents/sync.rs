@@ -156,10 +156,3 @@ pub fn merge(model: &mut Model, cx: &mut Cx, id: &str, entries: &[Entry]) {
         }
     }
 }
-
-/// Fills the next communication for the selected incident (not yet an editor).
-pub fn communicate(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
-    let _ = model;
-    cx.toast(false, "communications: not yet");
-    Vec::new()
-}

@@ -20,7 +20,7 @@ use crate::theme::Theme;
 
 const START: &str = "2026-11-28T15:10:00Z";
 
-fn appends(effects: &[Effect]) -> Vec<&IncidentAppend> {
+pub(super) fn appends(effects: &[Effect]) -> Vec<&IncidentAppend> {
     effects
         .iter()
         .filter_map(|e| match e {
@@ -30,13 +30,13 @@ fn appends(effects: &[Effect]) -> Vec<&IncidentAppend> {
         .collect()
 }
 
-fn type_text(s: &mut State, text: &str) {
+pub(super) fn type_text(s: &mut State, text: &str) {
     for c in text.chars() {
         update(s, key(c));
     }
 }
 
-fn screen(s: &State, w: u16, h: u16) -> String {
+pub(super) fn screen(s: &State, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| crate::shell::view::render(s, &Theme::default(), f))
         .unwrap();
@@ -47,7 +47,7 @@ fn screen(s: &State, w: u16, h: u16) -> String {
 }
 
 /// A console whose journals were read (none there).
-fn console(read_only: bool) -> State {
+pub(super) fn console(read_only: bool) -> State {
     let mut s = state(read_only);
     update(
         &mut s,
@@ -58,7 +58,7 @@ fn console(read_only: bool) -> State {
     s
 }
 
-fn saved(s: &mut State, a: &IncidentAppend, result: Result<(), String>) -> Vec<Effect> {
+pub(super) fn saved(s: &mut State, a: &IncidentAppend, result: Result<(), String>) -> Vec<Effect> {
     update(
         s,
         Msg::Incident(IncidentMsg::Saved {
@@ -70,7 +70,7 @@ fn saved(s: &mut State, a: &IncidentAppend, result: Result<(), String>) -> Vec<E
 }
 
 /// `D`, a title, Enter, the severity, Enter: the declaration's append.
-fn declare(s: &mut State, title: &str, severity: &str) -> IncidentAppend {
+pub(super) fn declare(s: &mut State, title: &str, severity: &str) -> IncidentAppend {
     update(s, key('D'));
     assert!(
         matches!(s.overlay, Overlay::Input { .. }),
@@ -271,7 +271,7 @@ fn the_suggestion_comes_from_live_facts_and_says_why() {
     assert_eq!(input.lines(), ["2"]);
 }
 
-fn tick(s: &mut State, at: Timestamp) -> Vec<Effect> {
+pub(super) fn tick(s: &mut State, at: Timestamp) -> Vec<Effect> {
     update(s, Msg::Tick(at))
 }
 

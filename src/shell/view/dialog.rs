@@ -91,3 +91,27 @@ impl Widget for InputDialog<'_> {
         }
     }
 }
+
+/// A text of several lines to edit (a communication before it is sent).
+pub struct EditorDialog<'a> {
+    pub title: &'a str,
+    pub editor: &'a TextArea<'static>,
+    pub theme: &'a Theme,
+}
+
+impl Widget for EditorDialog<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let w = (area.width.saturating_mul(4) / 5).max(40);
+        let h = (area.height.saturating_mul(4) / 5).max(8);
+        let rect = centered(area, w, h);
+        Clear.render(rect, buf);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.focus)
+            .title(Span::styled(self.title.to_string(), t.title));
+        let inner = block.inner(rect);
+        block.render(rect, buf);
+        self.editor.render(inner, buf);
+    }
+}
