@@ -64,7 +64,7 @@ impl Widget for InputDialog<'_> {
             .map(|l| l.chars().count())
             .max()
             .unwrap_or(0);
-        let w = (widest as u16 + 4).clamp(60, area.width.max(60));
+        let w = (widest as u16 + 2).clamp(60, area.width.max(60));
         let h = question.len().max(1) as u16 + 6;
         let rect = centered(area, w, h);
         Clear.render(rect, buf);
