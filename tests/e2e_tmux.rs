@@ -544,7 +544,7 @@ fn demo_declares_an_incident_and_lists_it_with_its_clocks() {
     t.type_text("chat messages fail to send");
     t.keys(&["Enter"]);
     t.wait_text("Suggested: SEV");
-    t.wait_text("1 Complete service outage");
+    t.wait_text("1  SEV1  Complete service outage");
     t.keys(&["Enter"]);
     let screen = t.wait_for("the incident, saved, with its clocks", |s| {
         s.contains("chat messages fail to send")

@@ -133,11 +133,12 @@ fn severity_question(model: &Model, cx: &Cx, first: &str) -> String {
     let mut lines = vec![format!("{first} ({}):", s.choices())];
     for d in s.all() {
         lines.push(format!(
-            "{} {} · respond {} · escalate {}",
+            "{}  {}  {} · respond {} · escalate {}",
             d.level,
+            d.name,
             d.definition,
-            crate::text::countdown(d.respond_within.as_secs()),
-            crate::text::countdown(d.escalate_within.as_secs()),
+            crate::text::duration_label(d.respond_within.as_secs()),
+            crate::text::duration_label(d.escalate_within.as_secs()),
         ));
         if !d.examples.is_empty() {
             lines.push(format!("   e.g. {}", d.examples.join("; ")));

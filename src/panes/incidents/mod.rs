@@ -271,12 +271,7 @@ pub fn badge(model: &Model, now: jiff::Timestamp) -> Option<(String, Urgency)> {
     let first = open.first()?;
     let (text, urgency) = match best {
         Some((clock, i)) => (
-            format!(
-                "{} {} · {}",
-                model.severities.name(i.severity),
-                i.status.label(),
-                clock.text()
-            ),
+            format!("{} {}", model.severities.name(i.severity), clock.text()),
             clock.urgency(),
         ),
         None => (

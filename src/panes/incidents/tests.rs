@@ -82,7 +82,7 @@ pub(super) fn declare(s: &mut State, title: &str, severity: &str) -> IncidentApp
         panic!("the severity input follows the title");
     };
     assert!(
-        question.contains("1 Complete service outage · respond 15m00s"),
+        question.contains("1  SEV1  Complete service outage · respond 15m · escalate 30m"),
         "{question}"
     );
     assert!(question.contains("Suggested: SEV"), "{question}");
@@ -126,10 +126,7 @@ fn declare_from_any_pane_shows_saving_until_the_journal_answers_in_both_modes() 
         let shown = screen(&s, 120, 30);
         assert!(!shown.contains("fail  saving…"), "{shown}");
         // on every screen, the status bar carries the clock
-        assert!(
-            shown.contains("▲ SEV2 INVESTIGATING · response in 30m00s"),
-            "{shown}"
-        );
+        assert!(shown.contains("▲ SEV2 response in 30m00s"), "{shown}");
         assert!(s.timeline.last().unwrap().text.contains("declared: SEV2"));
     }
 }
