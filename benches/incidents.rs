@@ -157,6 +157,7 @@ fn bench_open(dir: &std::path::Path) {
                 id: id.into(),
                 entries: j.entries,
                 warnings: j.warnings,
+                source: kubechat_ops::msg::JournalSource::Disk,
             }),
         );
         console.push(t.elapsed());
@@ -183,6 +184,7 @@ fn bench_open(dir: &std::path::Path) {
             id: id.into(),
             entries: j.entries,
             warnings: j.warnings,
+            source: kubechat_ops::msg::JournalSource::Disk,
         }),
     );
     let after = LIVE.load(Ordering::Relaxed);

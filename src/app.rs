@@ -37,6 +37,8 @@ pub struct Sources {
     pub extra: Vec<Producer>,
     /// Where incident journals are written (`<data dir>/incidents`).
     pub incidents: Option<std::path::PathBuf>,
+    /// Team mode: watch the incidents shared in the cluster.
+    pub team_incidents: bool,
 }
 
 /// Runs the console until the user quits or a signal asks it to stop.
@@ -58,6 +60,13 @@ pub async fn run(
     ));
     for start in sources.extra {
         tasks.push(start(tx.clone()));
+    }
+    if sources.team_incidents {
+        tasks.push(crate::io::incident_cluster::spawn_watch(
+            sources.kube.clone(),
+            &sources.namespace,
+            tx.clone(),
+        ));
     }
     let mut executor = Executor::new(sources.writer, sources.kube, &sources.namespace, tx.clone());
     if let Some(dir) = sources.incidents {

@@ -161,6 +161,9 @@ pub enum Effect {
     /// Append to an incident's journal and sync it; the result comes back as
     /// `IncidentMsg::Saved`.
     AppendIncident(IncidentAppend),
+    /// Team mode: append to the incident's ConfigMap in the cluster (a cluster write); the
+    /// result comes back as `IncidentMsg::Shared`.
+    ShareIncident(IncidentAppend),
 }
 
 impl Effect {
@@ -168,7 +171,7 @@ impl Effect {
     /// declare itself, and the shell's guard drops mutating effects in read-only mode.
     pub fn is_mutating(&self) -> bool {
         match self {
-            Effect::Write(_) => true,
+            Effect::Write(_) | Effect::ShareIncident(_) => true,
             // the incident journal is a local file: writing it changes nothing in the
             // cluster, so read-only consoles keep their incidents too
             Effect::Log(_)

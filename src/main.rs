@@ -197,6 +197,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         jiff::Timestamp::now().as_second()
     );
     state.panes.incidents = kubechat_ops::panes::incidents::Model::new(&origin, severities);
+    state.panes.incidents.team = config.incidents.team;
     state.panes.rollouts.guided_config = kubechat_ops::panes::rollouts::guided::GuidedConfig {
         error_rate_kpi: config.rollouts.switch_error_rate_kpi.clone(),
         window: jiff::SignedDuration::from_secs(config.rollouts.switch_monitor_seconds as i64),
@@ -211,6 +212,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         incidents: Some(kubechat_ops::io::incident_journal::journal_dir(
             &paths.data_dir,
         )),
+        team_incidents: config.incidents.team,
     };
     let mut guard = terminal::TerminalGuard::new(Some(log.path.display().to_string()))?;
     let result = app::run(&mut guard.terminal, state, &theme, sources, started).await;

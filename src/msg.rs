@@ -29,7 +29,16 @@ pub enum Msg {
     Incident(IncidentMsg),
 }
 
-/// What `io::incident_journal` sends back.
+/// Where a journal was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalSource {
+    /// This machine's data directory.
+    Disk,
+    /// The incident's ConfigMap (team mode): the entries the team shared.
+    Cluster,
+}
+
+/// What `io::incident_journal` (and, in team mode, `io::incident_cluster`) sends back.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IncidentMsg {
     /// A journal as it is on disk now: at start, and whenever its file changes (another
@@ -39,9 +48,17 @@ pub enum IncidentMsg {
         id: String,
         entries: Vec<Entry>,
         warnings: Vec<String>,
+        source: JournalSource,
     },
     /// The first reading of the journals' directory is done.
     Loaded { dir: String },
+    /// Entries shared with the team (team mode: the incident's ConfigMap in the cluster)
+    /// were written there, or why not.
+    Shared {
+        incident: String,
+        entries: Vec<String>,
+        result: Result<(), String>,
+    },
     /// An append finished: `Ok` once the entries are on disk (synced), else why not.
     Saved {
         incident: String,

@@ -130,6 +130,23 @@ pub struct Entry {
     pub what: What,
 }
 
+impl What {
+    /// Written by a person (or the console for them), not copied from the timeline nor
+    /// recorded by a clock: what team mode shares.
+    pub fn by_people(&self) -> bool {
+        match self {
+            What::Declared { .. }
+            | What::Status { .. }
+            | What::Severity { .. }
+            | What::Note { .. }
+            | What::Role { .. }
+            | What::ImpactStart { .. }
+            | What::UpdateSent { .. } => true,
+            What::Timeline { .. } | What::Overdue { .. } => false,
+        }
+    }
+}
+
 impl Entry {
     /// One JSON line, without its newline.
     pub fn to_line(&self) -> String {

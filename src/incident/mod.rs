@@ -45,13 +45,21 @@ pub struct Incident {
 }
 
 impl Incident {
-    /// Folds a journal. The first entry must be the declaration; a journal without one is
-    /// not an incident (None). Later declarations are kept as entries but change nothing.
+    /// Folds a journal. A journal without a declaration is not an incident (None). The
+    /// entries are taken in order around the first declaration (a merged journal, sorted by
+    /// time, may hold timeline items from before it); later declarations change nothing.
     pub fn fold(entries: &[Entry]) -> Option<Incident> {
-        let (first, rest) = entries.split_first()?;
-        let mut incident = Incident::declared(first)?;
-        for e in rest {
-            incident.apply(e.clone());
+        let at = entries
+            .iter()
+            .position(|e| matches!(e.what, What::Declared { .. }))?;
+        let mut incident = Incident::declared(&entries[at])?;
+        incident.entries.clear();
+        for (i, e) in entries.iter().enumerate() {
+            if i == at {
+                incident.entries.push(e.clone());
+            } else {
+                incident.apply(e.clone());
+            }
         }
         Some(incident)
     }
@@ -85,10 +93,7 @@ impl Incident {
 
     /// Takes one more entry.
     pub fn apply(&mut self, e: Entry) {
-        let by_a_person = !matches!(
-            e.what,
-            What::Declared { .. } | What::Timeline { .. } | What::Overdue { .. }
-        );
+        let by_a_person = e.what.by_people() && !matches!(e.what, What::Declared { .. });
         if by_a_person && self.responded_at.is_none() {
             self.responded_at = Some(e.at);
         }

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::effect::IncidentAppend;
 use crate::incident::{valid_id, Entry, Severities};
-use crate::msg::{IncidentMsg, Msg};
+use crate::msg::{IncidentMsg, JournalSource, Msg};
 
 /// How often the watcher looks for journals changed by another process.
 pub const WATCH_INTERVAL: Duration = Duration::from_secs(2);
@@ -289,11 +289,13 @@ fn scan(dir: &Path, previous: &Seen) -> (Vec<IncidentMsg>, Seen) {
                 id,
                 entries: j.entries,
                 warnings: j.warnings,
+                source: JournalSource::Disk,
             }),
             Err(e) => out.push(IncidentMsg::Journal {
                 id,
                 entries: Vec::new(),
                 warnings: vec![e],
+                source: JournalSource::Disk,
             }),
         }
     }

@@ -2,6 +2,7 @@
 //! writer, log streams, the Prometheus poller, and the executor that carries out `Effect`s. It turns
 //! the world into `Msg`s and never draws.
 
+pub mod incident_cluster;
 pub mod incident_journal;
 pub mod kube_watch;
 pub mod kube_writer;
@@ -30,6 +31,9 @@ pub struct Executor {
     streams: Mutex<HashMap<u64, AbortHandle>>,
     /// The incident journal writer (`with_journal`), in both modes: it writes local files.
     journal: Option<std::sync::mpsc::Sender<IncidentAppend>>,
+    /// Team mode: the queue of appends to incidents' ConfigMaps, carried out in order by
+    /// the cluster writer (started with the first one).
+    share: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<IncidentAppend>>,
     tx: Sender<Msg>,
 }
 
@@ -45,6 +49,7 @@ impl Executor {
             reader: (client, namespace.to_string()),
             streams: Mutex::new(HashMap::new()),
             journal: None,
+            share: std::sync::OnceLock::new(),
             tx,
         }
     }
@@ -53,6 +58,48 @@ impl Executor {
     pub fn with_journal(mut self, dir: std::path::PathBuf) -> Self {
         self.journal = Some(incident_journal::spawn_writer(dir, self.tx.clone()));
         self
+    }
+
+    /// Team mode: appends to the incident's ConfigMap, one after the other; only the
+    /// cluster writer can, so in read-only mode nothing is sent.
+    fn share_incident(&self, append: IncidentAppend) {
+        let Some(writer) = self.writer.clone() else {
+            tracing::error!(
+                "refused to share incident {} in read-only mode",
+                append.incident
+            );
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                let _ = tx
+                    .send(Msg::Incident(shared(
+                        &append,
+                        Err(WriteError::ReadOnly.to_string()),
+                    )))
+                    .await;
+            });
+            return;
+        };
+        let queue = self.share.get_or_init(|| {
+            let (jobs, mut rx) = tokio::sync::mpsc::unbounded_channel::<IncidentAppend>();
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                while let Some(append) = rx.recv().await {
+                    let result = writer.share_incident(&append).await.map(|_| ());
+                    if let Err(e) = &result {
+                        tracing::warn!("sharing incident {}: {e}", append.incident);
+                    }
+                    if tx
+                        .send(Msg::Incident(shared(&append, result)))
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+            jobs
+        });
+        let _ = queue.send(append);
     }
 
     fn append_incident(&self, append: IncidentAppend) {
@@ -97,6 +144,7 @@ impl Executor {
             }
             Effect::StopLogs(id) => self.stop_stream(id),
             Effect::AppendIncident(append) => self.append_incident(append),
+            Effect::ShareIncident(append) => self.share_incident(append),
             Effect::Write(write) => {
                 let tx = self.tx.clone();
                 let writer = self.writer.clone();
@@ -116,5 +164,13 @@ impl Executor {
                 });
             }
         }
+    }
+}
+
+fn shared(append: &IncidentAppend, result: Result<(), String>) -> IncidentMsg {
+    IncidentMsg::Shared {
+        incident: append.incident.clone(),
+        entries: append.entries.iter().map(|e| e.id.clone()).collect(),
+        result,
     }
 }

@@ -23,6 +23,12 @@ pub fn refusal(effect: &Effect) -> String {
         Effect::AppendIncident(a) => {
             format!("read-only mode: writing incident {} refused", a.incident)
         }
+        Effect::ShareIncident(a) => {
+            format!(
+                "read-only mode: sharing incident {} with the cluster refused",
+                a.incident
+            )
+        }
     }
 }
 

@@ -15,6 +15,9 @@ mod comms;
 #[cfg(test)]
 mod comms_tests;
 mod sync;
+mod team;
+#[cfg(test)]
+mod team_tests;
 #[cfg(test)]
 mod tests;
 mod view;
@@ -50,6 +53,9 @@ pub struct Tracked {
     known: HashSet<String>,
     /// Hashes of the timeline items held (not to copy one twice, e.g. after a restart).
     mirrored: HashSet<u64>,
+    /// This machine has its journal (false for an incident only seen in the cluster: the
+    /// first entry written here creates the journal with everything known).
+    pub local: bool,
 }
 
 impl Tracked {
@@ -59,6 +65,7 @@ impl Tracked {
             saves: BTreeMap::new(),
             known: HashSet::new(),
             mirrored: HashSet::new(),
+            local: true,
         };
         t.reindex();
         t
@@ -93,6 +100,8 @@ pub struct Model {
     pub cursor: usize,
     /// The journals were read (until then nothing is copied from the timeline).
     pub loaded: bool,
+    /// Team mode: what people write is shared in the cluster too (read-write consoles).
+    pub team: bool,
     /// Where the journals live, once read.
     pub dir: Option<String>,
     /// The timeline's number up to which it was copied into open incidents.
@@ -117,6 +126,7 @@ impl Model {
             incidents: Vec::new(),
             cursor: 0,
             loaded: false,
+            team: false,
             dir: None,
             mirrored_upto: 0,
             asking: None,
@@ -167,11 +177,19 @@ impl Model {
             }
             tracked.incident.apply(e.clone());
         }
+        // an incident only seen in the cluster gets its journal here, with all it holds
+        let create = !tracked.local;
+        tracked.local = true;
+        let entries = if create {
+            tracked.incident.entries.clone()
+        } else {
+            entries
+        };
         self.sort(None);
         Some(Effect::AppendIncident(IncidentAppend {
             incident: id.to_string(),
             entries,
-            create: false,
+            create,
         }))
     }
 
@@ -182,6 +200,11 @@ impl Model {
 }
 
 pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effect> {
+    let effects = route(model, cx, input);
+    team::share(model, cx, effects)
+}
+
+fn route(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effect> {
     match input {
         Input::Action(action) => {
             cx.changed();
@@ -212,13 +235,20 @@ fn on_journal(model: &mut Model, cx: &mut Cx, m: &IncidentMsg) -> Vec<Effect> {
             id,
             entries,
             warnings,
+            source,
         } => {
             for w in warnings {
                 if model.warned.insert(w.clone()) {
                     cx.note(EntryKind::Source, true, format!("incident journal {w}"));
                 }
             }
-            sync::merge(model, cx, id, entries);
+            sync::merge(model, cx, id, entries, *source);
+            Vec::new()
+        }
+        IncidentMsg::Shared {
+            incident, result, ..
+        } => {
+            team::shared(cx, incident, result);
             Vec::new()
         }
         IncidentMsg::Loaded { dir } => {

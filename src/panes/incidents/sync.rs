@@ -11,6 +11,7 @@ use crate::effect::Effect;
 use crate::feed::{EntryKind, TimelineEntry};
 use crate::incident::clocks::newly_overdue;
 use crate::incident::{Entry, Incident, What};
+use crate::msg::JournalSource;
 use crate::panes::Cx;
 
 /// Identifies a timeline item by when and what (the same alert seen again after a restart
@@ -119,11 +120,14 @@ pub fn on_tick(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
 
 /// A journal as another process (or this one) left it on disk: entries this pane does not
 /// hold yet are taken in (disk order first, then this console's entries not yet on disk).
-pub fn merge(model: &mut Model, cx: &mut Cx, id: &str, entries: &[Entry]) {
+pub fn merge(model: &mut Model, cx: &mut Cx, id: &str, entries: &[Entry], source: JournalSource) {
+    let on_disk = source == JournalSource::Disk;
     match model.get_mut(id) {
         None => match Incident::fold(entries) {
             Some(incident) => {
-                model.incidents.push(Tracked::new(incident));
+                let mut t = Tracked::new(incident);
+                t.local = on_disk;
+                model.incidents.push(t);
                 model.sort(None);
             }
             None if !entries.is_empty() => {
@@ -135,19 +139,15 @@ pub fn merge(model: &mut Model, cx: &mut Cx, id: &str, entries: &[Entry]) {
             None => {}
         },
         Some(t) => {
+            t.local |= on_disk;
             if entries.iter().all(|e| t.known.contains(&e.id)) {
                 return;
             }
-            let on_disk: std::collections::HashSet<&str> =
-                entries.iter().map(|e| e.id.as_str()).collect();
-            let mut all = entries.to_vec();
-            all.extend(
-                t.incident
-                    .entries
-                    .iter()
-                    .filter(|e| !on_disk.contains(e.id.as_str()))
-                    .cloned(),
-            );
+            // what this console holds, and what it did not: in time order (stable, so the
+            // journal's own order stands between entries of the same time)
+            let mut all = t.incident.entries.clone();
+            all.extend(entries.iter().filter(|e| !t.known.contains(&e.id)).cloned());
+            all.sort_by_key(|e| e.at);
             if let Some(incident) = Incident::fold(&all) {
                 t.incident = incident;
                 t.reindex();

@@ -365,6 +365,7 @@ fn journals_written_elsewhere_are_listed_and_merged() {
             id: "inc-a".into(),
             entries: entries.clone(),
             warnings,
+            source: crate::msg::JournalSource::Disk,
         })
     };
     update(&mut s, journal(&entries, vec![]));
