@@ -565,3 +565,68 @@ fn demo_declares_an_incident_and_lists_it_with_its_clocks() {
         .collect();
     assert_eq!(journals.len(), 1, "one journal on disk");
 }
+
+/// Team mode, read-only: an incident a teammate shares (a ConfigMap in the cluster) shows
+/// up; this console declares its own and adds to it, saved locally, and the cluster receives
+/// no write from it (the simulator's audit has only the teammate's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_team_console_sees_shared_incidents_and_writes_nothing_to_the_cluster() {
+    use kubechat_ops::effect::IncidentAppend;
+    use kubechat_ops::incident::{EntryIds, What};
+    use kubechat_ops::io::kube_writer::KubeWriter;
+
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config/kubechat-ops");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "[incidents]\nteam = true\n").unwrap();
+    let (sim, t) = console_against_sim(dir.path(), "--read-only", &[]).await;
+    t.wait_text("kubechat-api-gateway");
+    t.keys(&["5"]);
+    t.wait_text("no incidents: D declares one");
+
+    let teammate = KubeWriter::new(sim.client(), "kubechat-system");
+    let mut ids = EntryIds::new("console-teammate");
+    let declared = ids.entry(
+        jiff::Timestamp::now(),
+        What::Declared {
+            incident: "inc-20261128-151000".into(),
+            title: "declared by a teammate".into(),
+            severity: 1,
+        },
+    );
+    let share = IncidentAppend {
+        incident: "inc-20261128-151000".into(),
+        entries: vec![declared],
+        create: false,
+    };
+    teammate.share_incident(&share).await.unwrap();
+    t.wait_text("declared by a teammate");
+
+    t.keys(&["D"]);
+    t.wait_text("What is happening?");
+    t.type_text("seen from the read-only console");
+    t.keys(&["Enter"]);
+    t.wait_text("Suggested: SEV");
+    t.keys(&["Enter"]);
+    t.wait_for("our incident saved", |s| {
+        s.contains("seen from the read-only console") && !s.contains("saving…")
+    });
+    t.keys(&["n"]);
+    t.type_text("watching");
+    t.keys(&["Enter"]);
+    t.wait_for("the note saved", |s| {
+        s.contains("note: watching") && !s.contains("saving…")
+    });
+    assert!(!t.screen().contains("refused"), "{}", t.screen());
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    t.restored().expect("terminal restored");
+    assert_eq!(
+        sim.client_writes(),
+        vec!["POST /api/v1/namespaces/kubechat-system/configmaps?".to_string()],
+        "only the teammate wrote to the cluster"
+    );
+}
