@@ -61,21 +61,21 @@ pub async fn run(
     for start in sources.extra {
         tasks.push(start(tx.clone()));
     }
-    if sources.team_incidents {
-        tasks.push(crate::io::incident_cluster::spawn_watch(
-            sources.kube.clone(),
-            &sources.namespace,
-            tx.clone(),
-        ));
-    }
-    let mut executor = Executor::new(sources.writer, sources.kube, &sources.namespace, tx.clone());
-    if let Some(dir) = sources.incidents {
-        tasks.push(crate::io::incident_journal::spawn_watch(
-            dir.clone(),
-            tx.clone(),
-        ));
-        executor = executor.with_journal(dir);
-    }
+    let executor = Executor::new(
+        sources.writer,
+        sources.kube.clone(),
+        &sources.namespace,
+        tx.clone(),
+    );
+    let executor = incidents(
+        executor,
+        &sources.kube,
+        &sources.namespace,
+        sources.incidents,
+        sources.team_incidents,
+        &tx,
+        &mut tasks,
+    );
     drop(tx);
 
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -128,6 +128,34 @@ pub async fn run(
         task.abort();
     }
     result
+}
+
+/// The incident journals' watcher and writer (and, in team mode, the shared incidents'
+/// watch).
+fn incidents(
+    mut executor: Executor,
+    kube: &kube::Client,
+    namespace: &str,
+    dir: Option<std::path::PathBuf>,
+    team: bool,
+    tx: &mpsc::Sender<Msg>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Executor {
+    if team {
+        tasks.push(crate::io::incident_cluster::spawn_watch(
+            kube.clone(),
+            namespace,
+            tx.clone(),
+        ));
+    }
+    if let Some(dir) = dir {
+        tasks.push(crate::io::incident_journal::spawn_watch(
+            dir.clone(),
+            tx.clone(),
+        ));
+        executor = executor.with_journal(dir);
+    }
+    executor
 }
 
 /// Keys and resizes from the terminal. A terminal I/O error ends the program.

@@ -185,19 +185,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         warnings,
     });
     state.kpis = kpi_board;
-    let (severities, severity_warnings) =
-        kubechat_ops::io::incident_journal::load_severities(&paths.config_dir);
-    for w in severity_warnings {
-        state.pending_warnings.push(w);
-    }
-    // entry ids name this process: unique beside other consoles and the headless commands
-    let origin = format!(
-        "console-{}-{}",
-        std::process::id(),
-        jiff::Timestamp::now().as_second()
-    );
-    state.panes.incidents = kubechat_ops::panes::incidents::Model::new(&origin, severities);
-    state.panes.incidents.team = config.incidents.team;
+    state.panes.incidents = incidents_model(&paths, &config, &mut state.pending_warnings);
     state.panes.rollouts.guided_config = kubechat_ops::panes::rollouts::guided::GuidedConfig {
         error_rate_kpi: config.rollouts.switch_error_rate_kpi.clone(),
         window: jiff::SignedDuration::from_secs(config.rollouts.switch_monitor_seconds as i64),
@@ -221,6 +209,27 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         sim.shutdown().await;
     }
     result
+}
+
+/// The Incidents pane's model: the severity levels (the config dir's file or the built-in
+/// ones), an origin naming this process in entry ids, team mode.
+fn incidents_model(
+    paths: &Paths,
+    config: &Config,
+    warnings: &mut Vec<String>,
+) -> kubechat_ops::panes::incidents::Model {
+    let (severities, severity_warnings) =
+        kubechat_ops::io::incident_journal::load_severities(&paths.config_dir);
+    warnings.extend(severity_warnings);
+    // unique beside other consoles and the headless commands
+    let origin = format!(
+        "console-{}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_second()
+    );
+    let mut model = kubechat_ops::panes::incidents::Model::new(&origin, severities);
+    model.team = config.incidents.team;
+    model
 }
 
 /// `kubechat-ops check`: Prometheus from `--prometheus`, the config, or the Kubernetes

@@ -308,23 +308,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
         },
-        Overlay::Editor { editor, .. } => match key.code {
-            _ if ctrl_c => {
-                state.should_quit = true;
-                Vec::new()
-            }
-            KeyCode::Esc => {
-                close_input(state);
-                Vec::new()
-            }
-            KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                editor_sent(state)
-            }
-            _ => {
-                editor.input(key);
-                Vec::new()
-            }
-        },
+        Overlay::Editor { .. } => on_editor_key(state, key, ctrl_c),
         Overlay::Confirm(_) => match action {
             Some(action @ Action::Shell(ShellAction::Confirm | ShellAction::Cancel)) => {
                 apply_action(state, action)
@@ -336,6 +320,23 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             _ => Vec::new(),
         },
     }
+}
+
+/// A key in the editor: Ctrl-S hands the text to its pane, Esc cancels, the rest edits.
+fn on_editor_key(state: &mut State, key: KeyEvent, ctrl_c: bool) -> Vec<Effect> {
+    match key.code {
+        _ if ctrl_c => state.should_quit = true,
+        KeyCode::Esc => close_input(state),
+        KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            return editor_sent(state)
+        }
+        _ => {
+            if let Overlay::Editor { editor, .. } = &mut state.overlay {
+                editor.input(key);
+            }
+        }
+    }
+    Vec::new()
 }
 
 #[cfg(test)]
