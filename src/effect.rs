@@ -161,6 +161,8 @@ pub enum Effect {
     /// Append to an incident's journal and sync it; the result comes back as
     /// `IncidentMsg::Saved`.
     AppendIncident(IncidentAppend),
+    /// Put text on the terminal's clipboard (OSC 52), e.g. a communication to paste.
+    Clipboard(String),
     /// Team mode: append to the incident's ConfigMap in the cluster (a cluster write); the
     /// result comes back as `IncidentMsg::Shared`.
     ShareIncident(IncidentAppend),
@@ -177,7 +179,8 @@ impl Effect {
             Effect::Log(_)
             | Effect::StreamLogs(_)
             | Effect::StopLogs(_)
-            | Effect::AppendIncident(_) => false,
+            | Effect::AppendIncident(_)
+            | Effect::Clipboard(_) => false,
         }
     }
 }

@@ -145,6 +145,16 @@ impl Executor {
             Effect::StopLogs(id) => self.stop_stream(id),
             Effect::AppendIncident(append) => self.append_incident(append),
             Effect::ShareIncident(append) => self.share_incident(append),
+            Effect::Clipboard(text) => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                if let Err(e) = out
+                    .write_all(osc52(&text).as_bytes())
+                    .and_then(|()| out.flush())
+                {
+                    tracing::warn!("copying to the clipboard: {e}");
+                }
+            }
             Effect::Write(write) => {
                 let tx = self.tx.clone();
                 let writer = self.writer.clone();
@@ -172,5 +182,21 @@ fn shared(append: &IncidentAppend, result: Result<(), String>) -> IncidentMsg {
         incident: append.incident.clone(),
         entries: append.entries.iter().map(|e| e.id.clone()).collect(),
         result,
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard (terminals that allow
+/// it: most do, tmux with `set-clipboard on`).
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    format!("\x1b]52;c;{encoded}\x07")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc52_carries_the_text_in_base64() {
+        assert_eq!(super::osc52("hi\n"), "\x1b]52;c;aGkK\x07");
     }
 }

@@ -123,13 +123,26 @@ pub fn input_entered(state: &mut State) -> Vec<Effect> {
     to_pane(state, owner, PaneEvent::Entered(text))
 }
 
-/// Ctrl-S in the editor: the owning pane takes the text, lines kept.
+/// Ctrl-S in the editor: the owning pane takes the text, lines kept, and it is copied to
+/// the clipboard (to paste where the team talks).
 pub fn editor_sent(state: &mut State) -> Vec<Effect> {
-    let Overlay::Editor { owner, editor, .. } = &state.overlay else {
+    let Some(text) = editor_text(state) else {
         return Vec::new();
     };
-    let (owner, text) = (*owner, editor.lines().join("\n"));
-    to_pane(state, owner, PaneEvent::Entered(text))
+    let Overlay::Editor { owner, .. } = &state.overlay else {
+        return Vec::new();
+    };
+    let mut effects = to_pane(state, *owner, PaneEvent::Entered(text.clone()));
+    effects.push(Effect::Clipboard(text));
+    effects
+}
+
+/// The editor's text, lines kept.
+pub fn editor_text(state: &State) -> Option<String> {
+    match &state.overlay {
+        Overlay::Editor { editor, .. } => Some(editor.lines().join("\n")),
+        _ => None,
+    }
 }
 
 /// Esc in the text input.

@@ -23,6 +23,7 @@ pub fn refusal(effect: &Effect) -> String {
         Effect::AppendIncident(a) => {
             format!("read-only mode: writing incident {} refused", a.incident)
         }
+        Effect::Clipboard(_) => "read-only mode: copying to the clipboard refused".to_string(),
         Effect::ShareIncident(a) => {
             format!(
                 "read-only mode: sharing incident {} with the cluster refused",

@@ -330,6 +330,13 @@ fn on_editor_key(state: &mut State, key: KeyEvent, ctrl_c: bool) -> Vec<Effect> 
         KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => {
             return editor_sent(state)
         }
+        KeyCode::Char('y') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            state.toast(false, "copied to the clipboard");
+            return super::actions::editor_text(state)
+                .map(Effect::Clipboard)
+                .into_iter()
+                .collect();
+        }
         _ => {
             if let Overlay::Editor { editor, .. } = &mut state.overlay {
                 editor.input(key);

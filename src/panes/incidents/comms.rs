@@ -33,7 +33,7 @@ pub fn open(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
     cx.dialog(DialogRequest::Editor {
         title: format!(" {id}: {} (edit, then Ctrl-S sends) ", template.name()),
         text,
-        hint: "edit  Enter new line  Ctrl-S send  Esc cancel".into(),
+        hint: "edit  Enter new line  Ctrl-S send (and copy)  Ctrl-Y copy  Esc cancel".into(),
     });
     model.asking = Some(Asking::Communicate { id, template });
     Vec::new()

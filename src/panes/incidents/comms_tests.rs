@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::tests::{appends, console, declare, saved, tick, type_text};
+use crate::effect::Effect;
 use crate::incident::clocks::clocks;
 use crate::incident::{ClockKind, What};
 use crate::msg::Msg;
@@ -11,8 +12,12 @@ use crate::shell::overlay::Overlay;
 use crate::shell::test_support::{code, key, ts};
 use crate::shell::{update, State};
 
+fn ctrl(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::CONTROL))
+}
+
 fn ctrl_s() -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL))
+    ctrl(KeyCode::Char('s'))
 }
 
 fn editor_text(s: &State) -> String {
@@ -45,8 +50,14 @@ fn the_declaration_then_updates_are_filled_edited_sent_and_restart_the_clock() {
         // Enter breaks the line in the editor; the edit goes out as typed
         update(&mut s, code(KeyCode::Enter));
         type_text(&mut s, "war room: #inc-chat");
+        let copied = update(&mut s, ctrl(KeyCode::Char('y')));
+        assert!(matches!(&copied[..], [Effect::Clipboard(t)] if t.ends_with("#inc-chat")));
         let effects = update(&mut s, ctrl_s());
         assert!(s.overlay.is_none());
+        assert!(
+            effects.iter().any(|e| matches!(e, Effect::Clipboard(_))),
+            "sending copies too"
+        );
         let sent = appends(&effects)[0].clone();
         let What::UpdateSent { template, text } = &sent.entries[0].what else {
             panic!("{sent:?}");
