@@ -79,3 +79,23 @@ fn the_declaration_then_updates_are_filled_edited_sent_and_restart_the_clock() {
         assert!(effects.is_empty() && s.overlay.is_none());
     }
 }
+
+/// The Incidents screen, an incident open with a communication in the editor, at any size.
+#[test]
+fn draws_at_any_size_without_panicking() {
+    let mut s = console(false);
+    declare(
+        &mut s,
+        "a title long enough to be cut on a narrow screen",
+        "1",
+    );
+    update(&mut s, key('5'));
+    for overlay in [false, true] {
+        if overlay {
+            update(&mut s, key('u'));
+        }
+        for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 12), (80, 24), (200, 60)] {
+            super::tests::screen(&s, w, h);
+        }
+    }
+}
