@@ -166,6 +166,15 @@ impl Action {
         }
     }
 
+    /// Any pane's action named `name` (the global keys may name one: `D` declares an
+    /// incident from every screen).
+    pub fn any_pane(name: &str) -> Option<Action> {
+        PaneId::ALL
+            .iter()
+            .find_map(|p| PaneAction::from_name(*p, name))
+            .map(Action::Pane)
+    }
+
     /// The action named `name` as seen from `pane` (its own first, then the shell's).
     pub fn from_name(pane: Option<PaneId>, name: &str) -> Option<Action> {
         pane.and_then(|p| PaneAction::from_name(p, name))

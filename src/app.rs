@@ -35,6 +35,10 @@ pub struct Sources {
     pub writer: Option<crate::io::kube_writer::KubeWriter>,
     /// Extra producers (the Prometheus poller), started with the loop's sender.
     pub extra: Vec<Producer>,
+    /// Where incident journals are written (`<data dir>/incidents`).
+    pub incidents: Option<std::path::PathBuf>,
+    /// Team mode: watch the incidents shared in the cluster.
+    pub team_incidents: bool,
 }
 
 /// Runs the console until the user quits or a signal asks it to stop.
@@ -57,7 +61,21 @@ pub async fn run(
     for start in sources.extra {
         tasks.push(start(tx.clone()));
     }
-    let executor = Executor::new(sources.writer, sources.kube, &sources.namespace, tx.clone());
+    let executor = Executor::new(
+        sources.writer,
+        sources.kube.clone(),
+        &sources.namespace,
+        tx.clone(),
+    );
+    let executor = incidents(
+        executor,
+        &sources.kube,
+        &sources.namespace,
+        sources.incidents,
+        sources.team_incidents,
+        &tx,
+        &mut tasks,
+    );
     drop(tx);
 
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -110,6 +128,34 @@ pub async fn run(
         task.abort();
     }
     result
+}
+
+/// The incident journals' watcher and writer (and, in team mode, the shared incidents'
+/// watch).
+fn incidents(
+    mut executor: Executor,
+    kube: &kube::Client,
+    namespace: &str,
+    dir: Option<std::path::PathBuf>,
+    team: bool,
+    tx: &mpsc::Sender<Msg>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Executor {
+    if team {
+        tasks.push(crate::io::incident_cluster::spawn_watch(
+            kube.clone(),
+            namespace,
+            tx.clone(),
+        ));
+    }
+    if let Some(dir) = dir {
+        tasks.push(crate::io::incident_journal::spawn_watch(
+            dir.clone(),
+            tx.clone(),
+        ));
+        executor = executor.with_journal(dir);
+    }
+    executor
 }
 
 /// Keys and resizes from the terminal. A terminal I/O error ends the program.

@@ -17,7 +17,9 @@ Examples:
   kubechat-ops --demo bad-canary    # the simulated cluster, a canary that fails analysis
   kubechat-ops --read-only          # monitoring mode: nothing can change the cluster
   kubechat-ops check --format json  # gate a script on the KPIs (exit 0 ok, 1 breached, 2 unknown)
-  kubechat-ops rollout status deployment/kubechat-auth-service --watch --timeout 5m";
+  kubechat-ops rollout status deployment/kubechat-auth-service --watch --timeout 5m
+  kubechat-ops incident declare --sev 2 --title \"chat messages fail to send\"
+  kubechat-ops incident export inc-20261128-151000 --format md > postmortem.md";
 
 #[derive(Debug, Parser)]
 #[command(name = "kubechat-ops", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -71,6 +73,8 @@ pub enum Command {
     Check(crate::commands::check::CheckArgs),
     /// Rollouts without the screen: `rollout status NAME [--watch] [--timeout D]`.
     Rollout(crate::commands::rollout_status::RolloutArgs),
+    /// Incidents without the screen: declare, list, show, note, status, export.
+    Incident(crate::commands::incident::IncidentArgs),
 }
 
 #[cfg(test)]

@@ -50,6 +50,16 @@ pub struct Config {
     pub read_only_contexts: Vec<String>,
     pub prometheus: PrometheusConfig,
     pub rollouts: RolloutsConfig,
+    pub incidents: IncidentsConfig,
+}
+
+/// Incidents (the journals are always local; see README "Incidents").
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IncidentsConfig {
+    /// Team mode: also share incidents in the cluster (a ConfigMap per incident in the
+    /// namespace), and show the ones the team shares. Read-only consoles only read them.
+    pub team: bool,
 }
 
 /// The guided blue/green switch (the procedures' switch-traffic.sh).
@@ -252,6 +262,13 @@ mod tests {
         assert_eq!(c.rollouts.switch_monitor_seconds, 30);
         assert_eq!(c.rollouts.switch_error_threshold_percent, 1.0);
         assert_eq!(Config::default().rollouts.switch_monitor_seconds, 300);
+    }
+
+    #[test]
+    fn team_incidents_are_off_unless_asked() {
+        assert!(!Config::default().incidents.team);
+        let c = Config::parse("[incidents]\nteam = true\n", Path::new("c.toml")).unwrap();
+        assert!(c.incidents.team);
     }
 
     #[test]

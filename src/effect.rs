@@ -140,7 +140,16 @@ pub struct LogStream {
     pub tail: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Entries to append to an incident's journal (the local file, not the cluster).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentAppend {
+    pub incident: String,
+    pub entries: Vec<crate::incident::Entry>,
+    /// A declaration: the journal must not exist yet.
+    pub create: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Write(ClusterWrite),
     /// Append a line to the log file (never the screen).
@@ -149,6 +158,14 @@ pub enum Effect {
     StreamLogs(LogStream),
     /// Stop reading a stream.
     StopLogs(u64),
+    /// Append to an incident's journal and sync it; the result comes back as
+    /// `IncidentMsg::Saved`.
+    AppendIncident(IncidentAppend),
+    /// Put text on the terminal's clipboard (OSC 52), e.g. a communication to paste.
+    Clipboard(String),
+    /// Team mode: append to the incident's ConfigMap in the cluster (a cluster write); the
+    /// result comes back as `IncidentMsg::Shared`.
+    ShareIncident(IncidentAppend),
 }
 
 impl Effect {
@@ -156,8 +173,14 @@ impl Effect {
     /// declare itself, and the shell's guard drops mutating effects in read-only mode.
     pub fn is_mutating(&self) -> bool {
         match self {
-            Effect::Write(_) => true,
-            Effect::Log(_) | Effect::StreamLogs(_) | Effect::StopLogs(_) => false,
+            Effect::Write(_) | Effect::ShareIncident(_) => true,
+            // the incident journal is a local file: writing it changes nothing in the
+            // cluster, so read-only consoles keep their incidents too
+            Effect::Log(_)
+            | Effect::StreamLogs(_)
+            | Effect::StopLogs(_)
+            | Effect::AppendIncident(_)
+            | Effect::Clipboard(_) => false,
         }
     }
 }

@@ -17,6 +17,8 @@ pub enum EntryKind {
     Refused,
     Source,
     Kpi,
+    /// An incident declared, changed, or a clock of it overdue (`panes::incidents`).
+    Incident,
 }
 
 impl EntryKind {
@@ -29,6 +31,7 @@ impl EntryKind {
             EntryKind::Refused => "refused",
             EntryKind::Source => "source",
             EntryKind::Kpi => "kpi",
+            EntryKind::Incident => "incident",
         }
     }
 }
@@ -44,8 +47,10 @@ pub struct TimelineEntry {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Timeline {
-    /// Oldest first.
-    entries: VecDeque<TimelineEntry>,
+    /// Oldest first, each with the number it was pushed under (1, 2, …).
+    entries: VecDeque<(u64, TimelineEntry)>,
+    /// How many entries were ever pushed: the last one's number.
+    pushed: u64,
 }
 
 impl Timeline {
@@ -55,13 +60,14 @@ impl Timeline {
         let pos = self
             .entries
             .iter()
-            .rposition(|e| e.at <= entry.at)
+            .rposition(|(_, e)| e.at <= entry.at)
             .map(|p| p + 1)
             .unwrap_or(0);
         if pos == 0 && self.entries.len() >= TIMELINE_CAPACITY {
             return;
         }
-        self.entries.insert(pos, entry);
+        self.pushed += 1;
+        self.entries.insert(pos, (self.pushed, entry));
         while self.entries.len() > TIMELINE_CAPACITY {
             self.entries.pop_front();
         }
@@ -80,18 +86,33 @@ impl Timeline {
     pub fn marks(&self) -> Vec<jiff::Timestamp> {
         self.entries
             .iter()
-            .filter(|e| matches!(e.kind, EntryKind::Rollout | EntryKind::Action))
-            .map(|e| e.at)
+            .filter(|(_, e)| matches!(e.kind, EntryKind::Rollout | EntryKind::Action))
+            .map(|(_, e)| e.at)
             .collect()
     }
 
     /// Newest first.
     pub fn newest_first(&self) -> impl Iterator<Item = &TimelineEntry> {
-        self.entries.iter().rev()
+        self.entries.iter().rev().map(|(_, e)| e)
     }
 
     pub fn last(&self) -> Option<&TimelineEntry> {
-        self.entries.back()
+        self.entries.back().map(|(_, e)| e)
+    }
+
+    /// The number of the last entry pushed (0 before any): what a reader that copies the
+    /// feed (an open incident's journal) remembers, to take only what came after.
+    pub fn pushed(&self) -> u64 {
+        self.pushed
+    }
+
+    /// The entries pushed after number `seq` and still held, oldest first (by time; an
+    /// entry that arrived late with an earlier time is among them).
+    pub fn pushed_after(&self, seq: u64) -> impl Iterator<Item = &TimelineEntry> {
+        self.entries
+            .iter()
+            .filter(move |(n, _)| *n > seq)
+            .map(|(_, e)| e)
     }
 
     /// Rewrites the newest entry of `kind` whose text starts with `prefix` (a repeated
@@ -101,9 +122,9 @@ impl Timeline {
             .entries
             .iter_mut()
             .rev()
-            .find(|e| e.kind == kind && e.text.starts_with(prefix))
+            .find(|(_, e)| e.kind == kind && e.text.starts_with(prefix))
         {
-            Some(e) => {
+            Some((_, e)) => {
                 e.text = text;
                 true
             }
@@ -142,5 +163,18 @@ mod tests {
         // an entry older than everything in a full feed is not kept
         t.push(entry(1, "too old"));
         assert!(t.newest_first().all(|e| e.text != "too old"));
+    }
+
+    #[test]
+    fn pushed_after_finds_late_entries_too() {
+        let mut t = Timeline::default();
+        t.push(entry(10, "a"));
+        let seen = t.pushed();
+        t.push(entry(20, "b"));
+        t.push(entry(5, "late"));
+        let after: Vec<_> = t.pushed_after(seen).map(|e| e.text.as_str()).collect();
+        assert_eq!(after, vec!["late", "b"]);
+        assert_eq!(t.pushed(), 3);
+        assert_eq!(t.pushed_after(3).count(), 0);
     }
 }

@@ -238,7 +238,12 @@ impl Keymap {
                     table.remove(&key);
                     continue;
                 }
-                match Action::from_name(ctx.pane(), name) {
+                let found = Action::from_name(ctx.pane(), name).or_else(|| {
+                    (ctx == KeyContext::Global)
+                        .then(|| Action::any_pane(name))
+                        .flatten()
+                });
+                match found {
                     Some(a) => {
                         table.insert(key, a);
                     }

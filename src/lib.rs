@@ -15,6 +15,7 @@ pub mod config;
 pub mod draw;
 pub mod effect;
 pub mod feed;
+pub mod incident;
 pub mod io;
 pub mod keymap;
 pub mod kpi;

@@ -55,6 +55,11 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
         Some(Command::Check(args)) => {
             return check(cli.config.as_deref(), cli.context.clone(), args).await
         }
+        Some(Command::Incident(args)) => {
+            let paths = Paths::discover()?;
+            let code = kubechat_ops::commands::incident::run(args, &paths);
+            return Ok(ExitCode::from(code));
+        }
         Some(Command::Rollout(args)) => {
             let namespace = cli
                 .namespace
@@ -180,6 +185,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         warnings,
     });
     state.kpis = kpi_board;
+    state.panes.incidents = incidents_model(&paths, &config, &mut state.pending_warnings);
     state.panes.rollouts.guided_config = kubechat_ops::panes::rollouts::guided::GuidedConfig {
         error_rate_kpi: config.rollouts.switch_error_rate_kpi.clone(),
         window: jiff::SignedDuration::from_secs(config.rollouts.switch_monitor_seconds as i64),
@@ -191,6 +197,10 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         namespace,
         writer,
         extra,
+        incidents: Some(kubechat_ops::io::incident_journal::journal_dir(
+            &paths.data_dir,
+        )),
+        team_incidents: config.incidents.team,
     };
     let mut guard = terminal::TerminalGuard::new(Some(log.path.display().to_string()))?;
     let result = app::run(&mut guard.terminal, state, &theme, sources, started).await;
@@ -199,6 +209,27 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         sim.shutdown().await;
     }
     result
+}
+
+/// The Incidents pane's model: the severity levels (the config dir's file or the built-in
+/// ones), an origin naming this process in entry ids, team mode.
+fn incidents_model(
+    paths: &Paths,
+    config: &Config,
+    warnings: &mut Vec<String>,
+) -> kubechat_ops::panes::incidents::Model {
+    let (severities, severity_warnings) =
+        kubechat_ops::io::incident_journal::load_severities(&paths.config_dir);
+    warnings.extend(severity_warnings);
+    // unique beside other consoles and the headless commands
+    let origin = format!(
+        "console-{}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_second()
+    );
+    let mut model = kubechat_ops::panes::incidents::Model::new(&origin, severities);
+    model.team = config.incidents.team;
+    model
 }
 
 /// `kubechat-ops check`: Prometheus from `--prometheus`, the config, or the Kubernetes

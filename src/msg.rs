@@ -6,6 +6,7 @@ use jiff::Timestamp;
 
 pub use crate::cluster::{Change, KubeMsg};
 use crate::effect::WriteOutcome;
+use crate::incident::Entry;
 use crate::kpi::KpiMsg;
 
 // Views are slim but not tiny; boxing every watch event to please the lint would cost an
@@ -24,6 +25,47 @@ pub enum Msg {
     Done(WriteOutcome),
     /// Lines from a log stream, or its end.
     Log(LogMsg),
+    /// Incident journals read from disk, and the results of appending to them.
+    Incident(IncidentMsg),
+}
+
+/// Where a journal was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalSource {
+    /// This machine's data directory.
+    Disk,
+    /// The incident's ConfigMap (team mode): the entries the team shared.
+    Cluster,
+}
+
+/// What `io::incident_journal` (and, in team mode, `io::incident_cluster`) sends back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IncidentMsg {
+    /// A journal as it is on disk now: at start, and whenever its file changes (another
+    /// console or `kubechat-ops incident …` wrote to it). Lines that could not be read are
+    /// in `warnings`, naming file and line.
+    Journal {
+        id: String,
+        entries: Vec<Entry>,
+        warnings: Vec<String>,
+        source: JournalSource,
+    },
+    /// The first reading of the journals' directory is done.
+    Loaded { dir: String },
+    /// Entries shared with the team (team mode: the incident's ConfigMap in the cluster)
+    /// were written there, or why not.
+    Shared {
+        incident: String,
+        entries: Vec<String>,
+        result: Result<(), String>,
+    },
+    /// An append finished: `Ok` once the entries are on disk (synced), else why not.
+    Saved {
+        incident: String,
+        /// The ids of the entries appended.
+        entries: Vec<String>,
+        result: Result<(), String>,
+    },
 }
 
 /// What a log stream (`Effect::StreamLogs`) sends back.

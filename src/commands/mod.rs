@@ -1,4 +1,5 @@
 //! The headless subcommands: gates for scripts and CI that print and exit with a code.
 
 pub mod check;
+pub mod incident;
 pub mod rollout_status;

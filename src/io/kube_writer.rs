@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use super::kube_watch::rollout_resource;
 use crate::effect::{ClusterWrite, WorkloadKind, WriteError, WriteResult};
 
+pub mod incidents;
+
 const REVISION: &str = "deployment.kubernetes.io/revision";
 
 #[derive(Clone)]

@@ -2,6 +2,8 @@
 //! writer, log streams, the Prometheus poller, and the executor that carries out `Effect`s. It turns
 //! the world into `Msg`s and never draws.
 
+pub mod incident_cluster;
+pub mod incident_journal;
 pub mod kube_watch;
 pub mod kube_writer;
 pub mod logs;
@@ -14,8 +16,8 @@ use std::sync::Mutex;
 use tokio::sync::mpsc::Sender;
 use tokio::task::AbortHandle;
 
-use crate::effect::{Effect, WriteError, WriteOutcome};
-use crate::msg::Msg;
+use crate::effect::{Effect, IncidentAppend, WriteError, WriteOutcome};
+use crate::msg::{IncidentMsg, Msg};
 use kube_writer::KubeWriter;
 
 /// Carries out effects. The cluster writer exists only in read-write mode: built with
@@ -27,6 +29,11 @@ pub struct Executor {
     reader: (kube::Client, String),
     /// The log streams running, by id.
     streams: Mutex<HashMap<u64, AbortHandle>>,
+    /// The incident journal writer (`with_journal`), in both modes: it writes local files.
+    journal: Option<std::sync::mpsc::Sender<IncidentAppend>>,
+    /// Team mode: the queue of appends to incidents' ConfigMaps, carried out in order by
+    /// the cluster writer (started with the first one).
+    share: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<IncidentAppend>>,
     tx: Sender<Msg>,
 }
 
@@ -41,7 +48,75 @@ impl Executor {
             writer,
             reader: (client, namespace.to_string()),
             streams: Mutex::new(HashMap::new()),
+            journal: None,
+            share: std::sync::OnceLock::new(),
             tx,
+        }
+    }
+
+    /// Appends incident entries under `dir` (`incidents/` in the data dir).
+    pub fn with_journal(mut self, dir: std::path::PathBuf) -> Self {
+        self.journal = Some(incident_journal::spawn_writer(dir, self.tx.clone()));
+        self
+    }
+
+    /// Team mode: appends to the incident's ConfigMap, one after the other; only the
+    /// cluster writer can, so in read-only mode nothing is sent.
+    fn share_incident(&self, append: IncidentAppend) {
+        let Some(writer) = self.writer.clone() else {
+            tracing::error!(
+                "refused to share incident {} in read-only mode",
+                append.incident
+            );
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                let _ = tx
+                    .send(Msg::Incident(shared(
+                        &append,
+                        Err(WriteError::ReadOnly.to_string()),
+                    )))
+                    .await;
+            });
+            return;
+        };
+        let queue = self.share.get_or_init(|| {
+            let (jobs, mut rx) = tokio::sync::mpsc::unbounded_channel::<IncidentAppend>();
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                while let Some(append) = rx.recv().await {
+                    let result = writer.share_incident(&append).await.map(|_| ());
+                    if let Err(e) = &result {
+                        tracing::warn!("sharing incident {}: {e}", append.incident);
+                    }
+                    if tx
+                        .send(Msg::Incident(shared(&append, result)))
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+            jobs
+        });
+        let _ = queue.send(append);
+    }
+
+    fn append_incident(&self, append: IncidentAppend) {
+        let refused = match &self.journal {
+            Some(jobs) => jobs.send(append).err().map(|e| e.0),
+            None => Some(append),
+        };
+        if let Some(append) = refused {
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                let msg = IncidentMsg::Saved {
+                    incident: append.incident,
+                    entries: append.entries.into_iter().map(|e| e.id).collect(),
+                    result: Err("no incident journal directory: not saved".into()),
+                };
+                let _ = tx.send(Msg::Incident(msg)).await;
+            });
         }
     }
 
@@ -68,6 +143,18 @@ impl Executor {
                 self.lock_streams().insert(id, task.abort_handle());
             }
             Effect::StopLogs(id) => self.stop_stream(id),
+            Effect::AppendIncident(append) => self.append_incident(append),
+            Effect::ShareIncident(append) => self.share_incident(append),
+            Effect::Clipboard(text) => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                if let Err(e) = out
+                    .write_all(osc52(&text).as_bytes())
+                    .and_then(|()| out.flush())
+                {
+                    tracing::warn!("copying to the clipboard: {e}");
+                }
+            }
             Effect::Write(write) => {
                 let tx = self.tx.clone();
                 let writer = self.writer.clone();
@@ -87,5 +174,29 @@ impl Executor {
                 });
             }
         }
+    }
+}
+
+fn shared(append: &IncidentAppend, result: Result<(), String>) -> IncidentMsg {
+    IncidentMsg::Shared {
+        incident: append.incident.clone(),
+        entries: append.entries.iter().map(|e| e.id.clone()).collect(),
+        result,
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard (terminals that allow
+/// it: most do, tmux with `set-clipboard on`).
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    format!("\x1b]52;c;{encoded}\x07")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc52_carries_the_text_in_base64() {
+        assert_eq!(super::osc52("hi\n"), "\x1b]52;c;aGkK\x07");
     }
 }

@@ -138,6 +138,13 @@ pub enum DialogRequest {
         /// The bottom line's hint while it is open.
         hint: String,
     },
+    /// A text of several lines to edit (a communication): Enter breaks the line, Ctrl-S
+    /// hands the text back as `Entered`, Esc cancels.
+    Editor {
+        title: String,
+        text: String,
+        hint: String,
+    },
     /// What was typed is not valid: say why under the input.
     InputError(String),
     /// What was typed is taken: close the input.

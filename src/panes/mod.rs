@@ -10,6 +10,7 @@
 //! pane's own screen all follow from that line.
 
 pub mod cx;
+pub mod incidents;
 pub mod kpis;
 pub mod logs;
 pub mod rollouts;
@@ -142,6 +143,7 @@ registry! {
     Kpis: kpis "KPIs",
     Timeline: timeline "Timeline",
     Logs: logs "Logs",
+    Incidents: incidents "Incidents",
 }
 
 impl PaneId {

@@ -123,6 +123,28 @@ pub fn input_entered(state: &mut State) -> Vec<Effect> {
     to_pane(state, owner, PaneEvent::Entered(text))
 }
 
+/// Ctrl-S in the editor: the owning pane takes the text, lines kept, and it is copied to
+/// the clipboard (to paste where the team talks).
+pub fn editor_sent(state: &mut State) -> Vec<Effect> {
+    let Some(text) = editor_text(state) else {
+        return Vec::new();
+    };
+    let Overlay::Editor { owner, .. } = &state.overlay else {
+        return Vec::new();
+    };
+    let mut effects = to_pane(state, *owner, PaneEvent::Entered(text.clone()));
+    effects.push(Effect::Clipboard(text));
+    effects
+}
+
+/// The editor's text, lines kept.
+pub fn editor_text(state: &State) -> Option<String> {
+    match &state.overlay {
+        Overlay::Editor { editor, .. } => Some(editor.lines().join("\n")),
+        _ => None,
+    }
+}
+
 /// Esc in the text input.
 pub fn close_input(state: &mut State) {
     state.overlay = Overlay::None;
@@ -184,13 +206,25 @@ impl State {
                     error: None,
                 };
             }
+            DialogRequest::Editor { title, text, hint } => {
+                let lines: Vec<String> = text.lines().map(str::to_string).collect();
+                let mut editor = TextArea::new(lines);
+                editor.move_cursor(CursorMove::Bottom);
+                editor.move_cursor(CursorMove::End);
+                self.overlay = Overlay::Editor {
+                    owner,
+                    title,
+                    hint,
+                    editor: Box::new(editor),
+                };
+            }
             DialogRequest::InputError(e) => {
                 if let Overlay::Input { error, .. } = &mut self.overlay {
                     *error = Some(e);
                 }
             }
             DialogRequest::Close => {
-                if matches!(self.overlay, Overlay::Input { .. }) {
+                if matches!(self.overlay, Overlay::Input { .. } | Overlay::Editor { .. }) {
                     self.overlay = Overlay::None;
                 }
             }

@@ -20,6 +20,16 @@ pub fn refusal(effect: &Effect) -> String {
         Effect::Log(line) => format!("read-only mode: {line} refused"),
         Effect::StreamLogs(s) => format!("read-only mode: log stream {} refused", s.id),
         Effect::StopLogs(id) => format!("read-only mode: stopping log stream {id} refused"),
+        Effect::AppendIncident(a) => {
+            format!("read-only mode: writing incident {} refused", a.incident)
+        }
+        Effect::Clipboard(_) => "read-only mode: copying to the clipboard refused".to_string(),
+        Effect::ShareIncident(a) => {
+            format!(
+                "read-only mode: sharing incident {} with the cluster refused",
+                a.incident
+            )
+        }
     }
 }
 

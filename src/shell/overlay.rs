@@ -39,6 +39,14 @@ pub enum Overlay {
         error: Option<String>,
     },
     Confirm(PendingWrite),
+    /// Several lines a pane asked to be edited (a communication); Ctrl-S hands them to
+    /// `owner`.
+    Editor {
+        owner: PaneId,
+        title: String,
+        hint: String,
+        editor: Box<TextArea<'static>>,
+    },
 }
 
 impl Overlay {

@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 
-use super::actions::{apply_action, close_input, input_entered};
+use super::actions::{apply_action, close_input, editor_sent, input_entered};
 use super::guard::{guard, refusal};
 use super::overlay::{palette_matches, Overlay};
 use super::sources::SourceTransition;
@@ -52,7 +52,7 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
                 Msg::Tick(now) => on_tick(state, *now),
                 Msg::Kpi(m) => on_kpi(state, m.clone()),
                 Msg::Done(outcome) => on_done(state, outcome),
-                Msg::Key(_) | Msg::Resize(..) | Msg::Kube(_) | Msg::Log(_) => {}
+                Msg::Key(_) | Msg::Resize(..) | Msg::Kube(_) | Msg::Log(_) | Msg::Incident(_) => {}
             }
             let (mut cx, panes) = state.split();
             let mut effects = panes.on_msg(&mut cx, &msg);
@@ -328,6 +328,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        Overlay::Editor { .. } => on_editor_key(state, key, ctrl_c),
         Overlay::Confirm(_) => match action {
             Some(action @ Action::Shell(ShellAction::Confirm | ShellAction::Cancel)) => {
                 apply_action(state, action)
@@ -339,6 +340,30 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             _ => Vec::new(),
         },
     }
+}
+
+/// A key in the editor: Ctrl-S hands the text to its pane, Esc cancels, the rest edits.
+fn on_editor_key(state: &mut State, key: KeyEvent, ctrl_c: bool) -> Vec<Effect> {
+    match key.code {
+        _ if ctrl_c => state.should_quit = true,
+        KeyCode::Esc => close_input(state),
+        KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            return editor_sent(state)
+        }
+        KeyCode::Char('y') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            state.toast(false, "copied to the clipboard");
+            return super::actions::editor_text(state)
+                .map(Effect::Clipboard)
+                .into_iter()
+                .collect();
+        }
+        _ => {
+            if let Overlay::Editor { editor, .. } = &mut state.overlay {
+                editor.input(key);
+            }
+        }
+    }
+    Vec::new()
 }
 
 #[cfg(test)]

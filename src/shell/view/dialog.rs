@@ -57,7 +57,16 @@ pub struct InputDialog<'a> {
 impl Widget for InputDialog<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let rect = centered(area, 60, 7);
+        // a question may be several lines (the severity levels with their definitions)
+        let question: Vec<&str> = self.question.lines().collect();
+        let widest = question
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        let w = (widest as u16 + 2).clamp(60, area.width.max(60));
+        let h = question.len().max(1) as u16 + 6;
+        let rect = centered(area, w, h);
         Clear.render(rect, buf);
         let block = Block::default()
             .borders(Borders::ALL)
@@ -66,15 +75,43 @@ impl Widget for InputDialog<'_> {
         let inner = block.inner(rect);
         block.render(rect, buf);
         let [label, input, error] = Layout::vertical([
-            Constraint::Length(1),
+            Constraint::Length(question.len().max(1) as u16),
             Constraint::Length(1),
             Constraint::Length(1),
         ])
         .areas(inner);
-        Paragraph::new(Line::styled(self.question.to_string(), t.text)).render(label, buf);
+        let lines: Vec<Line> = question
+            .iter()
+            .map(|l| Line::styled(l.to_string(), t.text))
+            .collect();
+        Paragraph::new(lines).render(label, buf);
         self.input.render(input, buf);
         if let Some(e) = self.error {
             Paragraph::new(Line::styled(e.to_string(), t.crit)).render(error, buf);
         }
+    }
+}
+
+/// A text of several lines to edit (a communication before it is sent).
+pub struct EditorDialog<'a> {
+    pub title: &'a str,
+    pub editor: &'a TextArea<'static>,
+    pub theme: &'a Theme,
+}
+
+impl Widget for EditorDialog<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let w = (area.width.saturating_mul(4) / 5).max(40);
+        let h = (area.height.saturating_mul(4) / 5).max(8);
+        let rect = centered(area, w, h);
+        Clear.render(rect, buf);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.focus)
+            .title(Span::styled(self.title.to_string(), t.title));
+        let inner = block.inner(rect);
+        block.render(rect, buf);
+        self.editor.render(inner, buf);
     }
 }

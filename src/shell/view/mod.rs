@@ -78,6 +78,12 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame) {
         }
         .render(body, buf),
         Overlay::Confirm(pending) => dialog::ConfirmDialog { pending, theme }.render(body, buf),
+        Overlay::Editor { title, editor, .. } => dialog::EditorDialog {
+            title,
+            editor,
+            theme,
+        }
+        .render(body, buf),
     }
 }
 
@@ -97,7 +103,7 @@ fn render_bottom(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Overlay::None => None,
         Overlay::Help { .. } => Some("Esc close  j/k scroll"),
         Overlay::Palette { .. } => Some("type to filter  ↑/↓ choose  Enter run  Esc close"),
-        Overlay::Input { hint, .. } => Some(hint.as_str()),
+        Overlay::Input { hint, .. } | Overlay::Editor { hint, .. } => Some(hint.as_str()),
         Overlay::Confirm(_) => Some("y/Enter yes  n/Esc no"),
     };
     if let Some(text) = fixed_hints {

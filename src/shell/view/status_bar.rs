@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::draw::fit;
+use crate::incident::clocks::Urgency;
 use crate::screens::Screen;
 use crate::shell::sources::{Health, SourceHealth};
 use crate::shell::State;
@@ -48,6 +49,17 @@ fn source_spans<'a>(
     ]
 }
 
+/// The open incidents' most urgent clock, on every screen: amber when close, red overdue.
+fn incident_badge<'a>(s: &State, t: &Theme) -> Option<Span<'a>> {
+    let (text, urgency) = crate::panes::incidents::badge(&s.panes.incidents, s.now?)?;
+    let style = match urgency {
+        Urgency::Calm => t.focus,
+        Urgency::Amber => t.warn,
+        Urgency::Red => t.crit,
+    };
+    Some(Span::styled(format!(" ▲ {text} "), style.reversed()))
+}
+
 impl Widget for StatusBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (s, t) = (self.state, self.theme);
@@ -80,6 +92,10 @@ impl Widget for StatusBar<'_> {
             };
             badges.push(Span::raw(" "));
             badges.push(Span::styled(text, t.badge_demo));
+        }
+        if let Some(span) = incident_badge(s, t) {
+            badges.push(Span::raw(" "));
+            badges.push(span);
         }
         if s.screen != Screen::Overview {
             badges.push(Span::raw(" "));
