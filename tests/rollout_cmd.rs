@@ -107,18 +107,7 @@ async fn healthy_deployment_unknown_and_ambiguous_names() {
 #[tokio::test]
 async fn watch_follows_a_rolling_update_to_completion() {
     let c = Cluster::start("default", 10.0).await;
-    let deployments: Api<Deployment> = Api::namespaced(c.sim.client(), NS);
-    let patch = json!({"spec": {"template": {"spec": {"containers": [
-        {"name": "fluent-bit", "image": "fluent/fluent-bit:3.3"}
-    ]}}}});
-    deployments
-        .patch(
-            "kubechat-log-shipper",
-            &PatchParams::default(),
-            &Patch::Strategic(patch),
-        )
-        .await
-        .expect("the image patch is accepted");
+    update_log_shipper(&c, "fluent/fluent-bit:3.3").await;
     let (code, out, err) = c
         .status(&["kubechat-log-shipper", "--watch", "--timeout", "90s"])
         .await;
@@ -131,14 +120,11 @@ async fn watch_follows_a_rolling_update_to_completion() {
     c.finish().await;
 }
 
-/// A `--timeout` waits as kubectl's `rollout status` does, without `--watch`: it does not
-/// answer "in progress" (3) at once.
-#[tokio::test]
-async fn a_timeout_waits_for_the_rollout_without_watch() {
-    let c = Cluster::start("default", 10.0).await;
+/// Starts a rolling update of the log shipper to `image`.
+async fn update_log_shipper(c: &Cluster, image: &str) {
     let deployments: Api<Deployment> = Api::namespaced(c.sim.client(), NS);
     let patch = json!({"spec": {"template": {"spec": {"containers": [
-        {"name": "fluent-bit", "image": "fluent/fluent-bit:3.4"}
+        {"name": "fluent-bit", "image": image}
     ]}}}});
     deployments
         .patch(
@@ -148,6 +134,14 @@ async fn a_timeout_waits_for_the_rollout_without_watch() {
         )
         .await
         .expect("the image patch is accepted");
+}
+
+/// A `--timeout` waits as kubectl's `rollout status` does, without `--watch`: it does not
+/// answer "in progress" (3) at once.
+#[tokio::test]
+async fn a_timeout_waits_for_the_rollout_without_watch() {
+    let c = Cluster::start("default", 10.0).await;
+    update_log_shipper(&c, "fluent/fluent-bit:3.4").await;
     let (code, out, err) = c
         .status(&["deployment/kubechat-log-shipper", "--timeout", "90s"])
         .await;
