@@ -19,6 +19,9 @@ pub enum EntryKind {
     Kpi,
     /// An incident declared, changed, or a clock of it overdue (`panes::incidents`).
     Incident,
+    /// An incident's milestone: declared, or a status change (mitigating, monitoring,
+    /// resolved). Marked on the KPI sparklines and the zoomed chart.
+    Milestone,
 }
 
 impl EntryKind {
@@ -31,7 +34,7 @@ impl EntryKind {
             EntryKind::Refused => "refused",
             EntryKind::Source => "source",
             EntryKind::Kpi => "kpi",
-            EntryKind::Incident => "incident",
+            EntryKind::Incident | EntryKind::Milestone => "incident",
         }
     }
 }
@@ -84,9 +87,23 @@ impl Timeline {
     /// When something changed the service: rollouts moving and actions taken (the marks
     /// on the KPI sparklines).
     pub fn marks(&self) -> Vec<jiff::Timestamp> {
+        self.times(|k| {
+            matches!(
+                k,
+                EntryKind::Rollout | EntryKind::Action | EntryKind::Milestone
+            )
+        })
+    }
+
+    /// When incidents were declared or changed status (the zoomed KPI chart's lines).
+    pub fn milestones(&self) -> Vec<jiff::Timestamp> {
+        self.times(|k| k == EntryKind::Milestone)
+    }
+
+    fn times(&self, kind: impl Fn(EntryKind) -> bool) -> Vec<jiff::Timestamp> {
         self.entries
             .iter()
-            .filter(|(_, e)| matches!(e.kind, EntryKind::Rollout | EntryKind::Action))
+            .filter(|(_, e)| kind(e.kind))
             .map(|(_, e)| e.at)
             .collect()
     }

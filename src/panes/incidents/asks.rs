@@ -119,7 +119,7 @@ fn next_status(model: &mut Model, cx: &mut Cx, id: &str) -> Vec<Effect> {
         return Vec::new();
     };
     cx.note(
-        EntryKind::Incident,
+        EntryKind::Milestone,
         false,
         format!("incident {id}: {}", next.label()),
     );
@@ -320,7 +320,7 @@ fn declare(model: &mut Model, cx: &mut Cx, title: String, severity: u8) -> Vec<E
     }
     let name = model.severities.name(severity);
     cx.note(
-        EntryKind::Incident,
+        EntryKind::Milestone,
         true,
         format!("incident {id} declared: {name} {title}"),
     );

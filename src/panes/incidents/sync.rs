@@ -26,7 +26,10 @@ pub fn item_key(at: Timestamp, text: &str) -> u64 {
 /// Whether a timeline entry belongs in an incident's journal: everything but the
 /// incidents' own entries and the console's connection news.
 fn copied(e: &TimelineEntry) -> bool {
-    !matches!(e.kind, EntryKind::Incident | EntryKind::Source)
+    !matches!(
+        e.kind,
+        EntryKind::Incident | EntryKind::Milestone | EntryKind::Source
+    )
 }
 
 /// Timeline entries as journal items.

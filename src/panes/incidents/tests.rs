@@ -387,3 +387,23 @@ fn journals_written_elsewhere_are_listed_and_merged() {
         .count();
     assert_eq!(warned, 1, "a warning is said once");
 }
+
+/// The incident's declaration and its status changes are milestones: marked on the KPI
+/// sparklines and drawn as lines on the zoomed chart.
+#[test]
+fn declaration_and_status_changes_are_milestones_on_the_kpi_charts() {
+    let mut s = console(false);
+    assert!(s.timeline.milestones().is_empty());
+    let a = declare(&mut s, "checkout errors", "2");
+    saved(&mut s, &a, Ok(()));
+    update(&mut s, key('5'));
+    update(&mut s, key('s'));
+    let now = s.now_or_epoch();
+    assert_eq!(s.timeline.milestones(), vec![now, now]);
+    assert!(s.timeline.marks().contains(&now));
+    // a note is not a milestone
+    update(&mut s, key('n'));
+    type_text(&mut s, "looking at the gateway");
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.timeline.milestones().len(), 2);
+}

@@ -22,6 +22,8 @@ pub struct KpiChart<'a> {
     pub now: Timestamp,
     /// How far back the chart reaches.
     pub span: SignedDuration,
+    /// Incident milestones (declared, status changes), drawn as vertical lines.
+    pub milestones: &'a [Timestamp],
 }
 
 impl Widget for KpiChart<'_> {
@@ -60,7 +62,14 @@ impl Widget for KpiChart<'_> {
             e.value_text(),
             e.state.as_str()
         );
-        let datasets = vec![
+        let marks: Vec<[(f64, f64); 2]> = self
+            .milestones
+            .iter()
+            .map(|m| (m.as_second() - now) as f64)
+            .filter(|x| (-(span as f64)..=0.0).contains(x))
+            .map(|x| [(x, lo), (x, hi)])
+            .collect();
+        let mut datasets = vec![
             Dataset::default()
                 .name(format!("target {}", format_value(unit, e.def.target)))
                 .graph_type(GraphType::Line)
@@ -80,6 +89,13 @@ impl Widget for KpiChart<'_> {
                 .style(state_style(t, e.state))
                 .data(&line),
         ];
+        datasets.extend(marks.iter().map(|m| {
+            Dataset::default()
+                .graph_type(GraphType::Line)
+                .marker(Marker::Braille)
+                .style(t.warn)
+                .data(m)
+        }));
         let ago = format!("-{}", short_age(span));
         let chart = Chart::new(datasets)
             .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
@@ -148,11 +164,43 @@ mod tests {
                 theme: &theme,
                 now: t0,
                 span: SignedDuration::from_mins(30),
+                milestones: &[],
             };
             f.render_widget(chart, f.area());
         })
         .unwrap();
         insta::assert_snapshot!(term.backend());
+        // an incident declared 10 minutes ago: a vertical line where it was
+        let mut marked = Terminal::new(TestBackend::new(80, 20)).unwrap();
+        marked
+            .draw(|f| {
+                let chart = KpiChart {
+                    entry: board.get("error_rate").unwrap(),
+                    theme: &theme,
+                    now: t0,
+                    span: SignedDuration::from_mins(30),
+                    milestones: &[t0 - SignedDuration::from_mins(10)],
+                };
+                f.render_widget(chart, f.area());
+            })
+            .unwrap();
+        // columns drawn top to bottom of the plot (braille in every row)
+        let column = |term: &Terminal<TestBackend>| {
+            let buf = term.backend().buffer();
+            let braille = |x, y| {
+                let c = buf[(x, y)].symbol().chars().next().unwrap_or(' ');
+                ('\u{2801}'..='\u{28ff}').contains(&c)
+            };
+            (1..buf.area.width - 1)
+                .filter(|&x| (1..buf.area.height - 3).all(|y| braille(x, y)))
+                .count()
+        };
+        assert_eq!(column(&term), 0);
+        assert_eq!(
+            column(&marked),
+            1,
+            "one full-height line where the incident was declared"
+        );
         // tiny areas do not panic
         let mut small = Terminal::new(TestBackend::new(5, 3)).unwrap();
         small
@@ -163,6 +211,7 @@ mod tests {
                     theme: &theme,
                     now: t0,
                     span: SignedDuration::ZERO,
+                    milestones: &[],
                 };
                 f.render_widget(chart, f.area());
             })

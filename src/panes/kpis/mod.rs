@@ -67,6 +67,7 @@ pub fn render(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
             theme: v.theme,
             now: v.now,
             span: CHART_SPAN,
+            milestones: &v.timeline.milestones(),
         }
         .render(area, buf);
     }
