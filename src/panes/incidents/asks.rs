@@ -10,15 +10,75 @@ use crate::feed::EntryKind;
 use crate::incident::suggest::suggest;
 use crate::incident::template::Template;
 use crate::incident::{incident_id, Incident, What};
+use crate::kpi::{AlertState, FiringAlert};
 use crate::panes::cx::DialogRequest;
 use crate::panes::Cx;
+
+/// The firing alert an incident is declared from: its title, labels and start go in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromAlert {
+    pub name: String,
+    pub severity: Option<String>,
+    pub summary: Option<String>,
+    pub since: Option<Timestamp>,
+}
+
+impl FromAlert {
+    /// The alert Prometheus has firing that started last, if any.
+    fn firing(alerts: &[FiringAlert]) -> Option<FromAlert> {
+        alerts
+            .iter()
+            .filter(|a| a.state == AlertState::Firing)
+            .max_by_key(|a| a.active_at)
+            .map(|a| FromAlert {
+                name: a.name.clone(),
+                severity: a.severity.clone(),
+                summary: a.summary.clone(),
+                since: a.active_at,
+            })
+    }
+
+    fn title(&self) -> String {
+        match &self.summary {
+            Some(s) => format!("{}: {s}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// What the declaration records of the alert: when it started (the impact start, if
+    /// before now) and its labels.
+    fn entries(&self, now: Timestamp) -> Vec<(Timestamp, What)> {
+        let mut out = Vec::new();
+        if let Some(since) = self.since.filter(|s| *s < now) {
+            out.push((now, What::ImpactStart { since }));
+        }
+        let severity = self
+            .severity
+            .as_deref()
+            .map(|s| format!(", severity={s}"))
+            .unwrap_or_default();
+        let since = self
+            .since
+            .map(|t| format!(", firing since {}", t.strftime("%H:%M:%S UTC")))
+            .unwrap_or_default();
+        let text = format!(
+            "declared from alert {} (alertname={}{severity}){since}",
+            self.name, self.name
+        );
+        out.push((now, What::Note { text }));
+        out
+    }
+}
 
 /// What the text input is open for (and for which incident).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Asking {
-    Title,
+    Title {
+        alert: Option<FromAlert>,
+    },
     Severity {
         title: String,
+        alert: Option<FromAlert>,
     },
     NewSeverity {
         id: String,
@@ -63,15 +123,24 @@ fn ask(
 
 pub fn on_action(model: &mut Model, cx: &mut Cx, action: Action) -> Vec<Effect> {
     if action == Action::Declare {
-        let q = "What is happening? (a title; the severity comes next)".to_string();
-        ask(
-            model,
-            cx,
-            Asking::Title,
-            "Declare an incident",
-            q,
-            String::new(),
-        );
+        // with an alert firing, the declaration starts from it: its title, labels, start
+        let alert = FromAlert::firing(&cx.kpis.alerts);
+        let (q, initial) = match &alert {
+            Some(a) => (
+                format!(
+                    "What is happening? (from the firing alert {}: its start and labels go in; \
+                     edit the title freely, the severity comes next)",
+                    a.name
+                ),
+                a.title(),
+            ),
+            None => (
+                "What is happening? (a title; the severity comes next)".to_string(),
+                String::new(),
+            ),
+        };
+        let asking = Asking::Title { alert };
+        ask(model, cx, asking, "Declare an incident", q, initial);
         return Vec::new();
     }
     let Some(t) = model.selected() else {
@@ -161,9 +230,9 @@ pub fn entered(model: &mut Model, cx: &mut Cx, text: &str) -> Vec<Effect> {
     };
     let now = cx.now;
     let outcome = match &asking {
-        Asking::Title => title_entered(model, cx, text),
-        Asking::Severity { title } => {
-            level(model, text).map(|sev| declare(model, cx, title.clone(), sev))
+        Asking::Title { alert } => title_entered(model, cx, text, alert.clone()),
+        Asking::Severity { title, alert } => {
+            level(model, text).map(|sev| declare(model, cx, title.clone(), sev, alert.as_ref()))
         }
         Asking::NewSeverity { id } => level(model, text).map(|severity| {
             let name = model.severities.name(severity);
@@ -217,7 +286,12 @@ fn record(model: &mut Model, id: &str, at: Timestamp, what: What) -> Vec<Effect>
 }
 
 /// The title is taken: the severity comes next, with the levels and a suggestion.
-fn title_entered(model: &mut Model, cx: &mut Cx, text: &str) -> Result<Vec<Effect>, String> {
+fn title_entered(
+    model: &mut Model,
+    cx: &mut Cx,
+    text: &str,
+    alert: Option<FromAlert>,
+) -> Result<Vec<Effect>, String> {
     if text.is_empty() {
         return Err("a title, e.g. chat messages fail to send".into());
     }
@@ -228,7 +302,7 @@ fn title_entered(model: &mut Model, cx: &mut Cx, text: &str) -> Result<Vec<Effec
         .severities
         .get(hint.severity)
         .map_or(hint.severity, |d| d.level);
-    let asking = Asking::Severity { title };
+    let asking = Asking::Severity { title, alert };
     ask(
         model,
         cx,
@@ -283,7 +357,13 @@ pub fn parse_when(text: &str, now: Timestamp) -> Result<Timestamp, String> {
 
 /// A new incident: its declaration and the last [`CONTEXT`] of the timeline, in one append
 /// that creates the journal.
-fn declare(model: &mut Model, cx: &mut Cx, title: String, severity: u8) -> Vec<Effect> {
+fn declare(
+    model: &mut Model,
+    cx: &mut Cx,
+    title: String,
+    severity: u8,
+    alert: Option<&FromAlert>,
+) -> Vec<Effect> {
     let mut id = incident_id(cx.now);
     let mut n = 2;
     while model.get(&id).is_some() {
@@ -306,7 +386,7 @@ fn declare(model: &mut Model, cx: &mut Cx, title: String, severity: u8) -> Vec<E
     model.incidents.push(tracked);
     model.sort(Some(&id));
     let since = cx.now.checked_sub(CONTEXT).unwrap_or(cx.now);
-    let context = sync::items(
+    let mut context = sync::items(
         cx.timeline
             .newest_first()
             .filter(|e| e.at >= since)
@@ -314,6 +394,7 @@ fn declare(model: &mut Model, cx: &mut Cx, title: String, severity: u8) -> Vec<E
             .into_iter()
             .rev(),
     );
+    context.extend(alert.map(|a| a.entries(cx.now)).unwrap_or_default());
     let mut entries = vec![declared];
     if let Some(Effect::AppendIncident(a)) = model.record(&id, context) {
         entries.extend(a.entries);

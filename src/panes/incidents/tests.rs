@@ -407,3 +407,52 @@ fn declaration_and_status_changes_are_milestones_on_the_kpi_charts() {
     update(&mut s, code(KeyCode::Enter));
     assert_eq!(s.timeline.milestones().len(), 2);
 }
+
+/// With an alert firing, `D` starts from it: the title is the alert's, and the declaration
+/// records when it started (the impact start) and its labels.
+#[test]
+fn declaring_while_an_alert_fires_starts_from_the_alert() {
+    let mut s = console(false);
+    let now = s.now_or_epoch();
+    let since = now - SignedDuration::from_mins(10);
+    update(
+        &mut s,
+        Msg::Kpi(KpiMsg::Alerts {
+            alerts: vec![crate::kpi::FiringAlert {
+                name: "KubeChatPodCrashLooping".into(),
+                state: crate::kpi::AlertState::Firing,
+                severity: Some("critical".into()),
+                summary: Some("gateway pods restart".into()),
+                active_at: Some(since),
+            }],
+            at: now,
+        }),
+    );
+    update(&mut s, key('D'));
+    let Overlay::Input {
+        input, question, ..
+    } = &s.overlay
+    else {
+        panic!("D opens the title input: {:?}", s.overlay);
+    };
+    assert_eq!(
+        input.lines().join(""),
+        "KubeChatPodCrashLooping: gateway pods restart"
+    );
+    assert!(question.contains("from the firing alert KubeChatPodCrashLooping"));
+    update(&mut s, code(KeyCode::Enter));
+    let effects = update(&mut s, code(KeyCode::Enter));
+    let a = appends(&effects)[0].clone();
+    let whats: Vec<&What> = a.entries.iter().map(|e| &e.what).collect();
+    assert!(
+        matches!(whats[0], What::Declared { title, .. } if title == "KubeChatPodCrashLooping: gateway pods restart")
+    );
+    assert!(whats.contains(&&What::ImpactStart { since }), "{whats:?}");
+    assert!(
+        whats.iter().any(|w| matches!(w, What::Note { text }
+            if text.contains("alertname=KubeChatPodCrashLooping, severity=critical"))),
+        "{whats:?}"
+    );
+    let t = s.panes.incidents.selected().unwrap();
+    assert_eq!(t.incident.impact_start, since);
+}
