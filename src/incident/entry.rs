@@ -119,6 +119,14 @@ pub enum What {
         clock: ClockKind,
         due: Timestamp,
     },
+    /// A step of the initial-response checklist done.
+    Checked {
+        step: u8,
+    },
+    /// A line pinned to the top of the incident.
+    Pin {
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,7 +149,9 @@ impl What {
             | What::Note { .. }
             | What::Role { .. }
             | What::ImpactStart { .. }
-            | What::UpdateSent { .. } => true,
+            | What::UpdateSent { .. }
+            | What::Checked { .. }
+            | What::Pin { .. } => true,
             What::Timeline { .. } | What::Overdue { .. } => false,
         }
     }
@@ -174,6 +184,8 @@ impl Entry {
             What::Timeline { source, text, .. } => format!("[{source}] {text}"),
             What::UpdateSent { template, .. } => format!("{template} sent"),
             What::Overdue { clock, .. } => format!("{} OVERDUE", clock.label()),
+            What::Checked { step } => format!("initial response step {step} done"),
+            What::Pin { text } => format!("pinned: {text}"),
         }
     }
 }

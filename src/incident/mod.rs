@@ -6,6 +6,7 @@
 //! Shared like `kpi/` and `cluster/`: the Incidents pane, the status bar and the headless
 //! `incident` commands all read it. Pure: the journal files are `io::incident_journal`'s.
 
+pub mod checklist;
 pub mod clocks;
 pub mod entry;
 pub mod export;
@@ -41,6 +42,8 @@ pub struct Incident {
     pub last_update: Option<Timestamp>,
     /// Clocks already recorded overdue, by clock and the time it was due.
     pub overdue: BTreeSet<(ClockKind, Timestamp)>,
+    /// The initial-response checklist's steps done.
+    pub checked: Vec<u8>,
     pub entries: Vec<Entry>,
 }
 
@@ -87,6 +90,7 @@ impl Incident {
             resolved_at: None,
             last_update: None,
             overdue: BTreeSet::new(),
+            checked: Vec::new(),
             entries: vec![entry.clone()],
         })
     }
@@ -98,7 +102,10 @@ impl Incident {
             self.responded_at = Some(e.at);
         }
         match &e.what {
-            What::Declared { .. } | What::Note { .. } | What::Timeline { .. } => {}
+            What::Declared { .. }
+            | What::Note { .. }
+            | What::Timeline { .. }
+            | What::Pin { .. } => {}
             What::Status { status } => {
                 self.status = *status;
                 if *status >= Status::Monitoring && self.mitigated_at.is_none() {
@@ -114,6 +121,11 @@ impl Incident {
             What::UpdateSent { .. } => self.last_update = Some(e.at),
             What::Overdue { clock, due } => {
                 self.overdue.insert((*clock, *due));
+            }
+            What::Checked { step } => {
+                if !self.checked.contains(step) {
+                    self.checked.push(*step);
+                }
             }
         }
         self.entries.push(e);

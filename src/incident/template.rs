@@ -85,7 +85,9 @@ impl Facts {
                 | What::Severity { .. }
                 | What::Note { .. }
                 | What::Role { .. }
-                | What::ImpactStart { .. } => true,
+                | What::ImpactStart { .. }
+                | What::Checked { .. }
+                | What::Pin { .. } => true,
                 What::Timeline { source, .. } => source == "action" || source == "result",
                 What::Declared { .. } | What::UpdateSent { .. } | What::Overdue { .. } => false,
             })

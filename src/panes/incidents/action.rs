@@ -12,6 +12,9 @@ pub enum Action {
     Role,
     ImpactStart,
     Communicate,
+    Check,
+    Pin,
+    Filter,
 }
 
 impl ActionSpec for Action {
@@ -23,6 +26,9 @@ impl ActionSpec for Action {
         Action::Role,
         Action::ImpactStart,
         Action::Communicate,
+        Action::Check,
+        Action::Pin,
+        Action::Filter,
     ];
 
     fn name(&self) -> &'static str {
@@ -34,6 +40,9 @@ impl ActionSpec for Action {
             Action::Role => "incident-role",
             Action::ImpactStart => "incident-impact-start",
             Action::Communicate => "incident-communicate",
+            Action::Check => "incident-check",
+            Action::Pin => "incident-pin",
+            Action::Filter => "incident-filter",
         }
     }
 
@@ -46,6 +55,9 @@ impl ActionSpec for Action {
             Action::Role => "assign a role (commander, tech-lead, comms, …)",
             Action::ImpactStart => "say when the impact started",
             Action::Communicate => "fill the declaration / status update and send it",
+            Action::Check => "tick the next step of the initial response",
+            Action::Pin => "pin a line to the top of the incident",
+            Action::Filter => "show all entries, people's, the timeline's, or alerts and actions",
         }
     }
 
@@ -58,7 +70,10 @@ impl ActionSpec for Action {
             | Action::Note
             | Action::Role
             | Action::ImpactStart
-            | Action::Communicate => false,
+            | Action::Communicate
+            | Action::Check
+            | Action::Pin
+            | Action::Filter => false,
         }
     }
 }

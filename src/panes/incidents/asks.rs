@@ -9,7 +9,7 @@ use crate::effect::{Effect, IncidentAppend};
 use crate::feed::EntryKind;
 use crate::incident::suggest::suggest;
 use crate::incident::template::Template;
-use crate::incident::{incident_id, Incident, What};
+use crate::incident::{checklist, incident_id, Incident, What};
 use crate::kpi::{AlertState, FiringAlert};
 use crate::panes::cx::DialogRequest;
 use crate::panes::Cx;
@@ -92,6 +92,9 @@ pub enum Asking {
     ImpactStart {
         id: String,
     },
+    Pin {
+        id: String,
+    },
     /// The communication open in the editor.
     Communicate {
         id: String,
@@ -143,6 +146,11 @@ pub fn on_action(model: &mut Model, cx: &mut Cx, action: Action) -> Vec<Effect> 
         ask(model, cx, asking, "Declare an incident", q, initial);
         return Vec::new();
     }
+    if action == Action::Filter {
+        model.filter = model.filter.next();
+        cx.toast(false, format!("showing {} entries", model.filter.label()));
+        return Vec::new();
+    }
     let Some(t) = model.selected() else {
         cx.toast(false, "no incident: D declares one");
         return Vec::new();
@@ -150,8 +158,15 @@ pub fn on_action(model: &mut Model, cx: &mut Cx, action: Action) -> Vec<Effect> 
     let i = &t.incident;
     let id = i.id.clone();
     let (asking, title, question, initial) = match action {
-        Action::Declare => return Vec::new(),
+        Action::Declare | Action::Filter => return Vec::new(),
         Action::NextStatus => return next_status(model, cx, &id),
+        Action::Check => return check_next(model, cx, &id),
+        Action::Pin => (
+            Asking::Pin { id: id.clone() },
+            "Pin a line",
+            format!("A line to keep at the top of {id} (a finding, a link, a decision):"),
+            String::new(),
+        ),
         Action::Communicate => return super::comms::open(model, cx),
         Action::Severity => (
             Asking::NewSeverity { id: id.clone() },
@@ -240,6 +255,13 @@ pub fn entered(model: &mut Model, cx: &mut Cx, text: &str) -> Vec<Effect> {
             cx.note(EntryKind::Incident, severity <= 2, text);
             record(model, id, now, What::Severity { severity })
         }),
+        Asking::Pin { id } if text.is_empty() => Err("a line (Esc to cancel)".into()),
+        Asking::Pin { id } => {
+            let what = What::Pin {
+                text: text.to_string(),
+            };
+            Ok(record(model, id, now, what))
+        }
         Asking::Note { id } if text.is_empty() => Err("a note (Esc to cancel)".into()),
         Asking::Note { id } => {
             let what = What::Note {
@@ -279,6 +301,18 @@ pub fn entered(model: &mut Model, cx: &mut Cx, text: &str) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// Ticks the next step of the initial response that applies to the incident's severity.
+fn check_next(model: &mut Model, cx: &mut Cx, id: &str) -> Vec<Effect> {
+    let Some(i) = model.get(id).map(|t| &t.incident) else {
+        return Vec::new();
+    };
+    let Some(step) = checklist::next_step(&model.checklist, i.severity, &i.checked) else {
+        cx.toast(false, format!("{id}: the initial response is done"));
+        return Vec::new();
+    };
+    record(model, id, cx.now, What::Checked { step })
 }
 
 fn record(model: &mut Model, id: &str, at: Timestamp, what: What) -> Vec<Effect> {

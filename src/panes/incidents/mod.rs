@@ -31,7 +31,7 @@ use super::{Cx, Input, PaneEvent, View};
 use crate::effect::{Effect, IncidentAppend};
 use crate::feed::EntryKind;
 use crate::incident::clocks::{clocks, most_urgent, Urgency};
-use crate::incident::{list_order, EntryIds, Incident, Severities, What};
+use crate::incident::{checklist, list_order, EntryIds, Incident, Severities, What};
 use crate::msg::{IncidentMsg, Msg};
 pub use action::Action;
 pub use asks::Asking;
@@ -90,9 +90,56 @@ impl Tracked {
     }
 }
 
+/// Which of an incident's entries the view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Filter {
+    #[default]
+    All,
+    /// What people wrote: status, severity, notes, roles, updates, the checklist.
+    People,
+    /// What the timeline recorded while it was open.
+    Timeline,
+    /// Alerts, KPI breaches and the actions taken with their results.
+    AlertsAndActions,
+}
+
+impl Filter {
+    pub fn next(self) -> Filter {
+        match self {
+            Filter::All => Filter::People,
+            Filter::People => Filter::Timeline,
+            Filter::Timeline => Filter::AlertsAndActions,
+            Filter::AlertsAndActions => Filter::All,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Filter::All => "all",
+            Filter::People => "people's",
+            Filter::Timeline => "timeline",
+            Filter::AlertsAndActions => "alerts and actions",
+        }
+    }
+
+    pub fn shows(self, what: &What) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::People => what.by_people(),
+            Filter::Timeline => matches!(what, What::Timeline { .. }),
+            Filter::AlertsAndActions => matches!(what, What::Timeline { source, .. }
+                if matches!(source.as_str(), "kpi" | "action" | "result" | "refused" | "warn")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     pub severities: Severities,
+    /// The initial response every incident gets as a checklist.
+    pub checklist: Vec<checklist::Step>,
+    /// Which entries the view shows.
+    pub filter: Filter,
     /// Makes the ids of the entries this console writes.
     pub ids: EntryIds,
     /// Open first, newest first.
@@ -122,6 +169,8 @@ impl Model {
     pub fn new(origin: &str, severities: Severities) -> Model {
         Model {
             severities,
+            checklist: checklist::builtin(),
+            filter: Filter::default(),
             ids: EntryIds::new(origin),
             incidents: Vec::new(),
             cursor: 0,

@@ -456,3 +456,71 @@ fn declaring_while_an_alert_fires_starts_from_the_alert() {
     let t = s.panes.incidents.selected().unwrap();
     assert_eq!(t.incident.impact_start, since);
 }
+
+/// The seed's initial response is a checklist on the incident: `c` ticks the next step that
+/// applies (the war room only for SEV1/2), each tick journaled; `p` pins a line to the top;
+/// `f` filters the journal by kind.
+#[test]
+fn checklist_pins_and_filter() {
+    let mut s = console(false);
+    let a = declare(&mut s, "search is slow", "3");
+    saved(&mut s, &a, Ok(()));
+    update(&mut s, key('5'));
+    let mut ticked = Vec::new();
+    for _ in 0..5 {
+        let effects = update(&mut s, key('c'));
+        for a in appends(&effects) {
+            for e in &a.entries {
+                if let What::Checked { step } = e.what {
+                    ticked.push(step);
+                }
+            }
+        }
+    }
+    // SEV3: no war room (step 3); once all are done, c says so
+    assert_eq!(ticked, vec![1, 2, 4, 5]);
+    assert!(s
+        .toast
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("initial response is done"));
+    assert_eq!(
+        s.panes.incidents.selected().unwrap().incident.checked,
+        vec![1, 2, 4, 5]
+    );
+
+    update(&mut s, key('p'));
+    type_text(&mut s, "root cause: the search index lost a replica");
+    let effects = update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(&appends(&effects)[0].entries[0].what,
+        What::Pin { text } if text.starts_with("root cause")));
+
+    let screen = |s: &State| {
+        let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        term.draw(|f| crate::shell::view::render(s, &Theme::default(), f))
+            .unwrap();
+        format!("{:?}", term.backend())
+    };
+    let all = screen(&s);
+    assert!(all.contains("▶ pinned: root cause"), "{all}");
+    assert!(
+        all.contains("☑ 1 Acknowledge alert · On-call engineer"),
+        "{all}"
+    );
+    assert!(all.contains("– 3 Start war room if Sev 1/2"), "{all}");
+    assert!(all.contains("initial response step 4 done"), "{all}");
+    // the timeline's copies only: the people's entries are filtered out
+    update(&mut s, key('f'));
+    update(&mut s, key('f'));
+    assert_eq!(s.panes.incidents.filter, Filter::Timeline);
+    let timeline_only = screen(&s);
+    assert!(
+        !timeline_only.contains("initial response step 4 done"),
+        "{timeline_only}"
+    );
+    assert!(
+        timeline_only.contains("journal, timeline entries"),
+        "{timeline_only}"
+    );
+}

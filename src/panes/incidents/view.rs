@@ -132,7 +132,21 @@ fn render_detail(model: &Model, v: &View, tr: &Tracked, area: Rect, buf: &mut Bu
         Span::styled(roles, t.text),
     ]));
     lines.push(clock_line(&clocks(i, &model.severities, v.now), t));
-    for e in by_time(&i.entries).into_iter().rev() {
+    for e in i.entries.iter().rev() {
+        if let What::Pin { text } = &e.what {
+            lines.push(Line::styled(format!("▶ pinned: {text}"), t.focus));
+        }
+    }
+    lines.extend(checklist_lines(model, i, t));
+    lines.push(Line::styled(
+        format!("journal, {} entries (f filters)", model.filter.label()),
+        t.muted,
+    ));
+    let shown = by_time(&i.entries)
+        .into_iter()
+        .rev()
+        .filter(|e| model.filter.shows(&e.what));
+    for e in shown {
         if lines.len() >= area.height as usize {
             break;
         }
@@ -158,6 +172,44 @@ fn render_detail(model: &Model, v: &View, tr: &Tracked, area: Rect, buf: &mut Bu
     for (n, line) in lines.iter().take(area.height as usize).enumerate() {
         buf.set_line(area.x, area.y + n as u16, line, area.width);
     }
+}
+
+/// The initial response: each step done (☑), to do (☐, the next one marked), or not
+/// applying to this severity.
+fn checklist_lines(model: &Model, i: &crate::incident::Incident, t: &Theme) -> Vec<Line<'static>> {
+    let next = crate::incident::checklist::next_step(&model.checklist, i.severity, &i.checked);
+    model
+        .checklist
+        .iter()
+        .map(|step| {
+            let (mark, style) = if i.checked.contains(&step.step) {
+                ("☑", t.ok)
+            } else if !step.applies_to(i.severity) {
+                ("–", t.muted)
+            } else if Some(step.step) == next {
+                ("☐", t.warn)
+            } else {
+                ("☐", t.text)
+            };
+            let tail = if step.applies_to(i.severity) {
+                String::new()
+            } else {
+                format!(" (not for {})", model.severities.name(i.severity))
+            };
+            let hint = if Some(step.step) == next {
+                "  (c ticks)"
+            } else {
+                ""
+            };
+            Line::styled(
+                format!(
+                    "{mark} {} {} · {}{tail}{hint}",
+                    step.step, step.action, step.responsible
+                ),
+                style,
+            )
+        })
+        .collect()
 }
 
 /// The entries by when they happened (a journal is in the order they were written: the
