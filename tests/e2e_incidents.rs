@@ -154,3 +154,55 @@ async fn a_read_only_team_console_sees_shared_incidents_and_writes_nothing_to_th
         "only the teammate wrote to the cluster"
     );
 }
+
+/// Team mode, two engineers: two consoles (two processes, each with its own data directory,
+/// as two laptops) against one cluster. An incident declared in one shows in the other, and
+/// a note typed in the other shows in the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_team_consoles_see_each_others_incident_and_notes() {
+    if skip_without_tmux() {
+        return;
+    }
+    let sim = SimHandle::start(SimOptions::default()).await.unwrap();
+    let console = |dir: &Path| {
+        let config = dir.join("config/kubechat-ops");
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(config.join("config.toml"), "[incidents]\nteam = true\n").unwrap();
+        let kubeconfig = dir.join("kubeconfig");
+        sim.write_kubeconfig(&kubeconfig).unwrap();
+        let t = start(dir, "", &[("KUBECONFIG", kubeconfig.display().to_string())]);
+        t.wait_text("kubechat-api-gateway");
+        t.keys(&["5"]);
+        t.wait_text("no incidents: D declares one");
+        t
+    };
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = console(dir_a.path());
+    let b = console(dir_b.path());
+
+    a.keys(&["D"]);
+    a.wait_text("What is happening?");
+    a.type_text("checkout requests fail");
+    a.keys(&["Enter"]);
+    a.wait_text("Suggested: SEV");
+    a.keys(&["Enter"]);
+    a.wait_for("the declaration saved", |s| {
+        s.contains("checkout requests fail") && !s.contains("saving…")
+    });
+    b.wait_text("checkout requests fail");
+
+    b.keys(&["n"]);
+    b.type_text("b looks at the database");
+    b.keys(&["Enter"]);
+    b.wait_for("the note saved", |s| {
+        s.contains("note: b looks at the database") && !s.contains("saving…")
+    });
+    a.wait_text("note: b looks at the database");
+
+    for t in [&a, &b] {
+        t.keys(&["q"]);
+        assert_eq!(t.wait_exit(), 0);
+        t.restored().expect("terminal restored");
+    }
+    sim.shutdown().await;
+}

@@ -82,6 +82,12 @@ fn summary_and_impact(md: &mut String, i: &Incident, severities: &Severities) {
         utc(i.declared_at),
         i.status.label()
     );
+    // what the responders pinned stays at the top of the draft
+    for e in &i.entries {
+        if let What::Pin { text } = &e.what {
+            let _ = writeln!(md, "\n> **Pinned ({}):** {text}", e.at.strftime("%H:%M"));
+        }
+    }
     let _ = writeln!(md, "\n## Impact\n");
     let until = i
         .resolved_at

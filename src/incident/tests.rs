@@ -250,3 +250,27 @@ fn ids_are_safe_file_names() {
         assert!(!valid_id(bad), "{bad}");
     }
 }
+
+#[test]
+fn pins_head_the_postmortem_and_the_checklist_folds() {
+    let sev = Severities::builtin();
+    let mut entries = journal();
+    let mut ids = EntryIds::new("t");
+    entries.push(ids.entry(
+        t("15:20:00"),
+        What::Pin {
+            text: "root cause: a config schema bump".into(),
+        },
+    ));
+    entries.push(ids.entry(t("15:21:00"), What::Checked { step: 1 }));
+    entries.push(ids.entry(t("15:22:00"), What::Checked { step: 1 }));
+    let i = Incident::fold(&entries).unwrap();
+    assert_eq!(i.checked, vec![1]);
+    let md = export::markdown(&i, &sev);
+    let summary = md.find("## Summary").unwrap();
+    let pinned = md
+        .find("**Pinned (15:20):** root cause: a config schema bump")
+        .unwrap();
+    let impact = md.find("## Impact").unwrap();
+    assert!(summary < pinned && pinned < impact, "{md}");
+}
