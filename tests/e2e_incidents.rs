@@ -6,6 +6,8 @@
 
 #[path = "support/bin.rs"]
 mod bin;
+#[path = "common/console.rs"]
+mod console;
 #[path = "support/skip.rs"]
 mod skip;
 #[path = "common/tmux.rs"]
@@ -13,35 +15,8 @@ mod tmux;
 
 use std::path::Path;
 
+use console::{skip_without_tmux, start};
 use kubechat_sim::{SimHandle, SimOptions};
-use tmux::Tmux;
-
-/// Environment that keeps the console's files in `dir` and hides any real kubeconfig.
-fn isolated_env(dir: &Path) -> Vec<(String, String)> {
-    let d = |s: &str| dir.join(s).display().to_string();
-    vec![
-        ("HOME".into(), d("home")),
-        ("XDG_CONFIG_HOME".into(), d("config")),
-        ("XDG_DATA_HOME".into(), d("data")),
-        ("XDG_STATE_HOME".into(), d("state")),
-        ("TERM".into(), "xterm-256color".into()),
-    ]
-}
-
-fn start(dir: &Path, args: &str, extra_env: &[(&str, String)]) -> Tmux {
-    let mut env = isolated_env(dir);
-    env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    Tmux::start(dir, &format!("{} {args}", bin::bin()), &env, 160, 48)
-}
-
-fn skip_without_tmux() -> bool {
-    if !tmux::available() {
-        skip::skip("tmux is not installed (scripts/test installs it)");
-        return true;
-    }
-    false
-}
 
 /// `5` shows the Incidents pane; `D` declares one (a title, then the severity offered from
 /// live facts); it is listed with its clocks once the journal has it on disk.

@@ -6,6 +6,10 @@
 //! - the cluster stops while the console runs: Kubernetes shows as disconnected with the
 //!   data's age, and recovers by itself when the cluster comes back.
 
+#[path = "support/bin.rs"]
+mod bin;
+#[path = "common/console.rs"]
+mod console;
 #[path = "support/skip.rs"]
 mod skip;
 #[path = "common/tmux.rs"]
@@ -14,29 +18,9 @@ mod tmux;
 use std::path::Path;
 use std::time::Duration;
 
+use console::{skip_without_tmux, start};
 use kubechat_sim::{SimHandle, SimOptions};
 use tmux::Tmux;
-
-const BIN: &str = env!("CARGO_BIN_EXE_kubechat-ops");
-
-/// Environment that keeps the console's files in `dir` and hides any real kubeconfig.
-fn isolated_env(dir: &Path) -> Vec<(String, String)> {
-    let d = |s: &str| dir.join(s).display().to_string();
-    vec![
-        ("HOME".into(), d("home")),
-        ("XDG_CONFIG_HOME".into(), d("config")),
-        ("XDG_DATA_HOME".into(), d("data")),
-        ("XDG_STATE_HOME".into(), d("state")),
-        ("TERM".into(), "xterm-256color".into()),
-    ]
-}
-
-fn start(dir: &Path, args: &str, extra_env: &[(&str, String)]) -> Tmux {
-    let mut env = isolated_env(dir);
-    env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    Tmux::start(dir, &format!("{BIN} {args}"), &env, 160, 48)
-}
 
 /// A simulated cluster in this process and the console in tmux against it (its kubeconfig
 /// written into the test's directory), with `args` and `extra_env`.
@@ -52,14 +36,6 @@ async fn console_against_sim(
     env.extend(extra_env.iter().cloned());
     let t = start(dir, args, &env);
     (sim, t)
-}
-
-fn skip_without_tmux() -> bool {
-    if !tmux::available() {
-        skip::skip("tmux is not installed (scripts/test installs it)");
-        return true;
-    }
-    false
 }
 
 #[test]
