@@ -21,6 +21,8 @@ pub enum ShellAction {
     ToggleZoom,
     Help,
     Palette,
+    /// Pick the namespace to watch (or all of them): `:ns`.
+    Namespaces,
     CloseOverlay,
     Nav(Nav),
     Confirm,
@@ -52,6 +54,7 @@ impl ShellAction {
             ShellAction::ToggleZoom,
             ShellAction::Help,
             ShellAction::Palette,
+            ShellAction::Namespaces,
             ShellAction::CloseOverlay,
         ]);
         out.extend(NAVS.iter().map(|(n, _, _)| ShellAction::Nav(*n)));
@@ -72,6 +75,7 @@ impl ShellAction {
             | ShellAction::ToggleZoom
             | ShellAction::Help
             | ShellAction::Palette
+            | ShellAction::Namespaces
             | ShellAction::CloseOverlay
             | ShellAction::Nav(_)
             | ShellAction::Confirm
@@ -91,6 +95,7 @@ impl ShellAction {
             ShellAction::ToggleZoom => "zoom",
             ShellAction::Help => "help",
             ShellAction::Palette => "palette",
+            ShellAction::Namespaces => "ns",
             ShellAction::CloseOverlay => "close",
             ShellAction::Nav(n) => nav_text(*n).0,
             ShellAction::Confirm => "confirm",
@@ -110,6 +115,7 @@ impl ShellAction {
             ShellAction::ToggleZoom => "zoom the focused pane / back".into(),
             ShellAction::Help => "show the keys for this pane".into(),
             ShellAction::Palette => "find an action by name".into(),
+            ShellAction::Namespaces => "watch another namespace, or all (ns NAME, ns all)".into(),
             ShellAction::CloseOverlay => "close the overlay".into(),
             ShellAction::Nav(n) => nav_text(*n).1.into(),
             ShellAction::Confirm => "confirm the dialog".into(),

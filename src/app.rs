@@ -10,7 +10,8 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::io::{kube_watch, Executor};
+use crate::effect::Effect;
+use crate::io::Executor;
 use crate::msg::Msg;
 use crate::shell::{update, State};
 use crate::terminal::Term;
@@ -30,7 +31,10 @@ pub type Producer = Box<dyn FnOnce(mpsc::Sender<Msg>) -> JoinHandle<()> + Send>;
 /// The world the loop listens to, built by `main`.
 pub struct Sources {
     pub kube: kube::Client,
+    /// The console's own namespace: where shared incidents live, whatever the scope.
     pub namespace: String,
+    /// What the console watches at start (`-n`, `-A`); `:ns` changes it.
+    pub scope: crate::cluster::scope::Scope,
     /// `None` in read-only mode: then no object able to write to the cluster exists.
     pub writer: Option<crate::io::kube_writer::KubeWriter>,
     /// Extra producers (the Prometheus poller), started with the loop's sender.
@@ -53,20 +57,16 @@ pub async fn run(
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_CAPACITY);
     let mut input = spawn_input(tx.clone());
     let mut tasks = vec![spawn_clock(tx.clone())];
-    tasks.extend(kube_watch::spawn_all(
-        sources.kube.clone(),
-        &sources.namespace,
-        tx.clone(),
-    ));
     for start in sources.extra {
         tasks.push(start(tx.clone()));
     }
     let executor = Executor::new(
         sources.writer,
         sources.kube.clone(),
-        &sources.namespace,
+        sources.scope.clone(),
         tx.clone(),
     );
+    executor.execute(Effect::Watch(sources.scope));
     let executor = incidents(
         executor,
         &sources.kube,

@@ -16,6 +16,7 @@ Examples:
   kubechat-ops                      # your current kube context, namespace kubechat-system
   kubechat-ops --demo bad-canary    # the simulated cluster, a canary that fails analysis
   kubechat-ops --read-only          # monitoring mode: nothing can change the cluster
+  kubechat-ops -A                   # every namespace (inside: `:ns NAME`, `:ns all`)
   kubechat-ops check --format json  # gate a script on the KPIs (exit 0 ok, 1 breached, 2 unknown)
   kubechat-ops rollout status deployment/kubechat-auth-service --watch --timeout 5m
   kubechat-ops incident declare --sev 2 --title \"chat messages fail to send\"
@@ -31,6 +32,10 @@ pub struct Cli {
     /// Namespace that runs KubeChat.
     #[arg(short = 'n', long, global = true)]
     pub namespace: Option<String>,
+
+    /// Watch every namespace (`:ns` switches from inside); incidents stay in `-n`'s.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
 
     /// Prometheus base URL (default: the config, else the Kubernetes service proxy).
     #[arg(long, value_name = "URL")]

@@ -31,6 +31,42 @@ pub enum ClusterWrite {
     DeleteDeployment { name: String },
 }
 
+impl ClusterWrite {
+    /// The object the write is about (the Service for a switch).
+    pub fn subject(&self) -> &str {
+        match self {
+            ClusterWrite::Scale { name, .. }
+            | ClusterWrite::Restart { name, .. }
+            | ClusterWrite::Undo { name, .. }
+            | ClusterWrite::SetPaused { name, .. }
+            | ClusterWrite::Promote { name, .. }
+            | ClusterWrite::Abort { name }
+            | ClusterWrite::Retry { name }
+            | ClusterWrite::DeleteDeployment { name } => name,
+            ClusterWrite::SwitchSlot { service, .. } => service,
+        }
+    }
+
+    /// The same write with its object's name mapped (qualified → plain at the writer).
+    pub fn with_names<'a>(&'a self, f: impl Fn(&'a str) -> &'a str) -> ClusterWrite {
+        let mut w = self.clone();
+        match &mut w {
+            ClusterWrite::Scale { name, .. }
+            | ClusterWrite::Restart { name, .. }
+            | ClusterWrite::Undo { name, .. }
+            | ClusterWrite::SetPaused { name, .. }
+            | ClusterWrite::Promote { name, .. }
+            | ClusterWrite::Abort { name }
+            | ClusterWrite::Retry { name }
+            | ClusterWrite::DeleteDeployment { name }
+            | ClusterWrite::SwitchSlot { service: name, .. } => {
+                *name = f(self.subject()).to_string()
+            }
+        }
+        w
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkloadKind {
     Deployment,
@@ -166,6 +202,9 @@ pub enum Effect {
     /// Team mode: append to the incident's ConfigMap in the cluster (a cluster write); the
     /// result comes back as `IncidentMsg::Shared`.
     ShareIncident(IncidentAppend),
+    /// Watch the cluster in this scope from now on (the old scope's watches stop; the
+    /// writer and the log reader locate names in the new one).
+    Watch(crate::cluster::scope::Scope),
 }
 
 impl Effect {
@@ -180,7 +219,8 @@ impl Effect {
             | Effect::StreamLogs(_)
             | Effect::StopLogs(_)
             | Effect::AppendIncident(_)
-            | Effect::Clipboard(_) => false,
+            | Effect::Clipboard(_)
+            | Effect::Watch(_) => false,
         }
     }
 }

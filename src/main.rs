@@ -9,6 +9,7 @@ use clap::Parser;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use kubechat_ops::cli::{Cli, Command};
+use kubechat_ops::cluster::scope::Scope;
 use kubechat_ops::config::{Config, Paths};
 use kubechat_ops::io::kube_writer::KubeWriter;
 use kubechat_ops::keymap::Keymap;
@@ -175,9 +176,14 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         tracing::warn!("{w}");
     }
 
+    let scope = if cli.all_namespaces {
+        Scope::All
+    } else {
+        Scope::Namespace(namespace.clone())
+    };
     let mut state = State::new(StateInit {
         context,
-        namespace: namespace.clone(),
+        scope: scope.clone(),
         read_only,
         demo: demo.clone(),
         keymap,
@@ -195,6 +201,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     let sources = app::Sources {
         kube: client,
         namespace,
+        scope,
         writer,
         extra,
         incidents: Some(kubechat_ops::io::incident_journal::journal_dir(

@@ -49,6 +49,11 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// A qualified name (`namespace/name`, all-namespaces scope) without its namespace.
+pub fn plain_name(qualified: &str) -> &str {
+    qualified.rsplit_once('/').map_or(qualified, |(_, n)| n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,14 +2,18 @@
 //! Service; the live slot is whatever the Service's selector points at.
 
 use super::rows::{deployment_row, Phase, Progress, RolloutRow, RowTarget, StrategyKind};
+use super::scope::namespace_of;
 use super::views::{DeploymentView, ReplicaSetView, ServiceView, SLOT_LABEL};
 
-/// True when the Service's selector, apart from the slot, matches the pod labels.
+/// True when the Service's selector, apart from the slot, matches the pod labels of a
+/// Deployment in its own namespace.
 pub fn selects(svc: &ServiceView, d: &DeploymentView) -> bool {
-    svc.selector
-        .iter()
-        .filter(|(k, _)| k != SLOT_LABEL)
-        .all(|kv| d.pod_labels.contains(kv))
+    namespace_of(&svc.name) == namespace_of(&d.name)
+        && svc
+            .selector
+            .iter()
+            .filter(|(k, _)| k != SLOT_LABEL)
+            .all(|kv| d.pod_labels.contains(kv))
 }
 
 pub fn blue_green_rows<'a>(

@@ -3,7 +3,9 @@
 use jiff::Timestamp;
 
 use super::analysis_view::AnalysisRunView;
-use super::views::{DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView};
+use super::views::{
+    DeploymentView, EventView, NamespaceView, PodView, ReplicaSetView, RolloutView, ServiceView,
+};
 
 /// A change in one watched collection, as DESIGN.md §3 maps kube-rs `watcher::Event`:
 /// `Reset` starts a relist, `Upsert`s before `Ready` belong to it, `Ready` replaces the
@@ -27,6 +29,8 @@ pub enum KubeMsg {
     Events(Change<EventView>),
     Rollouts(Change<RolloutView>),
     AnalysisRuns(Change<AnalysisRunView>),
+    /// The live namespaces (names only), whatever the scope.
+    Namespaces(Change<NamespaceView>),
     /// One object of `kind` could not be read (the field and what is wrong), or (`None`)
     /// the object so named is readable again or gone.
     Unreadable {

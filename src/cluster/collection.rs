@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::scope::Scope;
 use super::Change;
 
 /// What a view type must offer to live in a [`Collection`].
@@ -22,7 +23,15 @@ macro_rules! named {
 }
 
 use super::analysis_view::AnalysisRunView;
-use super::views::{DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView};
+use super::views::{
+    DeploymentView, EventView, NamespaceView, PodView, ReplicaSetView, RolloutView, ServiceView,
+};
+impl Named for NamespaceView {
+    fn key(&self) -> &str {
+        &self.name
+    }
+}
+
 named!(
     AnalysisRunView,
     DeploymentView,
@@ -32,6 +41,66 @@ named!(
     EventView,
     RolloutView
 );
+
+/// A view whose names can be qualified with its namespace (`scope.rs`): its own name and
+/// every name it refers to in the same namespace (owners, subjects, analysis runs).
+pub trait Qualify {
+    fn qualify(&mut self, scope: &Scope, ns: &str);
+}
+
+fn qualify_opt(name: &mut Option<String>, scope: &Scope, ns: &str) {
+    if let Some(n) = name {
+        *n = scope.qualify(ns, n);
+    }
+}
+
+impl Qualify for DeploymentView {
+    fn qualify(&mut self, scope: &Scope, ns: &str) {
+        self.name = scope.qualify(ns, &self.name);
+    }
+}
+
+impl Qualify for ServiceView {
+    fn qualify(&mut self, scope: &Scope, ns: &str) {
+        self.name = scope.qualify(ns, &self.name);
+    }
+}
+
+impl Qualify for ReplicaSetView {
+    fn qualify(&mut self, scope: &Scope, ns: &str) {
+        self.name = scope.qualify(ns, &self.name);
+        qualify_opt(&mut self.owner, scope, ns);
+    }
+}
+
+impl Qualify for PodView {
+    fn qualify(&mut self, scope: &Scope, ns: &str) {
+        self.name = scope.qualify(ns, &self.name);
+        qualify_opt(&mut self.owner_rs, scope, ns);
+    }
+}
+
+impl Qualify for EventView {
+    fn qualify(&mut self, scope: &Scope, ns: &str) {
+        self.name = scope.qualify(ns, &self.name);
+        self.object_name = scope.qualify(ns, &self.object_name);
+    }
+}
+
+impl Qualify for RolloutView {
+    fn qualify(&mut self, scope: &Scope, ns: &str) {
+        self.name = scope.qualify(ns, &self.name);
+        if let Some(a) = &mut self.analysis {
+            a.name = scope.qualify(ns, &a.name);
+        }
+    }
+}
+
+impl Qualify for AnalysisRunView {
+    fn qualify(&mut self, scope: &Scope, ns: &str) {
+        self.name = scope.qualify(ns, &self.name);
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Collection<T> {

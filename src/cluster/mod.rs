@@ -13,6 +13,7 @@ pub mod rollout_status;
 pub mod rollout_view;
 pub mod row_refresh;
 pub mod rows;
+pub mod scope;
 pub mod views;
 
 use std::collections::{BTreeMap, HashMap};
@@ -36,6 +37,8 @@ pub struct ClusterData {
     pub events: Collection<EventView>,
     pub rollouts: Collection<RolloutView>,
     pub analysis_runs: Collection<analysis_view::AnalysisRunView>,
+    /// Every live namespace (the `:ns` picker), whatever the scope.
+    pub namespaces: Collection<views::NamespaceView>,
     /// Every rollout whatever its strategy, derived whenever its inputs change.
     pub rows: Vec<RolloutRow>,
     /// Row key → position in `rows`.
@@ -57,6 +60,7 @@ impl ClusterData {
             KubeMsg::AnalysisRuns(c) => self.analysis_runs.apply(c),
             KubeMsg::Pods(c) => self.pods.apply(c),
             KubeMsg::Events(c) => self.events.apply(c),
+            KubeMsg::Namespaces(c) => self.namespaces.apply(c),
             KubeMsg::Unreadable { kind, name, error } => match error {
                 Some(e) => self.unreadable.insert((kind, name), e.clone()).as_ref() != Some(&e),
                 None => self.unreadable.remove(&(kind, name)).is_some(),

@@ -57,6 +57,7 @@ pub fn rows_scope(data: &ClusterData, m: &KubeMsg) -> RowScope {
         KubeMsg::Pods(_)
         | KubeMsg::Events(_)
         | KubeMsg::AnalysisRuns(_)
+        | KubeMsg::Namespaces(_)
         | KubeMsg::Unreadable { .. }
         | KubeMsg::SourceError { .. } => RowScope::None,
     }

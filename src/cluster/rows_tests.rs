@@ -6,8 +6,8 @@ use super::*;
 use crate::cluster::detail::{canary_detail, detail_for, PauseState, StepMark};
 use crate::cluster::load::kube_msgs_from_yaml;
 use crate::cluster::views::{CanaryStep, ServiceView, SLOT_LABEL};
-use crate::cluster::Change;
 use crate::cluster::ClusterData;
+use crate::cluster::{Change, KubeMsg};
 
 const REG: &str = "harbor.company.com/kubechat/";
 
@@ -327,4 +327,76 @@ fn new_pods_coming_up_are_progressing_and_lost_availability_is_degraded() {
         pair.note.as_deref(),
         Some("live blue; green · idle · MinimumReplicasUnavailable")
     );
+}
+
+/// The fixture's objects as an all-namespaces watch delivers them from namespace `ns`.
+fn qualified_in(ns: &str) -> Vec<KubeMsg> {
+    use crate::cluster::collection::Qualify;
+    use crate::cluster::scope::Scope;
+    fn q<T: Qualify>(c: Change<T>, ns: &str) -> Change<T> {
+        match c {
+            Change::Upsert(mut v) => {
+                v.qualify(&Scope::All, ns);
+                Change::Upsert(v)
+            }
+            // one watch over every namespace lists once: no per-namespace reset
+            _ => Change::Ready,
+        }
+    }
+    let text = include_str!("../../tests/fixtures/cluster.yaml");
+    kube_msgs_from_yaml(text, "cluster.yaml")
+        .unwrap()
+        .into_iter()
+        .filter_map(|m| {
+            Some(match m {
+                KubeMsg::Deployments(c) => KubeMsg::Deployments(q(c, ns)),
+                KubeMsg::ReplicaSets(c) => KubeMsg::ReplicaSets(q(c, ns)),
+                KubeMsg::Pods(c) => KubeMsg::Pods(q(c, ns)),
+                KubeMsg::Services(c) => KubeMsg::Services(q(c, ns)),
+                KubeMsg::Events(c) => KubeMsg::Events(q(c, ns)),
+                KubeMsg::Rollouts(c) => KubeMsg::Rollouts(q(c, ns)),
+                KubeMsg::AnalysisRuns(c) => KubeMsg::AnalysisRuns(q(c, ns)),
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn all_namespaces_keep_same_named_objects_apart() {
+    let one = rows(&data());
+    let mut d = ClusterData::default();
+    let now = ts("2026-11-28T15:00:00Z");
+    for ns in ["shop", "staging"] {
+        for m in qualified_in(ns) {
+            d.update(m, now);
+        }
+    }
+    // every row of the single namespace, once per namespace, qualified
+    assert_eq!(d.rows.len(), 2 * one.len());
+    for ns in ["shop", "staging"] {
+        for r in &one {
+            let q = row(&d.rows, &format!("{ns}/{}", r.name));
+            assert_eq!(
+                (q.strategy, q.phase, q.depth),
+                (r.strategy, r.phase, r.depth)
+            );
+            assert_eq!(q.progress, r.progress, "{ns}/{}", r.name);
+        }
+    }
+    // a blue/green pair groups only its own namespace's slots
+    for r in d.rows.iter() {
+        if let RowTarget::BlueGreen { service, slots, .. } = &r.target {
+            let ns = crate::cluster::scope::namespace_of(service);
+            assert!(!slots.is_empty());
+            assert!(slots
+                .iter()
+                .all(|(_, dep)| dep.starts_with(&format!("{ns}/"))));
+        }
+    }
+    // a row's pods are its own namespace's
+    let rollout = d.rows.iter().find(|r| r.depth == 0).unwrap();
+    let pods = crate::cluster::detail::row_pods(rollout, &d);
+    let ns = crate::cluster::scope::namespace_of(&rollout.name);
+    assert!(pods.iter().all(|p| p.name.starts_with(&format!("{ns}/"))));
 }

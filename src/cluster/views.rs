@@ -360,3 +360,9 @@ impl From<&Event> for EventView {
 #[cfg(test)]
 #[path = "views_tests.rs"]
 mod tests;
+
+/// A namespace, by name only: what the `:ns` picker offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceView {
+    pub name: String,
+}

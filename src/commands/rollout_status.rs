@@ -99,7 +99,8 @@ async fn status(
         .context("cannot load the Kubernetes configuration")?;
     let client = kube::Client::try_from(config).context("cannot build the Kubernetes client")?;
     let (tx, mut rx) = mpsc::channel::<Msg>(256);
-    let watchers = spawn_rollout_kinds(client, &namespace, tx);
+    let scope = crate::cluster::scope::Scope::Namespace(namespace.clone());
+    let watchers = spawn_rollout_kinds(client, &scope, tx);
     let deadline = (!args.timeout.is_zero()).then(|| Instant::now() + args.timeout);
     let code = follow(&args, &namespace, &mut rx, deadline).await;
     for w in watchers {

@@ -4,8 +4,8 @@
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Event, Pod, Service};
-use kube::api::{Api, ApiResource, DynamicObject};
+use k8s_openapi::api::core::v1::{Event, Namespace, Pod, Service};
+use kube::api::{Api, ApiResource, DynamicObject, PartialObjectMeta};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::Client;
 use serde::de::DeserializeOwned;
@@ -13,7 +13,9 @@ use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
 use crate::cluster::analysis_view::AnalysisRunView;
-use crate::cluster::collection::Named;
+use crate::cluster::collection::{Named, Qualify};
+use crate::cluster::scope::Scope;
+use crate::cluster::views::NamespaceView;
 use crate::cluster::views::{
     DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView,
 };
@@ -30,39 +32,86 @@ pub fn rollout_resource() -> ApiResource {
     }
 }
 
-/// Starts a watcher for every kind the console shows, in `namespace`.
-pub fn spawn_all(client: Client, namespace: &str, tx: Sender<Msg>) -> Vec<JoinHandle<()>> {
-    let mut handles = spawn_rollout_kinds(client.clone(), namespace, tx.clone());
+/// Starts a watcher for every kind the console shows, in `scope`.
+pub fn spawn_all(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHandle<()>> {
+    let mut handles = spawn_rollout_kinds(client.clone(), scope, tx.clone());
     handles.push(spawn_kind(
-        dynamic::<Pod>(client.clone(), namespace),
+        dynamic::<Pod>(client.clone(), scope),
+        scope.clone(),
         "pods",
         |p| PodView::from(p),
         KubeMsg::Pods,
         tx.clone(),
     ));
     handles.push(spawn_kind(
-        Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &analysis_run_resource()),
+        api_in(client.clone(), scope, &analysis_run_resource()),
+        scope.clone(),
         "analysisruns",
         |o: &serde_json::Value| AnalysisRunView::from_json(o),
         KubeMsg::AnalysisRuns,
         tx.clone(),
     ));
     handles.push(spawn_kind(
-        dynamic::<Event>(client, namespace),
+        dynamic::<Event>(client.clone(), scope),
+        scope.clone(),
         "events",
         |e| EventView::from(e),
         KubeMsg::Events,
-        tx,
+        tx.clone(),
     ));
+    handles.push(spawn_namespaces(client, tx));
     handles
 }
 
+/// The kind's API over the scope: one namespace, or all of them.
+fn api_in(client: Client, scope: &Scope, resource: &ApiResource) -> Api<DynamicObject> {
+    match scope {
+        Scope::Namespace(ns) => Api::namespaced_with(client, ns, resource),
+        Scope::All => Api::all_with(client, resource),
+    }
+}
+
 /// A built-in kind's API, read as JSON (decoded per object by `spawn_kind`).
-fn dynamic<K>(client: Client, namespace: &str) -> Api<DynamicObject>
+fn dynamic<K>(client: Client, scope: &Scope) -> Api<DynamicObject>
 where
     K: kube::Resource<DynamicType = ()>,
 {
-    Api::namespaced_with(client, namespace, &ApiResource::erase::<K>(&()))
+    api_in(client, scope, &ApiResource::erase::<K>(&()))
+}
+
+/// The live namespaces' names, for the `:ns` picker. Only names are kept; a console that
+/// may not list namespaces simply offers none.
+fn spawn_namespaces(client: Client, tx: Sender<Msg>) -> JoinHandle<()> {
+    let api: Api<PartialObjectMeta<Namespace>> = Api::all(client);
+    tokio::spawn(async move {
+        let stream = watcher(api, watcher::Config::default()).default_backoff();
+        futures::pin_mut!(stream);
+        while let Some(event) = stream.next().await {
+            let change = match event {
+                Ok(watcher::Event::Init) => Change::Reset,
+                Ok(watcher::Event::InitDone) => Change::Ready,
+                Ok(watcher::Event::InitApply(o) | watcher::Event::Apply(o)) => {
+                    Change::Upsert(NamespaceView {
+                        name: o.metadata.name.unwrap_or_default(),
+                    })
+                }
+                Ok(watcher::Event::Delete(o)) => {
+                    Change::Remove(o.metadata.name.unwrap_or_default())
+                }
+                Err(e) => {
+                    tracing::debug!("namespaces watch: {e}");
+                    continue;
+                }
+            };
+            if tx
+                .send(Msg::Kube(KubeMsg::Namespaces(change)))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    })
 }
 
 /// Argo AnalysisRuns, read as JSON: the canary detail's measurements.
@@ -78,15 +127,12 @@ pub fn analysis_run_resource() -> ApiResource {
 
 /// Starts the watchers the rollout rows are derived from (Deployments, ReplicaSets,
 /// Services, Argo Rollouts): all the headless `rollout status` needs.
-pub fn spawn_rollout_kinds(
-    client: Client,
-    namespace: &str,
-    tx: Sender<Msg>,
-) -> Vec<JoinHandle<()>> {
-    let ns = namespace;
+pub fn spawn_rollout_kinds(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHandle<()>> {
+    let ns = scope;
     vec![
         spawn_kind(
             dynamic::<Deployment>(client.clone(), ns),
+            scope.clone(),
             "deployments",
             |d| DeploymentView::from(d),
             KubeMsg::Deployments,
@@ -94,6 +140,7 @@ pub fn spawn_rollout_kinds(
         ),
         spawn_kind(
             dynamic::<ReplicaSet>(client.clone(), ns),
+            scope.clone(),
             "replicasets",
             |r| ReplicaSetView::from(r),
             KubeMsg::ReplicaSets,
@@ -101,13 +148,15 @@ pub fn spawn_rollout_kinds(
         ),
         spawn_kind(
             dynamic::<Service>(client.clone(), ns),
+            scope.clone(),
             "services",
             |s| ServiceView::from(s),
             KubeMsg::Services,
             tx.clone(),
         ),
         spawn_kind(
-            Api::<DynamicObject>::namespaced_with(client, ns, &rollout_resource()),
+            api_in(client, ns, &rollout_resource()),
+            scope.clone(),
             "rollouts",
             |o: &serde_json::Value| RolloutView::from_json(o),
             KubeMsg::Rollouts,
@@ -123,6 +172,7 @@ pub fn spawn_rollout_kinds(
 /// still shows; a typed watch would fail the whole list, over and over.
 fn spawn_kind<K, V>(
     api: Api<DynamicObject>,
+    scope: Scope,
     kind: &'static str,
     to_view: fn(&K) -> V,
     wrap: fn(Change<V>) -> KubeMsg,
@@ -130,7 +180,7 @@ fn spawn_kind<K, V>(
 ) -> JoinHandle<()>
 where
     K: DeserializeOwned + 'static,
-    V: Named + Send + 'static,
+    V: Named + Qualify + Send + 'static,
 {
     tokio::spawn(async move {
         let stream = watcher(api, watcher::Config::default()).default_backoff();
@@ -168,9 +218,18 @@ where
                 watcher::Event::Init => wrap(Change::Reset),
                 watcher::Event::InitDone => wrap(Change::Ready),
                 watcher::Event::InitApply(obj) | watcher::Event::Apply(obj) => {
-                    let name = obj.metadata.name.clone().unwrap_or_default();
+                    let name = qualified_name(&scope, &obj);
                     match decode::<K>(&obj) {
-                        Ok(k) => wrap(Change::Upsert(to_view(&k))),
+                        Ok(k) => {
+                            let mut view = to_view(&k);
+                            if scope.is_all() {
+                                view.qualify(
+                                    &scope,
+                                    obj.metadata.namespace.as_deref().unwrap_or(""),
+                                );
+                            }
+                            wrap(Change::Upsert(view))
+                        }
                         Err(error) => KubeMsg::Unreadable {
                             kind,
                             name,
@@ -179,7 +238,7 @@ where
                     }
                 }
                 watcher::Event::Delete(obj) => {
-                    let name = obj.metadata.name.clone().unwrap_or_default();
+                    let name = qualified_name(&scope, &obj);
                     // gone, whether it could be read or not
                     if tx
                         .send(Msg::Kube(KubeMsg::Unreadable {
@@ -200,6 +259,12 @@ where
             }
         }
     })
+}
+
+/// The console's name for an object in `scope` (`scope.rs`).
+fn qualified_name(scope: &Scope, obj: &DynamicObject) -> String {
+    let name = obj.metadata.name.as_deref().unwrap_or_default();
+    scope.qualify(obj.metadata.namespace.as_deref().unwrap_or_default(), name)
 }
 
 /// One object as the console's type for it, or why it cannot be: the field's path and

@@ -10,6 +10,7 @@ use kube::Client;
 use serde_json::{json, Value};
 
 use super::kube_watch::rollout_resource;
+use crate::cluster::scope::Scope;
 use crate::effect::{ClusterWrite, WorkloadKind, WriteError, WriteResult};
 
 pub mod incidents;
@@ -30,17 +31,31 @@ impl KubeWriter {
         }
     }
 
-    fn deployments(&self) -> Api<Deployment> {
-        Api::namespaced(self.client.clone(), &self.namespace)
+    fn deployments(&self, ns: &str) -> Api<Deployment> {
+        Api::namespaced(self.client.clone(), ns)
     }
 
-    fn rollouts(&self) -> Api<DynamicObject> {
-        Api::namespaced_with(self.client.clone(), &self.namespace, &rollout_resource())
+    fn rollouts(&self, ns: &str) -> Api<DynamicObject> {
+        Api::namespaced_with(self.client.clone(), ns, &rollout_resource())
     }
 
-    /// Carries out one write; Ok is a one-line summary for the timeline.
+    /// Carries out one write on objects of the writer's own namespace.
     pub async fn apply(&self, write: &ClusterWrite) -> WriteResult {
-        self.apply_inner(write)
+        self.apply_in(&Scope::Namespace(self.namespace.clone()), write)
+            .await
+    }
+
+    /// Carries out one write whose names are qualified in `scope` (`cluster/scope.rs`);
+    /// Ok is a one-line summary for the timeline.
+    pub async fn apply_in(&self, scope: &Scope, write: &ClusterWrite) -> WriteResult {
+        let Some((ns, _)) = scope.locate(write.subject()) else {
+            return Err(WriteError::Failed(format!(
+                "{} names no namespace",
+                write.subject()
+            )));
+        };
+        let plain = write.with_names(|n| scope.locate(n).map_or(n, |(_, name)| name));
+        self.apply_inner(ns, &plain)
             .await
             .map_err(|e| match e.downcast_ref::<kube::Error>() {
                 Some(kube::Error::Api(status)) => WriteError::Refused {
@@ -51,7 +66,7 @@ impl KubeWriter {
             })
     }
 
-    async fn apply_inner(&self, write: &ClusterWrite) -> anyhow::Result<String> {
+    async fn apply_inner(&self, ns: &str, write: &ClusterWrite) -> anyhow::Result<String> {
         let pp = PatchParams::default();
         match write {
             ClusterWrite::Scale {
@@ -60,7 +75,7 @@ impl KubeWriter {
                 replicas,
             } => {
                 let patch = json!({"spec": {"replicas": replicas}});
-                self.deployments()
+                self.deployments(ns)
                     .patch_scale(name, &pp, &Patch::Merge(&patch))
                     .await?;
                 Ok(format!("deployment/{name} scaled to {replicas}"))
@@ -71,7 +86,7 @@ impl KubeWriter {
                 replicas,
             } => {
                 let patch = json!({"spec": {"replicas": replicas}});
-                self.rollouts()
+                self.rollouts(ns)
                     .patch(name, &pp, &Patch::Merge(&patch))
                     .await?;
                 Ok(format!("rollout/{name} scaled to {replicas}"))
@@ -85,7 +100,7 @@ impl KubeWriter {
                     .to_string();
                 let patch = json!({"spec": {"template": {"metadata": {"annotations": {
                     "kubectl.kubernetes.io/restartedAt": now}}}}});
-                self.deployments()
+                self.deployments(ns)
                     .patch(name, &pp, &Patch::Strategic(&patch))
                     .await?;
                 Ok(format!("deployment/{name} restarted"))
@@ -98,15 +113,15 @@ impl KubeWriter {
                     .strftime("%Y-%m-%dT%H:%M:%SZ")
                     .to_string();
                 let patch = json!({"spec": {"restartAt": now}});
-                self.rollouts()
+                self.rollouts(ns)
                     .patch(name, &pp, &Patch::Merge(&patch))
                     .await?;
                 Ok(format!("rollout/{name} restarted"))
             }
-            ClusterWrite::Undo { name, to_revision } => self.undo(name, *to_revision).await,
+            ClusterWrite::Undo { name, to_revision } => self.undo(ns, name, *to_revision).await,
             ClusterWrite::SetPaused { name, paused } => {
                 let patch = json!({"spec": {"paused": paused}});
-                self.deployments()
+                self.deployments(ns)
                     .patch(name, &pp, &Patch::Merge(&patch))
                     .await?;
                 Ok(format!(
@@ -116,7 +131,7 @@ impl KubeWriter {
             }
             ClusterWrite::SwitchSlot { service, slot } => {
                 let patch = json!({"spec": {"selector": {"deployment-slot": slot}}});
-                let api: Api<Service> = Api::namespaced(self.client.clone(), &self.namespace);
+                let api: Api<Service> = Api::namespaced(self.client.clone(), ns);
                 api.patch(service, &pp, &Patch::Merge(&patch)).await?;
                 Ok(format!("service/{service} now selects slot {slot}"))
             }
@@ -126,11 +141,11 @@ impl KubeWriter {
                 } else {
                     json!({"status": {"pauseConditions": null}})
                 };
-                self.rollouts()
+                self.rollouts(ns)
                     .patch_status(name, &pp, &Patch::Merge(&status))
                     .await?;
                 let spec = json!({"spec": {"paused": false}});
-                self.rollouts()
+                self.rollouts(ns)
                     .patch(name, &pp, &Patch::Merge(&spec))
                     .await?;
                 Ok(format!(
@@ -140,20 +155,20 @@ impl KubeWriter {
             }
             ClusterWrite::Abort { name } => {
                 let status = json!({"status": {"abort": true}});
-                self.rollouts()
+                self.rollouts(ns)
                     .patch_status(name, &pp, &Patch::Merge(&status))
                     .await?;
                 Ok(format!("rollout/{name} aborted"))
             }
             ClusterWrite::Retry { name } => {
                 let status = json!({"status": {"abort": false}});
-                self.rollouts()
+                self.rollouts(ns)
                     .patch_status(name, &pp, &Patch::Merge(&status))
                     .await?;
                 Ok(format!("rollout/{name} retried"))
             }
             ClusterWrite::DeleteDeployment { name } => {
-                self.deployments()
+                self.deployments(ns)
                     .delete(name, &DeleteParams::background())
                     .await?;
                 Ok(format!("deployment/{name} deleted"))
@@ -163,11 +178,11 @@ impl KubeWriter {
 
     /// What `kubectl rollout undo [--to-revision=N]` does: copy the pod template of the
     /// ReplicaSet with the wanted revision back into the Deployment.
-    async fn undo(&self, name: &str, to_revision: Option<i64>) -> anyhow::Result<String> {
-        let deploy = self.deployments().get(name).await?;
+    async fn undo(&self, ns: &str, name: &str, to_revision: Option<i64>) -> anyhow::Result<String> {
+        let deploy = self.deployments(ns).get(name).await?;
         let current: i64 = revision_of(&deploy.metadata.annotations).unwrap_or(0);
         let uid = deploy.metadata.uid.clone().unwrap_or_default();
-        let rs_api: Api<ReplicaSet> = Api::namespaced(self.client.clone(), &self.namespace);
+        let rs_api: Api<ReplicaSet> = Api::namespaced(self.client.clone(), ns);
         let mut owned: Vec<(i64, ReplicaSet)> = rs_api
             .list(&ListParams::default())
             .await?
@@ -208,7 +223,7 @@ impl KubeWriter {
         let patch: json_patch::Patch = serde_json::from_value(json!([
             {"op": "replace", "path": "/spec/template", "value": template}
         ]))?;
-        self.deployments()
+        self.deployments(ns)
             .patch(name, &PatchParams::default(), &Patch::Json::<()>(patch))
             .await?;
         Ok(format!(

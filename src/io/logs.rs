@@ -14,6 +14,7 @@ use kube::Client;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
+use crate::cluster::scope::Scope;
 use crate::effect::{LogPods, LogStream};
 use crate::msg::{LogMsg, Msg};
 
@@ -27,17 +28,11 @@ pub const MAX_PODS: usize = 8;
 const REOPEN_AFTER: Duration = Duration::from_secs(1);
 
 /// Starts reading `stream`; the task ends when every pod's stream has ended.
-pub fn spawn(
-    client: Client,
-    namespace: &str,
-    stream: LogStream,
-    tx: Sender<Msg>,
-) -> JoinHandle<()> {
-    let api: Api<Pod> = Api::namespaced(client, namespace);
+pub fn spawn(client: Client, scope: Scope, stream: LogStream, tx: Sender<Msg>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let pods = match &stream.pods {
             LogPods::Named(pods) => pods.clone(),
-            LogPods::Selector(selector) => match pods_matching(&api, selector).await {
+            LogPods::Selector(selector) => match pods_matching(&client, &scope, selector).await {
                 Ok(pods) => {
                     let msg = LogMsg::Pods {
                         id: stream.id,
@@ -59,15 +54,27 @@ pub fn spawn(
                 }
             },
         };
-        let readers = pods
-            .into_iter()
-            .take(MAX_PODS)
-            .map(|pod| read_pod(api.clone(), stream.clone(), pod, tx.clone()));
+        let readers = pods.into_iter().take(MAX_PODS).filter_map(|pod| {
+            // names come qualified in the console's scope; the API wants them plain
+            let (ns, name) = scope.locate(&pod)?;
+            let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+            let name = name.to_string();
+            Some(read_pod(api, stream.clone(), pod, name, tx.clone()))
+        });
         futures::future::join_all(readers).await;
     })
 }
 
-async fn pods_matching(api: &Api<Pod>, selector: &str) -> Result<Vec<String>, String> {
+/// The pods a selector matches in the scope, by the console's (qualified) names.
+async fn pods_matching(
+    client: &Client,
+    scope: &Scope,
+    selector: &str,
+) -> Result<Vec<String>, String> {
+    let api: Api<Pod> = match scope {
+        Scope::Namespace(ns) => Api::namespaced(client.clone(), ns),
+        Scope::All => Api::all(client.clone()),
+    };
     let list = api
         .list(&ListParams::default().labels(selector))
         .await
@@ -75,14 +82,18 @@ async fn pods_matching(api: &Api<Pod>, selector: &str) -> Result<Vec<String>, St
     let mut names: Vec<String> = list
         .items
         .into_iter()
-        .filter_map(|p| p.metadata.name)
+        .filter_map(|p| {
+            let ns = p.metadata.namespace.unwrap_or_default();
+            p.metadata.name.map(|n| scope.qualify(&ns, &n))
+        })
         .collect();
     names.sort();
     Ok(names)
 }
 
-/// One pod's lines until its stream ends (reopened while following).
-async fn read_pod(api: Api<Pod>, stream: LogStream, pod: String, tx: Sender<Msg>) {
+/// One pod's lines until its stream ends (reopened while following). `pod` is the
+/// console's name for it, `name` the API's.
+async fn read_pod(api: Api<Pod>, stream: LogStream, pod: String, name: String, tx: Sender<Msg>) {
     let mut since: Option<Timestamp> = None;
     loop {
         let params = LogParams {
@@ -95,11 +106,11 @@ async fn read_pod(api: Api<Pod>, stream: LogStream, pod: String, tx: Sender<Msg>
             timestamps: true,
             ..LogParams::default()
         };
-        let result = read_once(&api, &params, &stream, &pod, &tx, &mut since).await;
+        let result = read_once(&api, &params, &stream, (&pod, &name), &tx, &mut since).await;
         if tx.is_closed() {
             return;
         }
-        let pod_gone = matches!(api.get_opt(&pod).await, Ok(None));
+        let pod_gone = matches!(api.get_opt(&name).await, Ok(None));
         if !stream.follow || pod_gone {
             let error = result.err();
             let ended = LogMsg::Ended {
@@ -127,12 +138,12 @@ async fn read_once(
     api: &Api<Pod>,
     params: &LogParams,
     stream: &LogStream,
-    pod: &str,
+    (pod, name): (&str, &str),
     tx: &Sender<Msg>,
     since: &mut Option<Timestamp>,
 ) -> Result<(), String> {
     let reader = api
-        .log_stream(pod, params)
+        .log_stream(name, params)
         .await
         .map_err(|e| e.to_string())?;
     let seen = *since;

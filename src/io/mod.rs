@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use tokio::sync::mpsc::Sender;
 use tokio::task::AbortHandle;
 
+use crate::cluster::scope::Scope;
 use crate::effect::{Effect, IncidentAppend, WriteError, WriteOutcome};
 use crate::msg::{IncidentMsg, Msg};
 use kube_writer::KubeWriter;
@@ -25,8 +26,11 @@ use kube_writer::KubeWriter;
 /// read, so they run in both modes.
 pub struct Executor {
     writer: Option<KubeWriter>,
-    /// The client and namespace logs are read with.
-    reader: (kube::Client, String),
+    /// The client the watches and the log streams read with.
+    client: kube::Client,
+    /// The scope watched now, and its watchers (`Effect::Watch` replaces both).
+    scope: Mutex<Scope>,
+    watchers: Mutex<Vec<AbortHandle>>,
     /// The log streams running, by id.
     streams: Mutex<HashMap<u64, AbortHandle>>,
     /// The incident journal writer (`with_journal`), in both modes: it writes local files.
@@ -41,12 +45,14 @@ impl Executor {
     pub fn new(
         writer: Option<KubeWriter>,
         client: kube::Client,
-        namespace: &str,
+        scope: Scope,
         tx: Sender<Msg>,
     ) -> Self {
         Executor {
             writer,
-            reader: (client, namespace.to_string()),
+            client,
+            scope: Mutex::new(scope),
+            watchers: Mutex::new(Vec::new()),
             streams: Mutex::new(HashMap::new()),
             journal: None,
             share: std::sync::OnceLock::new(),
@@ -126,6 +132,24 @@ impl Executor {
         }
     }
 
+    fn scope(&self) -> Scope {
+        self.scope.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Stops the watches of the old scope and starts those of `scope`.
+    fn watch(&self, scope: Scope) {
+        let mut watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+        for w in watchers.drain(..) {
+            w.abort();
+        }
+        *self.scope.lock().unwrap_or_else(|e| e.into_inner()) = scope.clone();
+        watchers.extend(
+            kube_watch::spawn_all(self.client.clone(), &scope, self.tx.clone())
+                .iter()
+                .map(|t| t.abort_handle()),
+        );
+    }
+
     fn lock_streams(&self) -> std::sync::MutexGuard<'_, HashMap<u64, AbortHandle>> {
         // a panic while holding the lock loses nothing worth keeping: the map is handles
         self.streams.lock().unwrap_or_else(|e| e.into_inner())
@@ -138,11 +162,11 @@ impl Executor {
             Effect::StreamLogs(stream) => {
                 let id = stream.id;
                 self.stop_stream(id);
-                let (client, namespace) = &self.reader;
-                let task = logs::spawn(client.clone(), namespace, stream, self.tx.clone());
+                let task = logs::spawn(self.client.clone(), self.scope(), stream, self.tx.clone());
                 self.lock_streams().insert(id, task.abort_handle());
             }
             Effect::StopLogs(id) => self.stop_stream(id),
+            Effect::Watch(scope) => self.watch(scope),
             Effect::AppendIncident(append) => self.append_incident(append),
             Effect::ShareIncident(append) => self.share_incident(append),
             Effect::Clipboard(text) => {
@@ -158,9 +182,10 @@ impl Executor {
             Effect::Write(write) => {
                 let tx = self.tx.clone();
                 let writer = self.writer.clone();
+                let scope = self.scope();
                 tokio::spawn(async move {
                     let result = match writer {
-                        Some(writer) => writer.apply(&write).await,
+                        Some(writer) => writer.apply_in(&scope, &write).await,
                         None => {
                             tracing::error!("refused a cluster write in read-only mode: {write:?}");
                             Err(WriteError::ReadOnly)
@@ -173,6 +198,19 @@ impl Executor {
                     let _ = tx.send(Msg::Done(WriteOutcome { write, result })).await;
                 });
             }
+        }
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        for w in self
+            .watchers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            w.abort();
         }
     }
 }

@@ -7,6 +7,8 @@ use ratatui_textarea::{CursorMove, TextArea};
 use super::overlay::{Overlay, PendingWrite};
 use super::State;
 use crate::action::{Action, ShellAction};
+use crate::cluster::scope::Scope;
+use crate::cluster::ClusterData;
 use crate::effect::Effect;
 use crate::feed::EntryKind;
 use crate::panes::cx::{DialogRequest, Goto, Outbox};
@@ -61,6 +63,12 @@ fn apply_shell(state: &mut State, action: ShellAction) -> Vec<Effect> {
                 selected: 0,
             }
         }
+        ShellAction::Namespaces => {
+            state.overlay = Overlay::Namespaces {
+                query: String::new(),
+                selected: 0,
+            }
+        }
         ShellAction::CloseOverlay => {
             if state.overlay.is_none() {
                 state.zoomed = false;
@@ -81,6 +89,30 @@ fn apply_shell(state: &mut State, action: ShellAction) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// Watch `scope` from now on: the old scope's objects go (the new watches list the new
+/// ones), the namespaces stay, and the executor restarts the watches.
+pub fn switch_scope(state: &mut State, scope: Scope) -> Vec<Effect> {
+    state.dirty = true;
+    if scope == state.scope {
+        state.toast(false, format!("already watching {}", scope.label()));
+        return Vec::new();
+    }
+    let namespaces = std::mem::take(&mut state.cluster.namespaces);
+    state.cluster = ClusterData {
+        namespaces,
+        ..ClusterData::default()
+    };
+    let text = format!(
+        "now watching {} (was {})",
+        scope.label(),
+        state.scope.label()
+    );
+    state.scope = scope.clone();
+    state.toast(false, text.clone());
+    state.note(EntryKind::Action, false, text);
+    vec![Effect::Watch(scope)]
 }
 
 /// Focus `pane`, showing the first screen that holds it if the current one does not.

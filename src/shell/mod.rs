@@ -14,6 +14,7 @@ pub mod view;
 use jiff::Timestamp;
 
 use crate::cluster::rows::RolloutRow;
+use crate::cluster::scope::Scope;
 use crate::cluster::ClusterData;
 use crate::feed::{EntryKind, Timeline, TimelineEntry};
 use crate::keymap::{KeyContext, Keymap};
@@ -29,7 +30,7 @@ pub use update::update;
 #[derive(Debug, Clone)]
 pub struct StateInit {
     pub context: String,
-    pub namespace: String,
+    pub scope: Scope,
     pub read_only: bool,
     /// The demo scenario's name, when running the simulated cluster.
     pub demo: Option<String>,
@@ -54,7 +55,8 @@ pub const TOAST_SECS: i64 = 8;
 #[derive(Debug, Clone)]
 pub struct State {
     pub context: String,
-    pub namespace: String,
+    /// What the watches cover: one namespace or all (`-A`, `:ns`).
+    pub scope: Scope,
     pub read_only: bool,
     pub demo: Option<String>,
     pub prometheus: Option<String>,
@@ -95,7 +97,7 @@ impl State {
         });
         State {
             context: init.context,
-            namespace: init.namespace,
+            scope: init.scope,
             read_only: init.read_only,
             demo: init.demo,
             prom: SourceHealth::new(init.prometheus.is_some()),

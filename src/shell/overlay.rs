@@ -4,6 +4,7 @@
 use ratatui_textarea::TextArea;
 
 use crate::action::{Action, ShellAction};
+use crate::cluster::scope::Scope;
 use crate::effect::ClusterWrite;
 use crate::panes::PaneId;
 
@@ -26,6 +27,11 @@ pub enum Overlay {
         scroll: usize,
     },
     Palette {
+        query: String,
+        selected: usize,
+    },
+    /// The namespace picker: "all" and the live namespaces, filtered by what is typed.
+    Namespaces {
         query: String,
         selected: usize,
     },
@@ -72,9 +78,11 @@ pub fn palette_matches(query: &str) -> Vec<Action> {
     if q.is_empty() {
         return palette_actions().collect();
     }
-    let substring: Vec<Action> = palette_actions()
+    // the name typed exactly, then names starting with it, then any other substring
+    let mut substring: Vec<Action> = palette_actions()
         .filter(|a| a.name().contains(&q) || a.description().to_lowercase().contains(&q))
         .collect();
+    substring.sort_by_key(|a| (a.name() != q, !a.name().starts_with(&q)));
     let subsequence = palette_actions().filter(|a| {
         !substring.contains(a) && {
             let mut name = a.name().chars();
@@ -85,6 +93,23 @@ pub fn palette_matches(query: &str) -> Vec<Action> {
     });
     let mut out = substring.clone();
     out.extend(subsequence);
+    out
+}
+
+/// What the namespace picker offers for `query`: "all" first, then the live namespaces
+/// containing it; when none does, the typed name itself (namespaces may not be listable).
+pub fn namespace_choices(query: &str, live: impl Iterator<Item = String>) -> Vec<Scope> {
+    let q = query.trim();
+    let mut out: Vec<Scope> = Vec::new();
+    if "all".contains(q) || q == "-A" {
+        out.push(Scope::All);
+    }
+    out.extend(live.filter(|n| n.contains(q)).map(Scope::Namespace));
+    if !q.is_empty() && !out.iter().any(|s| matches!(s, Scope::Namespace(_))) {
+        if let Ok(typed @ Scope::Namespace(_)) = Scope::parse(q) {
+            out.push(typed);
+        }
+    }
     out
 }
 
@@ -102,6 +127,11 @@ mod tests {
             vec![pane(Rollouts::Promote), pane(Rollouts::PromoteFull)]
         );
         assert_eq!(palette_matches("swsl"), vec![pane(Rollouts::SwitchSlot)]);
+        // "ns" is in "quit the console" too: the action named so comes first
+        assert_eq!(
+            palette_matches("ns")[0],
+            Action::Shell(ShellAction::Namespaces)
+        );
         assert!(palette_matches("").contains(&Action::Shell(ShellAction::Quit)));
         assert!(!palette_matches("").contains(&Action::Shell(ShellAction::Confirm)));
         assert_eq!(palette_matches("zzzz"), Vec::<Action>::new());
@@ -110,5 +140,37 @@ mod tests {
                 crate::screens::Screen::Overview
             )))
         );
+    }
+}
+
+#[cfg(test)]
+mod namespace_tests {
+    use super::*;
+
+    fn live() -> impl Iterator<Item = String> {
+        ["default", "kubechat-system", "scale-000"]
+            .into_iter()
+            .map(String::from)
+    }
+
+    #[test]
+    fn all_first_then_live_namespaces_then_a_typed_name() {
+        let labels = |q: &str| -> Vec<String> {
+            namespace_choices(q, live())
+                .iter()
+                .map(|s| s.label().to_string())
+                .collect()
+        };
+        assert_eq!(
+            labels(""),
+            vec!["all namespaces", "default", "kubechat-system", "scale-000"]
+        );
+        assert_eq!(labels("scale"), vec!["scale-000"]);
+        assert_eq!(
+            labels("a"),
+            vec!["all namespaces", "default", "kubechat-system", "scale-000"]
+        );
+        assert_eq!(labels("other-ns"), vec!["other-ns"]);
+        assert_eq!(labels("Not Valid"), Vec::<String>::new());
     }
 }

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 
 use super::{update, State, StateInit};
 use crate::cluster::load::kube_msgs_from_yaml;
+use crate::cluster::scope::Scope;
 use crate::effect::{ClusterWrite, Effect};
 use crate::keymap::Keymap;
 use crate::msg::Msg;
@@ -16,7 +17,7 @@ pub fn ts(s: &str) -> Timestamp {
 pub fn state(read_only: bool) -> State {
     let mut s = State::new(StateInit {
         context: "kind-kubechat".into(),
-        namespace: "kubechat-system".into(),
+        scope: Scope::Namespace("kubechat-system".into()),
         read_only,
         demo: None,
         keymap: Keymap::defaults(),

@@ -6,12 +6,13 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 
-use super::actions::{apply_action, close_input, editor_sent, input_entered};
+use super::actions::{apply_action, close_input, editor_sent, input_entered, switch_scope};
 use super::guard::{guard, refusal};
-use super::overlay::{palette_matches, Overlay};
+use super::overlay::{namespace_choices, palette_matches, Overlay};
 use super::sources::SourceTransition;
 use super::{State, TOAST_SECS};
 use crate::action::{Action, ShellAction};
+use crate::cluster::scope::Scope;
 use crate::effect::{Effect, WriteOutcome};
 use crate::feed::{EntryKind, TimelineEntry};
 use crate::kpi::{AlertState, KpiMsg, KpiState, KpiTransition};
@@ -295,6 +296,18 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     query.push(c);
                     *selected = 0;
                 }
+                KeyCode::Enter if query.trim_start().starts_with("ns ") => {
+                    // `:ns NAME` / `:ns all`, as k9s users type it
+                    let arg = query.trim_start()["ns ".len()..].to_string();
+                    state.overlay = Overlay::None;
+                    return match Scope::parse(&arg) {
+                        Ok(scope) => switch_scope(state, scope),
+                        Err(e) => {
+                            state.toast(true, e);
+                            Vec::new()
+                        }
+                    };
+                }
                 KeyCode::Enter => {
                     let matches = palette_matches(query);
                     let chosen = matches.get((*selected).min(matches.len().saturating_sub(1)));
@@ -308,6 +321,46 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             if let Overlay::Palette { query, selected } = &mut state.overlay {
                 let n = palette_matches(query).len();
+                *selected = (*selected).min(n.saturating_sub(1));
+            }
+            Vec::new()
+        }
+        Overlay::Namespaces { query, selected } => {
+            let choices = |q: &str, s: &State| {
+                namespace_choices(q, s.cluster.namespaces.values().map(|n| n.name.clone()))
+            };
+            match key.code {
+                _ if ctrl_c => state.should_quit = true,
+                KeyCode::Esc => state.overlay = Overlay::None,
+                KeyCode::Up => *selected = selected.saturating_sub(1),
+                KeyCode::Down => *selected += 1,
+                KeyCode::Backspace => {
+                    query.pop();
+                    *selected = 0;
+                }
+                KeyCode::Char(c) => {
+                    query.push(c);
+                    *selected = 0;
+                }
+                KeyCode::Enter => {
+                    let (q, i) = (query.clone(), *selected);
+                    state.overlay = Overlay::None;
+                    let all = choices(&q, state);
+                    return match all.get(i.min(all.len().saturating_sub(1))) {
+                        Some(scope) => switch_scope(state, scope.clone()),
+                        None => {
+                            state.toast(true, format!("no namespace {q:?}"));
+                            Vec::new()
+                        }
+                    };
+                }
+                _ => {}
+            }
+            let n = match &state.overlay {
+                Overlay::Namespaces { query, .. } => choices(query, state).len(),
+                _ => 0,
+            };
+            if let Overlay::Namespaces { selected, .. } = &mut state.overlay {
                 *selected = (*selected).min(n.saturating_sub(1));
             }
             Vec::new()

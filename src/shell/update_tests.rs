@@ -280,7 +280,7 @@ fn single_row_updates_match_a_full_derivation() {
 fn start_up_warnings_show_then_go_to_the_timeline() {
     let mut s = State::new(StateInit {
         context: "c".into(),
-        namespace: "n".into(),
+        scope: crate::cluster::scope::Scope::Namespace("n".into()),
         read_only: false,
         demo: None,
         keymap: Keymap::defaults(),

@@ -11,7 +11,7 @@ use crate::cluster::detail::{PauseState, RolloutDetail, SlotLine, StepMark};
 use crate::cluster::rows::RolloutRow;
 use crate::cluster::views::CanaryStep;
 use crate::draw::{fit, image_change, phase_style};
-use crate::text::{countdown, duration_label, short_age, short_image};
+use crate::text::{countdown, duration_label, plain_name, short_age, short_image};
 use crate::theme::Theme;
 
 pub struct DetailView<'a> {
@@ -188,7 +188,11 @@ impl DetailView<'_> {
             let style = if p.healthy { t.text } else { t.crit };
             out.push(Line::from(vec![
                 label(if i == 0 { "Pods" } else { "" }),
-                Span::styled(format!("{:<name_w$} ", fit(&p.name, name_w)), t.text),
+                // the row names the namespace; its pods are all in it
+                Span::styled(
+                    format!("{:<name_w$} ", fit(plain_name(&p.name), name_w)),
+                    t.text,
+                ),
                 Span::styled(format!("{:<4} ", p.ready), style),
                 Span::styled(format!("{:<16} ", fit(&p.status, 16)), style),
                 Span::styled(

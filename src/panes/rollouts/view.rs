@@ -86,12 +86,15 @@ struct Columns {
     images: Option<usize>,
 }
 
-fn columns(width: u16) -> Columns {
+/// The columns' widths; the name column fits the longest name (`namespace/name` when
+/// watching all namespaces) up to a share of the room.
+fn columns(width: u16, longest_name: usize) -> Columns {
     // fixed: strategy 11, phase 11, progress BAR+7, age 4, gaps
     let fixed = 11 + 11 + (BAR + 7) + 4 + 5;
     let rest = (width as usize).saturating_sub(fixed);
     if width >= IMAGES_FROM {
-        let name = (rest * 45 / 100).clamp(12, 40);
+        let share = (rest * 45 / 100).clamp(12, 40);
+        let name = longest_name.clamp(share, (rest * 60 / 100).max(share));
         Columns {
             name,
             images: Some(rest.saturating_sub(name + 1)),
@@ -106,7 +109,15 @@ fn columns(width: u16) -> Columns {
 
 fn render_list(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
     let t = v.theme;
-    let cols = columns(area.width);
+    let longest = v
+        .cluster
+        .rows
+        .iter()
+        .filter(|r| r.depth == 0)
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let cols = columns(area.width, longest);
     let mut header = format!(
         "{:<nw$} {:<11}{:<11} {:<pw$} ",
         "NAME",

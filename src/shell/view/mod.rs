@@ -63,6 +63,13 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame) {
             selected: *selected,
         }
         .render(body, buf),
+        Overlay::Namespaces { query, selected } => palette::NamespacePicker {
+            state,
+            theme,
+            query,
+            selected: *selected,
+        }
+        .render(body, buf),
         Overlay::Input {
             title,
             question,
@@ -103,6 +110,7 @@ fn render_bottom(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Overlay::None => None,
         Overlay::Help { .. } => Some("Esc close  j/k scroll"),
         Overlay::Palette { .. } => Some("type to filter  ↑/↓ choose  Enter run  Esc close"),
+        Overlay::Namespaces { .. } => Some("type to filter  ↑/↓ choose  Enter watch  Esc close"),
         Overlay::Input { hint, .. } | Overlay::Editor { hint, .. } => Some(hint.as_str()),
         Overlay::Confirm(_) => Some("y/Enter yes  n/Esc no"),
     };

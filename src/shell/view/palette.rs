@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
-use crate::shell::overlay::palette_matches;
+use crate::shell::overlay::{namespace_choices, palette_matches};
 use crate::shell::State;
 use crate::theme::Theme;
 
@@ -79,6 +79,79 @@ impl Widget for PaletteOverlay<'_> {
                 inner.x,
                 inner.y + 1,
                 &Line::styled("no action matches", t.muted),
+                inner.width,
+            );
+        }
+    }
+}
+
+/// The `:ns` picker: "all" and the live namespaces, the one watched now marked.
+pub struct NamespacePicker<'a> {
+    pub state: &'a State,
+    pub theme: &'a Theme,
+    pub query: &'a str,
+    pub selected: usize,
+}
+
+impl Widget for NamespacePicker<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let live = self
+            .state
+            .cluster
+            .namespaces
+            .values()
+            .map(|n| n.name.clone());
+        let choices = namespace_choices(self.query, live);
+        let h = (choices.len() as u16 + 3).clamp(4, area.height.saturating_sub(2).max(4));
+        let w = 48.min(area.width);
+        let rect = Rect::new(
+            area.x + (area.width - w) / 2,
+            area.y + 1,
+            w,
+            h.min(area.height),
+        );
+        Clear.render(rect, buf);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.focus)
+            .title(Span::styled(
+                " Namespace (Enter watches it, Esc closes) ",
+                t.title,
+            ));
+        let inner = block.inner(rect);
+        block.render(rect, buf);
+        if inner.height == 0 {
+            return;
+        }
+        let prompt = Line::from(vec![
+            Span::styled("ns ", t.focus),
+            Span::styled(self.query.to_string(), t.text),
+            Span::styled("▏", t.focus),
+        ]);
+        buf.set_line(inner.x, inner.y, &prompt, inner.width);
+        let visible = inner.height.saturating_sub(1) as usize;
+        let first = self.selected.saturating_sub(visible.saturating_sub(1));
+        for (i, scope) in choices.iter().enumerate().skip(first).take(visible) {
+            let y = inner.y + 1 + (i - first) as u16;
+            let current = *scope == self.state.scope;
+            let line = Line::from(vec![
+                Span::styled(if current { "● " } else { "  " }, t.focus),
+                Span::styled(scope.label().to_string(), t.text),
+            ]);
+            if i == self.selected {
+                buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected);
+                buf.set_line(inner.x, y, &line.patch_style(t.selected), inner.width);
+            } else {
+                buf.set_line(inner.x, y, &line, inner.width);
+            }
+        }
+        if choices.is_empty() {
+            let text = "no namespace matches (names: a-z, 0-9, -)";
+            buf.set_line(
+                inner.x,
+                inner.y + 1,
+                &Line::styled(text, t.muted),
                 inner.width,
             );
         }

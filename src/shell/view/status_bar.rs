@@ -84,7 +84,7 @@ impl Widget for StatusBar<'_> {
         if let Some(demo) = &s.demo {
             // the scenario's name only when the context fits beside it
             let full = format!(" DEMO {demo} ");
-            let wanted = full.chars().count() + s.context.len() + s.namespace.len() + 20;
+            let wanted = full.chars().count() + s.context.len() + s.scope.label().len() + 20;
             let text = if (area.width as usize) >= wanted + right_w as usize {
                 full
             } else {
@@ -106,7 +106,7 @@ impl Widget for StatusBar<'_> {
         }
         let badges_w: usize = badges.iter().map(|b| b.width()).sum();
         let room = (area.width as usize).saturating_sub(right_w as usize + badges_w + 2);
-        let ctx_ns = format!(" {} │ {}", s.context, s.namespace);
+        let ctx_ns = format!(" {} │ {}", s.context, s.scope.label());
         let title = if room >= ctx_ns.chars().count() + 15 {
             format!(" kubechat-ops{ctx_ns}")
         } else {
