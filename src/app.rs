@@ -31,6 +31,8 @@ pub type Producer = Box<dyn FnOnce(mpsc::Sender<Msg>) -> JoinHandle<()> + Send>;
 /// The world the loop listens to, built by `main`.
 pub struct Sources {
     pub kube: kube::Client,
+    /// The same cluster, for watches: a watch silent too long fails and is restarted.
+    pub kube_watch: kube::Client,
     /// The console's own namespace: where shared incidents live, whatever the scope.
     pub namespace: String,
     /// What the console watches at start (`-n`, `-A`); `:ns` changes it.
@@ -65,7 +67,8 @@ pub async fn run(
         sources.kube.clone(),
         sources.scope.clone(),
         tx.clone(),
-    );
+    )
+    .with_watch_client(sources.kube_watch);
     executor.execute(Effect::Watch(sources.scope));
     let executor = incidents(
         executor,

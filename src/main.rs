@@ -136,6 +136,11 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     }
     let client = kube::Client::try_from(kube_config.clone())
         .context("cannot build the Kubernetes client")?;
+    let watch_client = kubechat_ops::io::kube_watch::watch_client(
+        &kube_config,
+        kubechat_ops::io::kube_watch::SILENT_WATCH_TIMEOUT,
+    )
+    .context("cannot build the Kubernetes client")?;
     // The writer is built only in read-write mode: in read-only mode nothing can write.
     let writer = (!read_only).then(|| KubeWriter::new(client.clone(), &namespace));
 
@@ -200,6 +205,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     };
     let sources = app::Sources {
         kube: client,
+        kube_watch: watch_client,
         namespace,
         scope,
         writer,

@@ -1238,3 +1238,44 @@ async fn a_pod_list_then_watch_survives_thousands_of_changes_of_every_kind() {
     ));
     sim.shutdown().await;
 }
+
+/// `/_sim/requests` counts what clients cost the API server: lists and gets as reads,
+/// watches opened, writes; Prometheus queries and the admin API are not counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_counts_api_requests_by_kind() {
+    let sim = start_with(false).await;
+    let http = reqwest::Client::new();
+    let counts = || async {
+        http.get(format!("{}/_sim/requests", sim.url()))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let before = counts().await;
+    let pods: Api<Pod> = Api::namespaced(sim.client(), "kubechat-system");
+    pods.list(&ListParams::default()).await.unwrap();
+    let cms: Api<ConfigMap> = Api::namespaced(sim.client(), "kubechat-system");
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "counted"}})).unwrap();
+    cms.create(&PostParams::default(), &cm).await.unwrap();
+    let mut watch = pods
+        .watch(&WatchParams::default().timeout(1), "0")
+        .await
+        .unwrap()
+        .boxed();
+    let _ = watch.next().await;
+    http.get(format!("{}/api/v1/query?query=up", sim.url()))
+        .send()
+        .await
+        .unwrap();
+    let after = counts().await;
+    let delta = |k: &str| after[k].as_u64().unwrap() - before[k].as_u64().unwrap();
+    assert_eq!(
+        (delta("reads"), delta("watches"), delta("writes")),
+        (1, 1, 1),
+        "{after}"
+    );
+    sim.shutdown().await;
+}

@@ -188,6 +188,11 @@ impl SimHandle {
         self.shared.audit.writes()
     }
 
+    /// Every open watch stream goes silent (`Faults::stall_watches`).
+    pub fn stall_watches(&self) {
+        self.shared.faults.stall_watches();
+    }
+
     /// Ends every open watch stream (clients see the stream end and re-watch).
     pub fn drop_watches(&self) {
         self.shared.faults.drop_watches();

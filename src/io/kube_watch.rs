@@ -21,6 +21,19 @@ use crate::cluster::views::{
 };
 use crate::msg::{Change, KubeMsg, Msg};
 
+/// How long a watch may say nothing before it counts as dead: the API server sends a
+/// bookmark about every minute on a watch that asked for them (kube-rs watchers do), so a
+/// watch silent for longer than this has died without closing (a dead NAT mapping, a hung
+/// proxy). The read fails, the source shows stale, and the watcher starts a new watch.
+pub const SILENT_WATCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(68);
+
+/// A client for watches: `config`'s, with reads that fail after `silent` without a byte.
+pub fn watch_client(config: &kube::Config, silent: std::time::Duration) -> kube::Result<Client> {
+    let mut config = config.clone();
+    config.read_timeout = Some(silent);
+    Client::try_from(config)
+}
+
 /// The Argo Rollouts kind, read as JSON (no CRD types compiled in).
 pub fn rollout_resource() -> ApiResource {
     ApiResource {

@@ -26,8 +26,10 @@ use kube_writer::KubeWriter;
 /// read, so they run in both modes.
 pub struct Executor {
     writer: Option<KubeWriter>,
-    /// The client the watches and the log streams read with.
+    /// The client the log streams read with.
     client: kube::Client,
+    /// The client the watches read with (`kube_watch::watch_client`: a silent watch fails).
+    watch_client: kube::Client,
     /// The scope watched now, and its watchers (`Effect::Watch` replaces both).
     scope: Mutex<Scope>,
     watchers: Mutex<Vec<AbortHandle>>,
@@ -50,6 +52,7 @@ impl Executor {
     ) -> Self {
         Executor {
             writer,
+            watch_client: client.clone(),
             client,
             scope: Mutex::new(scope),
             watchers: Mutex::new(Vec::new()),
@@ -58,6 +61,12 @@ impl Executor {
             share: std::sync::OnceLock::new(),
             tx,
         }
+    }
+
+    /// Watches with `client` rather than the log streams' one.
+    pub fn with_watch_client(mut self, client: kube::Client) -> Self {
+        self.watch_client = client;
+        self
     }
 
     /// Appends incident entries under `dir` (`incidents/` in the data dir).
@@ -144,7 +153,7 @@ impl Executor {
         }
         *self.scope.lock().unwrap_or_else(|e| e.into_inner()) = scope.clone();
         watchers.extend(
-            kube_watch::spawn_all(self.client.clone(), &scope, self.tx.clone())
+            kube_watch::spawn_all(self.watch_client.clone(), &scope, self.tx.clone())
                 .iter()
                 .map(|t| t.abort_handle()),
         );

@@ -3,9 +3,11 @@
 //! | request | effect |
 //! |---|---|
 //! | `POST /_sim/drop-watches` | ends every open watch stream (clients see EOF and re-watch) |
+//! | `POST /_sim/stall-watches` | every open watch stream goes silent (no events, no bookmarks) with its connection held open; new watches work |
 //! | `POST /_sim/refuse?seconds=N` | the server goes away for N seconds: open connections and watches are cut, the listener is closed (clients get "connection refused"), then it listens again on the same port with the same state |
 //! | `POST /_sim/action` with a JSON body | injects one scenario timeline action now (`controllers::apply_action`) |
 //! | `GET /_sim/status` | `{"resourceVersion": N, "watches": n, "speed": x}` |
+//! | `GET /_sim/requests` | Kubernetes API requests since start: `{"watches", "reads", "writes"}` (reads: lists, gets, discovery) |
 //! | `GET /_sim/history` | the watch history per resource: `[{"resource", "events", "bytes", "rawBytes", "seconds", "compactedResourceVersion"}]`, busiest first |
 //!
 //! Success is `200 {"ok": true}`; a bad request is `400` with a `kind: Status` body.
@@ -33,10 +35,12 @@ use crate::{controllers, SimShared};
 pub fn router() -> Router<Arc<SimShared>> {
     Router::new()
         .route("/_sim/drop-watches", post(drop_watches))
+        .route("/_sim/stall-watches", post(stall_watches))
         .route("/_sim/refuse", post(refuse))
         .route("/_sim/action", post(action))
         .route("/_sim/status", get(status))
         .route("/_sim/history", get(history))
+        .route("/_sim/requests", get(requests))
 }
 
 fn ok() -> Response {
@@ -45,6 +49,11 @@ fn ok() -> Response {
 
 async fn drop_watches(State(sim): State<Arc<SimShared>>) -> Response {
     sim.faults.drop_watches();
+    ok()
+}
+
+async fn stall_watches(State(sim): State<Arc<SimShared>>) -> Response {
+    sim.faults.stall_watches();
     ok()
 }
 
@@ -85,6 +94,10 @@ async fn status(State(sim): State<Arc<SimShared>>) -> Response {
         200,
         &json!({"resourceVersion": rv, "watches": sim.faults.open_watches(), "speed": sim.clock.speed()}),
     )
+}
+
+async fn requests(State(sim): State<Arc<SimShared>>) -> Response {
+    response::json(200, &json!(sim.audit.request_counts()))
 }
 
 async fn history(State(sim): State<Arc<SimShared>>) -> Response {

@@ -9,6 +9,8 @@ use tokio::sync::watch;
 #[derive(Debug)]
 pub struct Faults {
     drops: watch::Sender<u64>,
+    /// Bumped to make every open watch stream go silent (see `stall_watches`).
+    stalls: watch::Sender<u64>,
     /// End of the current refusal window; the server's lifecycle task closes the listener
     /// until then (see `server::lifecycle`).
     refuse_until: watch::Sender<Option<Instant>>,
@@ -18,6 +20,7 @@ impl Default for Faults {
     fn default() -> Self {
         Faults {
             drops: watch::channel(0).0,
+            stalls: watch::channel(0).0,
             refuse_until: watch::channel(None).0,
         }
     }
@@ -32,6 +35,20 @@ impl Faults {
     /// A receiver that changes when watches must be dropped.
     pub fn watch_drops(&self) -> watch::Receiver<u64> {
         let mut rx = self.drops.subscribe();
+        rx.mark_unchanged();
+        rx
+    }
+
+    /// Every open watch stream goes silent: no event, no bookmark, no end, the connection
+    /// held open, as a watch behind a dead NAT mapping or a hung proxy looks to a client.
+    /// Watches opened afterwards work.
+    pub fn stall_watches(&self) {
+        self.stalls.send_modify(|n| *n += 1);
+    }
+
+    /// A receiver that changes when open watches must go silent.
+    pub fn watch_stalls(&self) -> watch::Receiver<u64> {
+        let mut rx = self.stalls.subscribe();
         rx.mark_unchanged();
         rx
     }

@@ -239,6 +239,7 @@ pub fn watch(
         }
     };
     let drops = sim.faults.watch_drops();
+    let stalls = sim.faults.watch_stalls();
     tokio::spawn(async move {
         let mut out = Vec::new();
         for stored in &initial {
@@ -271,7 +272,8 @@ pub fn watch(
         {
             return;
         }
-        stream_changes(watcher, tx, changes, drops, last_rv, bookmarks, timeout).await;
+        let faults = StreamFaults { drops, stalls };
+        stream_changes(watcher, tx, changes, faults, last_rv, bookmarks, timeout).await;
     });
     stream_response(rx)
 }
@@ -301,11 +303,20 @@ fn catch_up(
     Ok((last_rv, rx))
 }
 
+/// The faults an open watch stream obeys: dropped (ends at once) or stalled (goes silent).
+struct StreamFaults {
+    drops: tokio::sync::watch::Receiver<u64>,
+    stalls: tokio::sync::watch::Receiver<u64>,
+}
+
 async fn stream_changes(
     mut watcher: Watcher,
     tx: mpsc::Sender<Bytes>,
     mut changes: broadcast::Receiver<Arc<StoreEvent>>,
-    mut drops: tokio::sync::watch::Receiver<u64>,
+    StreamFaults {
+        mut drops,
+        mut stalls,
+    }: StreamFaults,
     mut last_rv: u64,
     bookmarks: bool,
     timeout: Option<Duration>,
@@ -361,6 +372,11 @@ async fn stream_changes(
             }
             _ = bookmark_tick.tick(), if bookmarks => watcher.bookmark(&mut out, last_rv, false),
             _ = drops.changed() => return,
+            _ = stalls.changed() => {
+                // silent until the client gives up: the connection stays open
+                tx.closed().await;
+                return;
+            }
             _ = &mut deadline => return,
             _ = tx.closed() => return,
         }
