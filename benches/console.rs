@@ -38,7 +38,7 @@ fn main() {
 fn state_with_pods(pods: usize) -> State {
     let mut state = State::new(StateInit {
         context: "bench".into(),
-        namespace: "kubechat-system".into(),
+        scope: kubechat_ops::cluster::scope::Scope::Namespace("kubechat-system".into()),
         read_only: false,
         demo: None,
         keymap: Keymap::defaults(),

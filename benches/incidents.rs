@@ -121,7 +121,7 @@ fn bench_appends(dir: &std::path::Path) {
 fn state() -> State {
     let mut s = State::new(StateInit {
         context: "bench".into(),
-        namespace: "kubechat-system".into(),
+        scope: kubechat_ops::cluster::scope::Scope::Namespace("kubechat-system".into()),
         read_only: false,
         demo: None,
         keymap: Keymap::defaults(),

@@ -29,7 +29,7 @@ const BATCHES: usize = 60 * 40;
 fn state() -> State {
     let mut s = State::new(StateInit {
         context: "bench".into(),
-        namespace: "kubechat-system".into(),
+        scope: kubechat_ops::cluster::scope::Scope::Namespace("kubechat-system".into()),
         read_only: true,
         demo: None,
         keymap: Keymap::defaults(),

@@ -110,7 +110,7 @@ fn main() {
 fn scale_state() -> (State, Vec<(String, String, String)>) {
     let mut state = State::new(StateInit {
         context: "bench".into(),
-        namespace: NS.into(),
+        scope: kubechat_ops::cluster::scope::Scope::Namespace(NS.into()),
         read_only: false,
         demo: None,
         keymap: Keymap::defaults(),

@@ -27,7 +27,7 @@ fn ts(s: &str) -> Timestamp {
 fn console(read_only: bool) -> State {
     let mut s = State::new(StateInit {
         context: "kind-kubechat".into(),
-        namespace: "kubechat-system".into(),
+        scope: kubechat_ops::cluster::scope::Scope::Namespace("kubechat-system".into()),
         read_only,
         demo: Some("default".into()),
         keymap: Keymap::defaults(),
@@ -281,7 +281,7 @@ fn any_size_with_any_overlay_draws_without_panicking() {
     }
     states.push(State::new(StateInit {
         context: String::new(),
-        namespace: String::new(),
+        scope: kubechat_ops::cluster::scope::Scope::Namespace(String::new()),
         read_only: false,
         demo: None,
         keymap: Keymap::defaults(),

@@ -42,7 +42,11 @@ async fn one_undecodable_deployment_is_named_and_the_rest_show() {
         .unwrap();
 
     let (tx, mut rx) = mpsc::channel(4096);
-    let tasks = spawn_rollout_kinds(sim.client(), NS, tx);
+    let tasks = spawn_rollout_kinds(
+        sim.client(),
+        &kubechat_ops::cluster::scope::Scope::Namespace(NS.into()),
+        tx,
+    );
     let mut data = ClusterData::default();
     let mut unreadable = None;
     let mut errors = Vec::new();

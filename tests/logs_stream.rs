@@ -79,7 +79,7 @@ async fn follows_a_restarting_container_and_reads_the_previous_one() {
     let (tx, mut rx) = mpsc::channel(64);
     let task = logs::spawn(
         client.clone(),
-        NS,
+        kubechat_ops::cluster::scope::Scope::Namespace(NS.into()),
         stream(1, LogPods::Named(vec![pod.clone()]), true, false),
         tx,
     );
@@ -105,7 +105,7 @@ async fn follows_a_restarting_container_and_reads_the_previous_one() {
     let (tx, mut rx) = mpsc::channel(64);
     logs::spawn(
         client.clone(),
-        NS,
+        kubechat_ops::cluster::scope::Scope::Namespace(NS.into()),
         stream(2, LogPods::Named(vec![pod.clone()]), false, true),
         tx,
     );
@@ -129,7 +129,7 @@ async fn follows_a_restarting_container_and_reads_the_previous_one() {
     let (tx, mut rx) = mpsc::channel(64);
     logs::spawn(
         client.clone(),
-        NS,
+        kubechat_ops::cluster::scope::Scope::Namespace(NS.into()),
         stream(
             3,
             LogPods::Selector("deployment-slot=green".into()),
@@ -150,7 +150,7 @@ async fn follows_a_restarting_container_and_reads_the_previous_one() {
     let (tx, mut rx) = mpsc::channel(64);
     logs::spawn(
         client,
-        NS,
+        kubechat_ops::cluster::scope::Scope::Namespace(NS.into()),
         stream(4, LogPods::Named(vec!["no-such-pod".into()]), false, false),
         tx,
     );

@@ -2,7 +2,7 @@
 //! relist, `Upsert`s go to the buffer, `Ready` swaps it in. Outside a relist `Upsert` and
 //! `Remove` apply directly.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::scope::Scope;
 use super::Change;
@@ -10,6 +10,12 @@ use super::Change;
 /// What a view type must offer to live in a [`Collection`].
 pub trait Named {
     fn key(&self) -> &str;
+
+    /// The object that owns this one (a ReplicaSet's Deployment, a pod's ReplicaSet): the
+    /// collection indexes it, so a row finds its objects without scanning them all.
+    fn owner(&self) -> Option<&str> {
+        None
+    }
 }
 
 macro_rules! named {
@@ -35,12 +41,30 @@ impl Named for NamespaceView {
 named!(
     AnalysisRunView,
     DeploymentView,
-    ReplicaSetView,
-    PodView,
     ServiceView,
     EventView,
     RolloutView
 );
+
+impl Named for ReplicaSetView {
+    fn key(&self) -> &str {
+        self.name()
+    }
+
+    fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+}
+
+impl Named for PodView {
+    fn key(&self) -> &str {
+        self.name()
+    }
+
+    fn owner(&self) -> Option<&str> {
+        self.owner_rs.as_deref()
+    }
+}
 
 /// A view whose names can be qualified with its namespace (`scope.rs`): its own name and
 /// every name it refers to in the same namespace (owners, subjects, analysis runs).
@@ -106,6 +130,8 @@ impl Qualify for AnalysisRunView {
 pub struct Collection<T> {
     items: BTreeMap<String, T>,
     relist: Option<BTreeMap<String, T>>,
+    /// Owner → the keys of the items it owns (`Named::owner`).
+    by_owner: HashMap<String, BTreeSet<String>>,
     /// True once the first list has completed.
     pub synced: bool,
 }
@@ -115,6 +141,7 @@ impl<T> Default for Collection<T> {
         Collection {
             items: BTreeMap::new(),
             relist: None,
+            by_owner: HashMap::new(),
             synced: false,
         }
     }
@@ -136,7 +163,13 @@ impl<T: Named> Collection<T> {
                         false
                     }
                     None => {
-                        self.items.insert(key, item);
+                        if let Some(owner) = item.owner() {
+                            let owner = owner.to_string();
+                            self.by_owner.entry(owner).or_default().insert(key.clone());
+                        }
+                        if let Some(old) = self.items.insert(key, item) {
+                            self.unindex(&old);
+                        }
                         true
                     }
                 }
@@ -146,14 +179,60 @@ impl<T: Named> Collection<T> {
                     buffer.remove(&name);
                     false
                 }
-                None => self.items.remove(&name).is_some(),
+                None => match self.items.remove(&name) {
+                    Some(old) => {
+                        self.unindex(&old);
+                        true
+                    }
+                    None => false,
+                },
             },
             Change::Ready => {
                 if let Some(buffer) = self.relist.take() {
                     self.items = buffer;
+                    self.reindex();
                 }
                 self.synced = true;
                 true
+            }
+        }
+    }
+
+    /// The items `owner` owns, by key.
+    pub fn owned_by<'a>(&'a self, owner: &str) -> impl Iterator<Item = &'a T> + 'a {
+        self.by_owner
+            .get(owner)
+            .into_iter()
+            .flatten()
+            .filter_map(|key| self.items.get(key))
+    }
+
+    /// Drops `old` from its owner's entry unless the item now under its key (an update
+    /// that kept the owner) is still there.
+    fn unindex(&mut self, old: &T) {
+        let Some(owner) = old.owner() else { return };
+        let key = old.key();
+        let kept = self
+            .items
+            .get(key)
+            .is_some_and(|now| now.owner() == Some(owner));
+        if kept {
+            return;
+        }
+        if let Some(keys) = self.by_owner.get_mut(owner) {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.by_owner.remove(owner);
+            }
+        }
+    }
+
+    fn reindex(&mut self) {
+        self.by_owner.clear();
+        for (key, item) in &self.items {
+            if let Some(owner) = item.owner() {
+                let keys = self.by_owner.entry(owner.to_string()).or_default();
+                keys.insert(key.clone());
             }
         }
     }
@@ -204,6 +283,42 @@ mod tests {
         assert!(c.apply(Change::Remove("a".into())));
         assert!(!c.apply(Change::Remove("zzz".into())));
         assert_eq!(names(&c), vec!["b"]);
+    }
+
+    fn rs(name: &str, owner: &str) -> ReplicaSetView {
+        ReplicaSetView {
+            name: name.into(),
+            owner: Some(owner.into()),
+            ..ReplicaSetView::default()
+        }
+    }
+
+    fn owned(c: &Collection<ReplicaSetView>, owner: &str) -> Vec<String> {
+        c.owned_by(owner).map(|r| r.name.clone()).collect()
+    }
+
+    #[test]
+    fn the_owner_index_follows_upserts_removes_and_relists() {
+        let mut c = Collection::default();
+        c.apply(Change::Upsert(rs("a-1", "a")));
+        c.apply(Change::Upsert(rs("a-2", "a")));
+        c.apply(Change::Upsert(rs("b-1", "b")));
+        assert_eq!(owned(&c, "a"), vec!["a-1", "a-2"]);
+        // an update that keeps the owner keeps the entry; one that changes it moves it
+        c.apply(Change::Upsert(rs("a-1", "a")));
+        assert_eq!(owned(&c, "a"), vec!["a-1", "a-2"]);
+        c.apply(Change::Upsert(rs("a-2", "b")));
+        assert_eq!(owned(&c, "a"), vec!["a-1"]);
+        assert_eq!(owned(&c, "b"), vec!["a-2", "b-1"]);
+        c.apply(Change::Remove("a-1".into()));
+        assert!(owned(&c, "a").is_empty());
+        // a relist rebuilds it from what the relist delivered
+        c.apply(Change::Reset);
+        c.apply(Change::Upsert(rs("c-1", "c")));
+        assert_eq!(owned(&c, "b"), vec!["a-2", "b-1"]);
+        c.apply(Change::Ready);
+        assert!(owned(&c, "b").is_empty());
+        assert_eq!(owned(&c, "c"), vec!["c-1"]);
     }
 
     #[test]

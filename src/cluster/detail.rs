@@ -95,18 +95,20 @@ fn owners_of(row: &RolloutRow) -> Vec<String> {
 }
 
 fn replica_sets_of<'a>(owners: &[String], data: &'a ClusterData) -> Vec<&'a ReplicaSetView> {
-    data.replica_sets
-        .values()
-        .filter(|rs| rs.owner.as_ref().is_some_and(|o| owners.contains(o)))
-        .collect()
+    let mut rss: Vec<&ReplicaSetView> = owners
+        .iter()
+        .flat_map(|o| data.replica_sets.owned_by(o))
+        .collect();
+    rss.sort_by(|a, b| a.name.cmp(&b.name));
+    rss.dedup_by(|a, b| a.name == b.name);
+    rss
 }
 
 /// The pods of these ReplicaSets, the ones not ready first.
 fn pods_of<'a>(rs_names: &[&str], data: &'a ClusterData) -> Vec<&'a PodView> {
-    let mut pods: Vec<&PodView> = data
-        .pods
-        .values()
-        .filter(|p| p.owner_rs.as_deref().is_some_and(|o| rs_names.contains(&o)))
+    let mut pods: Vec<&PodView> = rs_names
+        .iter()
+        .flat_map(|rs| data.pods.owned_by(rs))
         .collect();
     pods.sort_by(|a, b| (a.is_ready(), &a.name).cmp(&(b.is_ready(), &b.name)));
     pods

@@ -103,10 +103,7 @@ pub fn refresh_rows(data: &mut ClusterData, scope: RowScope) -> Vec<RowNote> {
 }
 
 fn owned_by<'a>(data: &'a ClusterData, owner: &str) -> Vec<&'a ReplicaSetView> {
-    data.replica_sets
-        .values()
-        .filter(|rs| rs.owner.as_deref() == Some(owner))
-        .collect()
+    data.replica_sets.owned_by(owner).collect()
 }
 
 fn replace_row(data: &mut ClusterData, row: RolloutRow) -> Vec<RowNote> {

@@ -49,7 +49,7 @@ pub fn rollout_resource() -> ApiResource {
 pub fn spawn_all(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHandle<()>> {
     let mut handles = spawn_rollout_kinds(client.clone(), scope, tx.clone());
     handles.push(spawn_kind(
-        dynamic::<Pod>(client.clone(), scope),
+        (dynamic::<Pod>(client.clone(), scope), everything()),
         scope.clone(),
         "pods",
         |p| PodView::from(p),
@@ -57,7 +57,10 @@ pub fn spawn_all(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHand
         tx.clone(),
     ));
     handles.push(spawn_kind(
-        api_in(client.clone(), scope, &analysis_run_resource()),
+        (
+            api_in(client.clone(), scope, &analysis_run_resource()),
+            everything(),
+        ),
         scope.clone(),
         "analysisruns",
         |o: &serde_json::Value| AnalysisRunView::from_json(o),
@@ -65,7 +68,10 @@ pub fn spawn_all(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHand
         tx.clone(),
     ));
     handles.push(spawn_kind(
-        dynamic::<Event>(client.clone(), scope),
+        (
+            dynamic::<Event>(client.clone(), scope),
+            events_config(scope),
+        ),
         scope.clone(),
         "events",
         |e| EventView::from(e),
@@ -74,6 +80,21 @@ pub fn spawn_all(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHand
     ));
     handles.push(spawn_namespaces(client, tx));
     handles
+}
+
+fn everything() -> watcher::Config {
+    watcher::Config::default()
+}
+
+/// Events: every one in a namespace (a rollout's detail shows its Normal events too);
+/// across all namespaces only warnings, which is what the timeline takes from them: a big
+/// cluster's Normal events (tens of thousands, thousands a second under churn) would cost
+/// more than everything else the console watches together.
+fn events_config(scope: &Scope) -> watcher::Config {
+    match scope {
+        Scope::Namespace(_) => everything(),
+        Scope::All => watcher::Config::default().fields("type=Warning"),
+    }
 }
 
 /// The kind's API over the scope: one namespace, or all of them.
@@ -144,7 +165,7 @@ pub fn spawn_rollout_kinds(client: Client, scope: &Scope, tx: Sender<Msg>) -> Ve
     let ns = scope;
     vec![
         spawn_kind(
-            dynamic::<Deployment>(client.clone(), ns),
+            (dynamic::<Deployment>(client.clone(), ns), everything()),
             scope.clone(),
             "deployments",
             |d| DeploymentView::from(d),
@@ -152,7 +173,7 @@ pub fn spawn_rollout_kinds(client: Client, scope: &Scope, tx: Sender<Msg>) -> Ve
             tx.clone(),
         ),
         spawn_kind(
-            dynamic::<ReplicaSet>(client.clone(), ns),
+            (dynamic::<ReplicaSet>(client.clone(), ns), everything()),
             scope.clone(),
             "replicasets",
             |r| ReplicaSetView::from(r),
@@ -160,7 +181,7 @@ pub fn spawn_rollout_kinds(client: Client, scope: &Scope, tx: Sender<Msg>) -> Ve
             tx.clone(),
         ),
         spawn_kind(
-            dynamic::<Service>(client.clone(), ns),
+            (dynamic::<Service>(client.clone(), ns), everything()),
             scope.clone(),
             "services",
             |s| ServiceView::from(s),
@@ -168,7 +189,7 @@ pub fn spawn_rollout_kinds(client: Client, scope: &Scope, tx: Sender<Msg>) -> Ve
             tx.clone(),
         ),
         spawn_kind(
-            api_in(client, ns, &rollout_resource()),
+            (api_in(client, ns, &rollout_resource()), everything()),
             scope.clone(),
             "rollouts",
             |o: &serde_json::Value| RolloutView::from_json(o),
@@ -184,7 +205,7 @@ pub fn spawn_rollout_kinds(client: Client, scope: &Scope, tx: Sender<Msg>) -> Ve
 /// cannot read is reported on its own (`KubeMsg::Unreadable`) and the rest of the kind
 /// still shows; a typed watch would fail the whole list, over and over.
 fn spawn_kind<K, V>(
-    api: Api<DynamicObject>,
+    (api, config): (Api<DynamicObject>, watcher::Config),
     scope: Scope,
     kind: &'static str,
     to_view: fn(&K) -> V,
@@ -196,7 +217,7 @@ where
     V: Named + Qualify + Send + 'static,
 {
     tokio::spawn(async move {
-        let stream = watcher(api, watcher::Config::default()).default_backoff();
+        let stream = watcher(api, config).default_backoff();
         futures::pin_mut!(stream);
         let mut failing = false;
         while let Some(event) = stream.next().await {
@@ -284,6 +305,29 @@ fn qualified_name(scope: &Scope, obj: &DynamicObject) -> String {
 /// what is wrong with it ("spec.replicas: invalid type: string \"three\", expected i32").
 pub fn decode<K: DeserializeOwned>(obj: &DynamicObject) -> Result<K, String> {
     let value = serde_json::to_value(obj).map_err(|e| e.to_string())?;
+    decode_value(value)
+}
+
+/// [`decode`] taking the object: its fields move into the typed object rather than being
+/// copied (the watchers' hot path: a thousand pods a second under churn).
+pub fn decode_owned<K: DeserializeOwned>(obj: DynamicObject) -> Result<K, String> {
+    let DynamicObject {
+        types,
+        metadata,
+        mut data,
+    } = obj;
+    if let serde_json::Value::Object(map) = &mut data {
+        let metadata = serde_json::to_value(metadata).map_err(|e| e.to_string())?;
+        map.insert("metadata".into(), metadata);
+        if let Some(t) = types {
+            map.insert("apiVersion".into(), t.api_version.into());
+            map.insert("kind".into(), t.kind.into());
+        }
+    }
+    decode_value(data)
+}
+
+fn decode_value<K: DeserializeOwned>(value: serde_json::Value) -> Result<K, String> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
