@@ -19,7 +19,9 @@ use crate::cluster::views::NamespaceView;
 use crate::cluster::views::{
     DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView,
 };
+use crate::io::lenient::Lenient;
 use crate::msg::{Change, KubeMsg, Msg};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// How long a watch may say nothing before it counts as dead: the API server sends a
 /// bookmark about every minute on a watch that asked for them (kube-rs watchers do), so a
@@ -105,12 +107,15 @@ fn api_in(client: Client, scope: &Scope, resource: &ApiResource) -> Api<DynamicO
     }
 }
 
-/// A built-in kind's API, read as JSON (decoded per object by `spawn_kind`).
-fn dynamic<K>(client: Client, scope: &Scope) -> Api<DynamicObject>
+/// A built-in kind's API over the scope, each object read on its own (`Lenient`).
+fn dynamic<K>(client: Client, scope: &Scope) -> Api<Lenient<K>>
 where
-    K: kube::Resource<DynamicType = ()>,
+    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>,
 {
-    api_in(client, scope, &ApiResource::erase::<K>(&()))
+    match scope {
+        Scope::Namespace(ns) => Api::namespaced(client, ns),
+        Scope::All => Api::all(client),
+    }
 }
 
 /// The live namespaces' names, for the `:ns` picker. Only names are kept; a console that
@@ -204,16 +209,16 @@ pub fn spawn_rollout_kinds(client: Client, scope: &Scope, tx: Sender<Msg>) -> Ve
 /// Objects arrive as JSON and are decoded one by one (`decode`), so one object the console
 /// cannot read is reported on its own (`KubeMsg::Unreadable`) and the rest of the kind
 /// still shows; a typed watch would fail the whole list, over and over.
-fn spawn_kind<K, V>(
-    (api, config): (Api<DynamicObject>, watcher::Config),
+fn spawn_kind<W, V>(
+    (api, config): (Api<W>, watcher::Config),
     scope: Scope,
     kind: &'static str,
-    to_view: fn(&K) -> V,
+    to_view: fn(&W::Read) -> V,
     wrap: fn(Change<V>) -> KubeMsg,
     tx: Sender<Msg>,
 ) -> JoinHandle<()>
 where
-    K: DeserializeOwned + 'static,
+    W: Watched,
     V: Named + Qualify + Send + 'static,
 {
     tokio::spawn(async move {
@@ -252,15 +257,13 @@ where
                 watcher::Event::Init => wrap(Change::Reset),
                 watcher::Event::InitDone => wrap(Change::Ready),
                 watcher::Event::InitApply(obj) | watcher::Event::Apply(obj) => {
-                    let name = qualified_name(&scope, &obj);
-                    match decode::<K>(&obj) {
+                    let name = qualified_name(&scope, obj.meta());
+                    let ns = obj.meta().namespace.clone().unwrap_or_default();
+                    match obj.read() {
                         Ok(k) => {
                             let mut view = to_view(&k);
                             if scope.is_all() {
-                                view.qualify(
-                                    &scope,
-                                    obj.metadata.namespace.as_deref().unwrap_or(""),
-                                );
+                                view.qualify(&scope, &ns);
                             }
                             wrap(Change::Upsert(view))
                         }
@@ -272,7 +275,7 @@ where
                     }
                 }
                 watcher::Event::Delete(obj) => {
-                    let name = qualified_name(&scope, &obj);
+                    let name = qualified_name(&scope, obj.meta());
                     // gone, whether it could be read or not
                     if tx
                         .send(Msg::Kube(KubeMsg::Unreadable {
@@ -296,9 +299,40 @@ where
 }
 
 /// The console's name for an object in `scope` (`scope.rs`).
-fn qualified_name(scope: &Scope, obj: &DynamicObject) -> String {
-    let name = obj.metadata.name.as_deref().unwrap_or_default();
-    scope.qualify(obj.metadata.namespace.as_deref().unwrap_or_default(), name)
+fn qualified_name(scope: &Scope, meta: &ObjectMeta) -> String {
+    let name = meta.name.as_deref().unwrap_or_default();
+    scope.qualify(meta.namespace.as_deref().unwrap_or_default(), name)
+}
+
+/// What a watcher can watch: a built-in kind read leniently (`Lenient`), or an Argo kind
+/// as JSON (`DynamicObject`); `read` gives what its view is made from, or why it cannot be.
+pub trait Watched:
+    kube::Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static
+{
+    type Read;
+    fn read(self) -> Result<Self::Read, String>;
+}
+
+impl<K> Watched for Lenient<K>
+where
+    K: kube::Resource<DynamicType = ()>
+        + Clone
+        + DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + 'static,
+{
+    type Read = K;
+    fn read(self) -> Result<K, String> {
+        self.into_result().map_err(|e| one_line(&e))
+    }
+}
+
+impl Watched for DynamicObject {
+    type Read = serde_json::Value;
+    fn read(self) -> Result<serde_json::Value, String> {
+        decode_owned(self)
+    }
 }
 
 /// One object as the console's type for it, or why it cannot be: the field's path and

@@ -6,6 +6,7 @@ pub mod incident_cluster;
 pub mod incident_journal;
 pub mod kube_watch;
 pub mod kube_writer;
+pub mod lenient;
 pub mod logs;
 pub mod prom;
 pub mod prom_source;
