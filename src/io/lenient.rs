@@ -42,6 +42,10 @@ struct MetadataOnly {
 impl<'de, K: DeserializeOwned> Deserialize<'de> for Lenient<K> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = <Box<RawValue>>::deserialize(d)?;
+        // the common case without tracking the path; only a failure is read again with it
+        if let Ok(k) = serde_json::from_str::<K>(raw.get()) {
+            return Ok(Lenient::Read(k));
+        }
         let mut de = serde_json::Deserializer::from_str(raw.get());
         match serde_path_to_error::deserialize::<_, K>(&mut de) {
             Ok(k) => Ok(Lenient::Read(k)),
