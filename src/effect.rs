@@ -149,6 +149,22 @@ pub struct IncidentAppend {
     pub create: bool,
 }
 
+/// Where a security audit looks (`audit -n NS` / `-A`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditScope {
+    Namespace(String),
+    All,
+}
+
+impl std::fmt::Display for AuditScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuditScope::Namespace(ns) => write!(f, "namespace {ns}"),
+            AuditScope::All => f.write_str("all namespaces"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Write(ClusterWrite),
@@ -166,6 +182,9 @@ pub enum Effect {
     /// Team mode: append to the incident's ConfigMap in the cluster (a cluster write); the
     /// result comes back as `IncidentMsg::Shared`.
     ShareIncident(IncidentAppend),
+    /// Run the security audit (lists pods and RBAC: reads only); the findings come back
+    /// as `Msg::Audit`.
+    Audit(AuditScope),
 }
 
 impl Effect {
@@ -180,7 +199,8 @@ impl Effect {
             | Effect::StreamLogs(_)
             | Effect::StopLogs(_)
             | Effect::AppendIncident(_)
-            | Effect::Clipboard(_) => false,
+            | Effect::Clipboard(_)
+            | Effect::Audit(_) => false,
         }
     }
 }

@@ -60,6 +60,16 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
             let code = kubechat_ops::commands::incident::run(args, &paths);
             return Ok(ExitCode::from(code));
         }
+        Some(Command::Audit(args)) => {
+            let code = kubechat_ops::commands::audit::run(
+                args,
+                cli.context,
+                cli.namespace,
+                DEFAULT_NAMESPACE,
+            )
+            .await;
+            return Ok(ExitCode::from(code));
+        }
         Some(Command::Rollout(args)) => {
             let namespace = cli
                 .namespace

@@ -27,6 +27,15 @@ pub enum Msg {
     Log(LogMsg),
     /// Incident journals read from disk, and the results of appending to them.
     Incident(IncidentMsg),
+    /// A security audit (`Effect::Audit`) finished: its findings, or why it could not run.
+    Audit(AuditMsg),
+}
+
+/// What `Effect::Audit` sends back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditMsg {
+    pub scope: crate::effect::AuditScope,
+    pub result: Result<crate::audit::AuditReport, String>,
 }
 
 /// Where a journal was read.

@@ -177,6 +177,13 @@ impl ServiceAccounts {
     }
 }
 
+/// What an audit found, and how many pods it read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReport {
+    pub findings: Vec<Finding>,
+    pub pods: usize,
+}
+
 /// The RBAC objects an audit reads.
 #[derive(Debug, Clone, Default)]
 pub struct Rbac {

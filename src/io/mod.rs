@@ -2,6 +2,7 @@
 //! writer, log streams, the Prometheus poller, and the executor that carries out `Effect`s. It turns
 //! the world into `Msg`s and never draws.
 
+pub mod audit;
 pub mod incident_cluster;
 pub mod incident_journal;
 pub mod kube_watch;
@@ -17,7 +18,7 @@ use tokio::sync::mpsc::Sender;
 use tokio::task::AbortHandle;
 
 use crate::effect::{Effect, IncidentAppend, WriteError, WriteOutcome};
-use crate::msg::{IncidentMsg, Msg};
+use crate::msg::{AuditMsg, IncidentMsg, Msg};
 use kube_writer::KubeWriter;
 
 /// Carries out effects. The cluster writer exists only in read-write mode: built with
@@ -145,6 +146,17 @@ impl Executor {
             Effect::StopLogs(id) => self.stop_stream(id),
             Effect::AppendIncident(append) => self.append_incident(append),
             Effect::ShareIncident(append) => self.share_incident(append),
+            Effect::Audit(scope) => {
+                let tx = self.tx.clone();
+                let client = self.reader.0.clone();
+                tokio::spawn(async move {
+                    let result = audit::run(&client, &scope).await;
+                    if let Err(e) = &result {
+                        tracing::warn!("security audit of {scope}: {e}");
+                    }
+                    let _ = tx.send(Msg::Audit(AuditMsg { scope, result })).await;
+                });
+            }
             Effect::Clipboard(text) => {
                 use std::io::Write;
                 let mut out = std::io::stdout();
