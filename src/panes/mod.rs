@@ -14,6 +14,7 @@ pub mod incidents;
 pub mod kpis;
 pub mod logs;
 pub mod rollouts;
+pub mod security;
 pub mod timeline;
 
 use ratatui::buffer::Buffer;
@@ -144,6 +145,7 @@ registry! {
     Timeline: timeline "Timeline",
     Logs: logs "Logs",
     Incidents: incidents "Incidents",
+    Security: security "Security",
 }
 
 impl PaneId {
