@@ -165,9 +165,8 @@ impl Model {
     fn open_or_close(&mut self, cx: &mut Cx) {
         match self.selected() {
             Some(Row::Check(check)) => {
-                if !self.open.remove(&check) {
-                    self.open.insert(check);
-                }
+                // fold it if open, else open it
+                let _ = self.open.remove(&check) || self.open.insert(check);
             }
             // on a finding: close its check, the cursor back on it
             Some(Row::Finding(i)) => {
