@@ -29,6 +29,9 @@ pub enum Msg {
     Incident(IncidentMsg),
     /// A security audit (`Effect::Audit`) finished: its findings, or why it could not run.
     Audit(AuditMsg),
+    /// The RBAC self-check's answers: each write the console can make, allowed or not
+    /// (Err: it could not be asked).
+    Permissions(Vec<(crate::effect::Permission, Result<bool, String>)>),
 }
 
 /// What `Effect::Audit` sends back.

@@ -8,6 +8,7 @@ pub mod incident_journal;
 pub mod kube_watch;
 pub mod kube_writer;
 pub mod logs;
+pub mod permissions;
 pub mod prom;
 pub mod prom_source;
 
@@ -146,6 +147,14 @@ impl Executor {
             Effect::StopLogs(id) => self.stop_stream(id),
             Effect::AppendIncident(append) => self.append_incident(append),
             Effect::ShareIncident(append) => self.share_incident(append),
+            Effect::CheckPermissions => {
+                let tx = self.tx.clone();
+                let (client, namespace) = self.reader.clone();
+                tokio::spawn(async move {
+                    let answers = permissions::review(&client, &namespace).await;
+                    let _ = tx.send(Msg::Permissions(answers)).await;
+                });
+            }
             Effect::Audit(scope) => {
                 let tx = self.tx.clone();
                 let client = self.reader.0.clone();

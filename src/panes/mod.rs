@@ -95,6 +95,10 @@ macro_rules! registry {
             pub fn is_mutating(self) -> bool {
                 match self { $(PaneAction::$id(a) => a.is_mutating()),* }
             }
+
+            pub fn needs(self) -> &'static [crate::effect::Permission] {
+                match self { $(PaneAction::$id(a) => a.needs()),* }
+            }
         }
 
         /// Every pane's model.
