@@ -67,7 +67,7 @@ pub async fn run(
     let executor = Executor::new(
         sources.writer,
         sources.kube.clone(),
-        sources.scope.clone(),
+        (&sources.namespace, sources.scope.clone()),
         tx.clone(),
     )
     .with_watch_client(sources.kube_watch);

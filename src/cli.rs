@@ -20,6 +20,7 @@ Examples:
   kubechat-ops check --format json  # gate a script on the KPIs (exit 0 ok, 1 breached, 2 unknown)
   kubechat-ops rollout status deployment/kubechat-auth-service --watch --timeout 5m
   kubechat-ops incident declare --sev 2 --title \"chat messages fail to send\"
+  kubechat-ops audit -A --fail-on high # root, privileged, cluster-admin, ... (exit 1 on findings)
   kubechat-ops incident export inc-20261128-151000 --format md > postmortem.md";
 
 #[derive(Debug, Parser)]
@@ -80,6 +81,8 @@ pub enum Command {
     Rollout(crate::commands::rollout_status::RolloutArgs),
     /// Incidents without the screen: declare, list, show, note, status, export.
     Incident(crate::commands::incident::IncidentArgs),
+    /// Security audit: exit 0 nothing at or above --fail-on, 1 findings, 2 could not audit.
+    Audit(crate::commands::audit::AuditArgs),
 }
 
 #[cfg(test)]

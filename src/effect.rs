@@ -118,6 +118,101 @@ impl std::fmt::Display for ClusterWrite {
     }
 }
 
+/// What RBAC must allow for a write: a SelfSubjectAccessReview's resource attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Permission {
+    pub verb: &'static str,
+    /// The API group ("" for the core group).
+    pub group: &'static str,
+    pub resource: &'static str,
+    /// "" for the resource itself, else "scale", "status".
+    pub subresource: &'static str,
+}
+
+impl std::fmt::Display for Permission {
+    /// `patch deployments.apps/scale`, as `kubectl auth can-i` names it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.verb, self.resource)?;
+        if !self.group.is_empty() {
+            write!(f, ".{}", self.group)?;
+        }
+        if !self.subresource.is_empty() {
+            write!(f, "/{}", self.subresource)?;
+        }
+        Ok(())
+    }
+}
+
+const fn perm(
+    verb: &'static str,
+    group: &'static str,
+    resource: &'static str,
+    subresource: &'static str,
+) -> Permission {
+    Permission {
+        verb,
+        group,
+        resource,
+        subresource,
+    }
+}
+
+pub const PATCH_DEPLOYMENTS: Permission = perm("patch", "apps", "deployments", "");
+pub const SCALE_DEPLOYMENTS: Permission = perm("patch", "apps", "deployments", "scale");
+pub const DELETE_DEPLOYMENTS: Permission = perm("delete", "apps", "deployments", "");
+pub const PATCH_SERVICES: Permission = perm("patch", "", "services", "");
+pub const PATCH_ROLLOUTS: Permission = perm("patch", "argoproj.io", "rollouts", "");
+pub const SCALE_ROLLOUTS: Permission = perm("patch", "argoproj.io", "rollouts", "scale");
+pub const PATCH_ROLLOUT_STATUS: Permission = perm("patch", "argoproj.io", "rollouts", "status");
+pub const CREATE_JOBS: Permission = perm("create", "batch", "jobs", "");
+pub const CREATE_CONFIGMAPS: Permission = perm("create", "", "configmaps", "");
+pub const UPDATE_CONFIGMAPS: Permission = perm("update", "", "configmaps", "");
+
+/// Every write the console can make: the RBAC self-check asks about each at start.
+pub const CONSOLE_WRITES: &[Permission] = &[
+    PATCH_DEPLOYMENTS,
+    SCALE_DEPLOYMENTS,
+    DELETE_DEPLOYMENTS,
+    PATCH_SERVICES,
+    PATCH_ROLLOUTS,
+    SCALE_ROLLOUTS,
+    PATCH_ROLLOUT_STATUS,
+    CREATE_JOBS,
+    CREATE_CONFIGMAPS,
+    UPDATE_CONFIGMAPS,
+];
+
+impl ClusterWrite {
+    /// What RBAC must allow for it (exhaustive: a new write must say).
+    pub fn needs(&self) -> Permission {
+        match self {
+            ClusterWrite::Scale {
+                kind: WorkloadKind::Deployment,
+                ..
+            } => SCALE_DEPLOYMENTS,
+            ClusterWrite::Scale {
+                kind: WorkloadKind::Rollout,
+                ..
+            } => SCALE_ROLLOUTS,
+            ClusterWrite::Restart {
+                kind: WorkloadKind::Rollout,
+                ..
+            } => PATCH_ROLLOUTS,
+            ClusterWrite::Restart {
+                kind: WorkloadKind::Deployment,
+                ..
+            }
+            | ClusterWrite::Undo { .. }
+            | ClusterWrite::SetPaused { .. } => PATCH_DEPLOYMENTS,
+            ClusterWrite::SwitchSlot { .. } => PATCH_SERVICES,
+            ClusterWrite::Promote { .. }
+            | ClusterWrite::Abort { .. }
+            | ClusterWrite::Retry { .. } => PATCH_ROLLOUT_STATUS,
+            ClusterWrite::DeleteDeployment { .. } => DELETE_DEPLOYMENTS,
+        }
+    }
+}
+
 /// Why a write did not happen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteError {
@@ -185,6 +280,8 @@ pub struct IncidentAppend {
     pub create: bool,
 }
 
+pub use crate::cluster::scope::Scope as AuditScope;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Write(ClusterWrite),
@@ -205,6 +302,12 @@ pub enum Effect {
     /// Watch the cluster in this scope from now on (the old scope's watches stop; the
     /// writer and the log reader locate names in the new one).
     Watch(crate::cluster::scope::Scope),
+    /// Run the security audit (lists pods and RBAC: reads only); the findings come back
+    /// as `Msg::Audit`.
+    Audit(AuditScope),
+    /// The RBAC self-check: a SelfSubjectAccessReview for each of [`CONSOLE_WRITES`] in
+    /// the console's namespace (asks, changes nothing); answered by `Msg::Permissions`.
+    CheckPermissions,
 }
 
 impl Effect {
@@ -220,7 +323,9 @@ impl Effect {
             | Effect::StopLogs(_)
             | Effect::AppendIncident(_)
             | Effect::Clipboard(_)
-            | Effect::Watch(_) => false,
+            | Effect::Watch(_)
+            | Effect::Audit(_)
+            | Effect::CheckPermissions => false,
         }
     }
 }

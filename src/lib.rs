@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

@@ -61,6 +61,16 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
             let code = kubechat_ops::commands::incident::run(args, &paths);
             return Ok(ExitCode::from(code));
         }
+        Some(Command::Audit(args)) => {
+            let code = kubechat_ops::commands::audit::run(
+                args,
+                cli.context,
+                cli.namespace,
+                DEFAULT_NAMESPACE,
+            )
+            .await;
+            return Ok(ExitCode::from(code));
+        }
         Some(Command::Rollout(args)) => {
             let namespace = cli
                 .namespace
@@ -197,6 +207,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     });
     state.kpis = kpi_board;
     state.panes.incidents = incidents_model(&paths, &config, &mut state.pending_warnings);
+    state.panes.security.namespace = namespace.clone();
     state.panes.rollouts.guided_config = kubechat_ops::panes::rollouts::guided::GuidedConfig {
         error_rate_kpi: config.rollouts.switch_error_rate_kpi.clone(),
         window: jiff::SignedDuration::from_secs(config.rollouts.switch_monitor_seconds as i64),

@@ -27,6 +27,18 @@ pub enum Msg {
     Log(LogMsg),
     /// Incident journals read from disk, and the results of appending to them.
     Incident(IncidentMsg),
+    /// A security audit (`Effect::Audit`) finished: its findings, or why it could not run.
+    Audit(AuditMsg),
+    /// The RBAC self-check's answers: each write the console can make, allowed or not
+    /// (Err: it could not be asked).
+    Permissions(Vec<(crate::effect::Permission, Result<bool, String>)>),
+}
+
+/// What `Effect::Audit` sends back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditMsg {
+    pub scope: crate::effect::AuditScope,
+    pub result: Result<crate::audit::AuditReport, String>,
 }
 
 /// Where a journal was read.

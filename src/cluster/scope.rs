@@ -56,6 +56,16 @@ impl Scope {
     }
 }
 
+impl std::fmt::Display for Scope {
+    /// "namespace shop" or "all namespaces", as a sentence says it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::Namespace(ns) => write!(f, "namespace {ns}"),
+            Scope::All => f.write_str("all namespaces"),
+        }
+    }
+}
+
 /// The namespace part of a qualified name ("" for a plain one): objects are only grouped
 /// (a Service with its Deployments) when this is the same.
 pub fn namespace_of(qualified: &str) -> &str {

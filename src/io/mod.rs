@@ -2,12 +2,14 @@
 //! writer, log streams, the Prometheus poller, and the executor that carries out `Effect`s. It turns
 //! the world into `Msg`s and never draws.
 
+pub mod audit;
 pub mod incident_cluster;
 pub mod incident_journal;
 pub mod kube_watch;
 pub mod kube_writer;
 pub mod lenient;
 pub mod logs;
+pub mod permissions;
 pub mod prom;
 pub mod prom_source;
 
@@ -19,7 +21,7 @@ use tokio::task::AbortHandle;
 
 use crate::cluster::scope::Scope;
 use crate::effect::{Effect, IncidentAppend, WriteError, WriteOutcome};
-use crate::msg::{IncidentMsg, Msg};
+use crate::msg::{AuditMsg, IncidentMsg, Msg};
 use kube_writer::KubeWriter;
 
 /// Carries out effects. The cluster writer exists only in read-write mode: built with
@@ -29,6 +31,8 @@ pub struct Executor {
     writer: Option<KubeWriter>,
     /// The client the log streams read with.
     client: kube::Client,
+    /// The console's own namespace (`-n`): the RBAC self-check asks about it.
+    home: String,
     /// The client the watches read with (`kube_watch::watch_client`: a silent watch fails).
     watch_client: kube::Client,
     /// The scope watched now, and its watchers (`Effect::Watch` replaces both).
@@ -48,11 +52,12 @@ impl Executor {
     pub fn new(
         writer: Option<KubeWriter>,
         client: kube::Client,
-        scope: Scope,
+        (home, scope): (&str, Scope),
         tx: Sender<Msg>,
     ) -> Self {
         Executor {
             writer,
+            home: home.to_string(),
             watch_client: client.clone(),
             client,
             scope: Mutex::new(scope),
@@ -179,6 +184,25 @@ impl Executor {
             Effect::Watch(scope) => self.watch(scope),
             Effect::AppendIncident(append) => self.append_incident(append),
             Effect::ShareIncident(append) => self.share_incident(append),
+            Effect::CheckPermissions => {
+                let tx = self.tx.clone();
+                let (client, namespace) = (self.client.clone(), self.home.clone());
+                tokio::spawn(async move {
+                    let answers = permissions::review(&client, &namespace).await;
+                    let _ = tx.send(Msg::Permissions(answers)).await;
+                });
+            }
+            Effect::Audit(scope) => {
+                let tx = self.tx.clone();
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let result = audit::run(&client, &scope).await;
+                    if let Err(e) = &result {
+                        tracing::warn!("security audit of {scope}: {e}");
+                    }
+                    let _ = tx.send(Msg::Audit(AuditMsg { scope, result })).await;
+                });
+            }
             Effect::Clipboard(text) => {
                 use std::io::Write;
                 let mut out = std::io::stdout();

@@ -21,6 +21,11 @@ pub trait ActionSpec: Copy + Eq + std::fmt::Debug + 'static {
     fn name(&self) -> &'static str;
     fn description(&self) -> &'static str;
     fn is_mutating(&self) -> bool;
+    /// What RBAC must allow for it: one of these, depending on what it acts on (a
+    /// workload's kind). Refused before any dialog when RBAC denies them all.
+    fn needs(&self) -> &'static [crate::effect::Permission] {
+        &[]
+    }
 }
 
 /// The actions of a pane that has none of its own (moving and zooming are the shell's).

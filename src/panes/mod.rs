@@ -14,6 +14,7 @@ pub mod incidents;
 pub mod kpis;
 pub mod logs;
 pub mod rollouts;
+pub mod security;
 pub mod timeline;
 
 use ratatui::buffer::Buffer;
@@ -94,6 +95,10 @@ macro_rules! registry {
             pub fn is_mutating(self) -> bool {
                 match self { $(PaneAction::$id(a) => a.is_mutating()),* }
             }
+
+            pub fn needs(self) -> &'static [crate::effect::Permission] {
+                match self { $(PaneAction::$id(a) => a.needs()),* }
+            }
         }
 
         /// Every pane's model.
@@ -144,6 +149,7 @@ registry! {
     Timeline: timeline "Timeline",
     Logs: logs "Logs",
     Incidents: incidents "Incidents",
+    Security: security "Security",
 }
 
 impl PaneId {

@@ -26,6 +26,17 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
                 state.note(EntryKind::Refused, true, text);
                 return Vec::new();
             }
+            if state.not_permitted(a) {
+                let needs: Vec<String> = a.needs().iter().map(|p| p.to_string()).collect();
+                let text = format!(
+                    "not permitted (RBAC): {} needs {}",
+                    a.name(),
+                    needs.join(" or ")
+                );
+                state.toast(true, text.clone());
+                state.note(EntryKind::Refused, true, text);
+                return Vec::new();
+            }
             let (mut cx, panes) = state.split();
             let mut effects = panes.on_action(&mut cx, a);
             let out = cx.out;
@@ -184,6 +195,12 @@ pub fn close_input(state: &mut State) {
 }
 
 impl State {
+    /// RBAC denies every write `action` could make (the self-check's answers).
+    pub fn not_permitted(&self, action: crate::panes::PaneAction) -> bool {
+        let needs = action.needs();
+        !needs.is_empty() && needs.iter().all(|p| self.denied.contains(p))
+    }
+
     /// Applies what a pane handed back: timeline entries, a toast, a move to another pane
     /// (whose effects are returned), a dialog (opened on behalf of `owner`; a dialog from a
     /// broadcast message has no owner and is dropped).
@@ -209,6 +226,16 @@ impl State {
             return effects;
         };
         match dialog {
+            DialogRequest::Confirm { write, .. } if self.denied.contains(&write.needs()) => {
+                // refused before the confirmation, not after the write fails
+                let text = format!("not permitted (RBAC): {write} needs {}", write.needs());
+                // the number input that led here closes; the pane forgets what it asked;
+                // the toast then says why
+                self.overlay = Overlay::None;
+                effects.extend(to_pane(self, owner, PaneEvent::Cancelled(write)));
+                self.toast(true, text.clone());
+                self.note(EntryKind::Refused, true, text);
+            }
             DialogRequest::Confirm {
                 write,
                 prompt,

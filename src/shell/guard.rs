@@ -25,6 +25,8 @@ pub fn refusal(effect: &Effect) -> String {
         }
         Effect::Clipboard(_) => "read-only mode: copying to the clipboard refused".to_string(),
         Effect::Watch(scope) => format!("read-only mode: watching {} refused", scope.label()),
+        Effect::Audit(scope) => format!("read-only mode: auditing {scope} refused"),
+        Effect::CheckPermissions => "read-only mode: the RBAC self-check refused".to_string(),
         Effect::ShareIncident(a) => {
             format!(
                 "read-only mode: sharing incident {} with the cluster refused",

@@ -5,6 +5,8 @@
 pub mod actions;
 pub mod guard;
 pub mod overlay;
+#[cfg(test)]
+mod permissions_tests;
 pub mod sources;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -82,6 +84,8 @@ pub struct State {
     pub timeline: Timeline,
     /// Every pane's own model.
     pub panes: Panes,
+    /// The writes RBAC does not permit (the self-check's answers; empty until they come).
+    pub denied: Vec<crate::effect::Permission>,
 }
 
 impl State {
@@ -118,6 +122,7 @@ impl State {
             kpis: KpiBoard::default(),
             timeline: Timeline::default(),
             panes: Panes::default(),
+            denied: Vec::new(),
         }
     }
 

@@ -13,7 +13,7 @@ use super::sources::SourceTransition;
 use super::{State, TOAST_SECS};
 use crate::action::{Action, ShellAction};
 use crate::cluster::scope::Scope;
-use crate::effect::{Effect, WriteOutcome};
+use crate::effect::{Effect, Permission, WriteOutcome};
 use crate::feed::{EntryKind, TimelineEntry};
 use crate::kpi::{AlertState, KpiMsg, KpiState, KpiTransition};
 use crate::msg::{KubeMsg, Msg};
@@ -48,20 +48,66 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
                 Vec::new()
             }
         }
+        Msg::Permissions(answers) => {
+            on_permissions(state, answers);
+            Vec::new()
+        }
         msg => {
+            let mut effects = Vec::new();
             match &msg {
+                // the RBAC self-check, once, at the first tick
+                Msg::Tick(now) if state.now.is_none() => {
+                    effects.push(Effect::CheckPermissions);
+                    on_tick(state, *now)
+                }
                 Msg::Tick(now) => on_tick(state, *now),
                 Msg::Kpi(m) => on_kpi(state, m.clone()),
                 Msg::Done(outcome) => on_done(state, outcome),
-                Msg::Key(_) | Msg::Resize(..) | Msg::Kube(_) | Msg::Log(_) | Msg::Incident(_) => {}
+                Msg::Key(_)
+                | Msg::Resize(..)
+                | Msg::Kube(_)
+                | Msg::Log(_)
+                | Msg::Incident(_)
+                | Msg::Audit(_)
+                | Msg::Permissions(_) => {}
             }
             let (mut cx, panes) = state.split();
-            let mut effects = panes.on_msg(&mut cx, &msg);
+            effects.extend(panes.on_msg(&mut cx, &msg));
             let out = cx.out;
             effects.extend(state.absorb(out, None));
             effects
         }
     }
+}
+
+/// The RBAC self-check's answers: what is not permitted is refused before its dialog, and
+/// said once on the timeline.
+fn on_permissions(state: &mut State, answers: Vec<(Permission, Result<bool, String>)>) {
+    state.denied = answers
+        .iter()
+        .filter(|(_, a)| *a == Ok(false))
+        .map(|(p, _)| *p)
+        .collect();
+    let failed: Vec<String> = answers
+        .iter()
+        .filter_map(|(p, a)| a.as_ref().err().map(|e| format!("{p}: {e}")))
+        .collect();
+    if !state.denied.is_empty() {
+        let list: Vec<String> = state.denied.iter().map(|p| p.to_string()).collect();
+        state.note(
+            EntryKind::Source,
+            true,
+            format!("not permitted (RBAC): {}", list.join(", ")),
+        );
+    }
+    if let Some(first) = failed.first() {
+        state.note(
+            EntryKind::Source,
+            true,
+            format!("the RBAC self-check could not ask ({first}): writes are not checked before"),
+        );
+    }
+    state.dirty = true;
 }
 
 fn on_tick(state: &mut State, now: Timestamp) {

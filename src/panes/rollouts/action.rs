@@ -1,5 +1,9 @@
 //! The Rollouts pane's actions: all but `Logs` change the cluster (after a confirmation).
 
+use crate::effect::{
+    Permission, PATCH_DEPLOYMENTS, PATCH_ROLLOUTS, PATCH_ROLLOUT_STATUS, PATCH_SERVICES,
+    SCALE_DEPLOYMENTS, SCALE_ROLLOUTS,
+};
 use crate::panes::ActionSpec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -87,6 +91,19 @@ impl ActionSpec for Action {
             | Action::Abort
             | Action::Retry => true,
             Action::Logs => false,
+        }
+    }
+
+    fn needs(&self) -> &'static [Permission] {
+        match self {
+            Action::Scale => &[SCALE_DEPLOYMENTS, SCALE_ROLLOUTS],
+            Action::Restart => &[PATCH_DEPLOYMENTS, PATCH_ROLLOUTS],
+            Action::Undo | Action::PauseResume => &[PATCH_DEPLOYMENTS],
+            Action::SwitchSlot | Action::GuidedSwitch => &[PATCH_SERVICES],
+            Action::Promote | Action::PromoteFull | Action::Abort | Action::Retry => {
+                &[PATCH_ROLLOUT_STATUS]
+            }
+            Action::Logs => &[],
         }
     }
 }

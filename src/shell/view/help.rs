@@ -32,7 +32,11 @@ impl HelpOverlay<'_> {
             for (action, keys) in bindings {
                 let keys: Vec<String> = keys.iter().map(|k| k.label()).collect();
                 let mutating = action.is_mutating();
-                let disabled = mutating && s.read_only;
+                let denied = match action {
+                    crate::action::Action::Pane(a) => s.not_permitted(a),
+                    crate::action::Action::Shell(_) => false,
+                };
+                let disabled = mutating && (s.read_only || denied);
                 let style = if disabled { t.muted } else { t.text };
                 let mut spans = vec![
                     Span::styled(
@@ -42,7 +46,9 @@ impl HelpOverlay<'_> {
                     Span::styled(format!("{:<44}", action.description()), style),
                 ];
                 if mutating {
-                    let (mark, st) = if disabled {
+                    let (mark, st) = if denied && !s.read_only {
+                        ("✎ not permitted (RBAC)", t.muted)
+                    } else if disabled {
                         ("✎ disabled: read-only", t.muted)
                     } else {
                         ("✎ changes the cluster", t.warn)
