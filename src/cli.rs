@@ -19,6 +19,7 @@ Examples:
   kubechat-ops check --format json  # gate a script on the KPIs (exit 0 ok, 1 breached, 2 unknown)
   kubechat-ops rollout status deployment/kubechat-auth-service --watch --timeout 5m
   kubechat-ops incident declare --sev 2 --title \"chat messages fail to send\"
+  kubechat-ops backup status --format json   # exit 0 all fresh, 1 late/stale/failing, 2 unknown
   kubechat-ops incident export inc-20261128-151000 --format md > postmortem.md";
 
 #[derive(Debug, Parser)]
@@ -75,6 +76,8 @@ pub enum Command {
     Rollout(crate::commands::rollout_status::RolloutArgs),
     /// Incidents without the screen: declare, list, show, note, status, export.
     Incident(crate::commands::incident::IncidentArgs),
+    /// Backups without the screen: `backup status [--format table|json]`.
+    Backup(crate::commands::backup::BackupArgs),
 }
 
 #[cfg(test)]

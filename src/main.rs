@@ -68,6 +68,21 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
                 kubechat_ops::commands::rollout_status::run(args, cli.context, namespace).await;
             return Ok(ExitCode::from(code));
         }
+        Some(Command::Backup(args)) => {
+            let paths = Paths::discover()?;
+            let (config, warning) = Config::load(cli.config.as_deref(), &paths.config_file())?;
+            if let Some(w) = warning {
+                eprintln!("warning: {w}");
+            }
+            let namespace = cli
+                .namespace
+                .or(config.namespace.clone())
+                .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+            let policy = config.backups.policy();
+            let code =
+                kubechat_ops::commands::backup::run(args, cli.context, namespace, policy).await;
+            return Ok(ExitCode::from(code));
+        }
         None => {}
     }
     console(cli, started).await.map(|()| ExitCode::SUCCESS)

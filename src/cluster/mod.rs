@@ -3,6 +3,8 @@
 //! and the headless `rollout status` uses the same collections and rows.
 
 pub mod analysis_view;
+pub mod backup;
+pub mod backup_view;
 pub mod blue_green;
 pub mod canary;
 mod change;

@@ -2,6 +2,7 @@
 //! writer, log streams, the Prometheus poller, and the executor that carries out `Effect`s. It turns
 //! the world into `Msg`s and never draws.
 
+pub mod backups;
 pub mod incident_cluster;
 pub mod incident_journal;
 pub mod kube_watch;

@@ -1,0 +1,46 @@
+//! Reads what the backup verdicts are judged from: the namespace's CronJobs and Jobs, read
+//! once (the headless `backup status`), as JSON decoded into the slim views.
+
+use kube::api::{Api, ApiResource, DynamicObject, ListParams};
+use kube::Client;
+
+use crate::cluster::backup_view::{CronJobView, JobView};
+
+pub fn cronjob_resource() -> ApiResource {
+    ApiResource::erase::<k8s_openapi::api::batch::v1::CronJob>(&())
+}
+
+pub fn job_resource() -> ApiResource {
+    ApiResource::erase::<k8s_openapi::api::batch::v1::Job>(&())
+}
+
+/// Lists `kind` in `namespace` as JSON objects.
+async fn list_json(
+    client: &Client,
+    namespace: &str,
+    kind: &ApiResource,
+) -> kube::Result<Vec<serde_json::Value>> {
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, kind);
+    let list = api.list(&ListParams::default()).await?;
+    Ok(list
+        .items
+        .iter()
+        .filter_map(|o| serde_json::to_value(o).ok())
+        .collect())
+}
+
+/// The namespace's CronJobs and Jobs.
+pub async fn read(
+    client: &Client,
+    namespace: &str,
+) -> kube::Result<(Vec<CronJobView>, Vec<JobView>)> {
+    let (cj_kind, job_kind) = (cronjob_resource(), job_resource());
+    let (cronjobs, jobs) = futures::try_join!(
+        list_json(client, namespace, &cj_kind),
+        list_json(client, namespace, &job_kind),
+    )?;
+    Ok((
+        cronjobs.iter().map(CronJobView::from_json).collect(),
+        jobs.iter().map(JobView::from_json).collect(),
+    ))
+}
