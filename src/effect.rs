@@ -29,6 +29,10 @@ pub enum ClusterWrite {
     Retry { name: String },
     /// Delete a Deployment (blue cleanup).
     DeleteDeployment { name: String },
+    /// `kubectl create job JOB --from=cronjob/CRONJOB`: run a backup now.
+    RunCronJob { cronjob: String, job: String },
+    /// `kubectl patch cronjob NAME -p '{"spec":{"suspend":…}}'`.
+    SuspendCronJob { name: String, suspend: bool },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +82,13 @@ impl std::fmt::Display for ClusterWrite {
             ClusterWrite::Abort { name } => write!(f, "abort rollout {name}"),
             ClusterWrite::Retry { name } => write!(f, "retry rollout {name}"),
             ClusterWrite::DeleteDeployment { name } => write!(f, "delete deployment {name}"),
+            ClusterWrite::RunCronJob { cronjob, job } => {
+                write!(f, "create job {job} --from=cronjob/{cronjob}")
+            }
+            ClusterWrite::SuspendCronJob { name, suspend } => {
+                let verb = if *suspend { "suspend" } else { "resume" };
+                write!(f, "{verb} cronjob {name}")
+            }
         }
     }
 }

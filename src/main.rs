@@ -207,6 +207,8 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         threshold_pct: config.rollouts.switch_error_threshold_percent,
         delete_after: jiff::SignedDuration::from_secs(config.rollouts.cleanup_delay_seconds as i64),
     };
+    state.panes.backups.policy = config.backups.policy();
+    state.panes.backups.tz = Some(jiff::tz::TimeZone::system());
     let sources = app::Sources {
         kube: client,
         namespace,

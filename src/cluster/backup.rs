@@ -189,7 +189,11 @@ pub fn assess(
         .map(|j| j.name.clone())
         .collect();
     for a in &cj.active {
-        if !running.contains(a) {
+        // the CronJob's status lags its Jobs': one seen finished is not running
+        let finished = jobs
+            .iter()
+            .any(|j| &j.name == a && j.outcome != JobOutcome::Running);
+        if !finished && !running.contains(a) {
             running.push(a.clone());
         }
     }
@@ -205,6 +209,7 @@ pub fn assess(
         })
         .map(|f| f.name.clone());
     let label = |d: SignedDuration| crate::text::short_age(d.as_secs());
+    let rpo_label = |d: SignedDuration| crate::text::duration_label(d.as_secs());
     let (verdict, mut reason) = match (&schedule, rpo) {
         (Err(e), _) => (Verdict::Unknown, e.clone()),
         (Ok(_), None) => (
@@ -221,7 +226,7 @@ pub fn assess(
             match since {
                 Some(s) if s > rpo => (
                     Verdict::Stale,
-                    format!("{what}, beyond the RPO of {}", label(rpo)),
+                    format!("{what}, beyond the RPO of {}", rpo_label(rpo)),
                 ),
                 _ if failing_since.is_some() => (
                     Verdict::Failing,
@@ -232,11 +237,11 @@ pub fn assess(
                 ),
                 Some(s) if interval.is_some_and(|i| s > i) => (
                     Verdict::Late,
-                    format!("{what}, a run is due (RPO {})", label(rpo)),
+                    format!("{what}, a run is due (RPO {})", rpo_label(rpo)),
                 ),
                 _ => (
                     Verdict::Fresh,
-                    format!("{what}, within the RPO of {}", label(rpo)),
+                    format!("{what}, within the RPO of {}", rpo_label(rpo)),
                 ),
             }
         }

@@ -27,6 +27,8 @@ pub enum KubeMsg {
     Events(Change<EventView>),
     Rollouts(Change<RolloutView>),
     AnalysisRuns(Change<AnalysisRunView>),
+    CronJobs(Change<super::backup_view::CronJobView>),
+    Jobs(Change<super::backup_view::JobView>),
     /// One object of `kind` could not be read (the field and what is wrong), or (`None`)
     /// the object so named is readable again or gone.
     Unreadable {

@@ -22,9 +22,12 @@ macro_rules! named {
 }
 
 use super::analysis_view::AnalysisRunView;
+use super::backup_view::{CronJobView, JobView};
 use super::views::{DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView};
 named!(
     AnalysisRunView,
+    CronJobView,
+    JobView,
     DeploymentView,
     ReplicaSetView,
     PodView,

@@ -38,6 +38,9 @@ pub struct ClusterData {
     pub events: Collection<EventView>,
     pub rollouts: Collection<RolloutView>,
     pub analysis_runs: Collection<analysis_view::AnalysisRunView>,
+    /// CronJobs and Jobs: the backups' schedules and runs.
+    pub cronjobs: Collection<backup_view::CronJobView>,
+    pub jobs: Collection<backup_view::JobView>,
     /// Every rollout whatever its strategy, derived whenever its inputs change.
     pub rows: Vec<RolloutRow>,
     /// Row key → position in `rows`.
@@ -57,6 +60,8 @@ impl ClusterData {
             KubeMsg::Services(c) => self.services.apply(c),
             KubeMsg::Rollouts(c) => self.rollouts.apply(c),
             KubeMsg::AnalysisRuns(c) => self.analysis_runs.apply(c),
+            KubeMsg::CronJobs(c) => self.cronjobs.apply(c),
+            KubeMsg::Jobs(c) => self.jobs.apply(c),
             KubeMsg::Pods(c) => self.pods.apply(c),
             KubeMsg::Events(c) => self.events.apply(c),
             KubeMsg::Unreadable { kind, name, error } => match error {

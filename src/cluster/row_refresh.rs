@@ -57,6 +57,8 @@ pub fn rows_scope(data: &ClusterData, m: &KubeMsg) -> RowScope {
         KubeMsg::Pods(_)
         | KubeMsg::Events(_)
         | KubeMsg::AnalysisRuns(_)
+        | KubeMsg::CronJobs(_)
+        | KubeMsg::Jobs(_)
         | KubeMsg::Unreadable { .. }
         | KubeMsg::SourceError { .. } => RowScope::None,
     }

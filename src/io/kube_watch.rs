@@ -12,7 +12,9 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
+use super::backups::{cronjob_resource, job_resource};
 use crate::cluster::analysis_view::AnalysisRunView;
+use crate::cluster::backup_view::{CronJobView, JobView};
 use crate::cluster::collection::Named;
 use crate::cluster::views::{
     DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView,
@@ -45,6 +47,20 @@ pub fn spawn_all(client: Client, namespace: &str, tx: Sender<Msg>) -> Vec<JoinHa
         "analysisruns",
         |o: &serde_json::Value| AnalysisRunView::from_json(o),
         KubeMsg::AnalysisRuns,
+        tx.clone(),
+    ));
+    handles.push(spawn_kind(
+        Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &cronjob_resource()),
+        "cronjobs",
+        |o: &serde_json::Value| CronJobView::from_json(o),
+        KubeMsg::CronJobs,
+        tx.clone(),
+    ));
+    handles.push(spawn_kind(
+        Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &job_resource()),
+        "jobs",
+        |o: &serde_json::Value| JobView::from_json(o),
+        KubeMsg::Jobs,
         tx.clone(),
     ));
     handles.push(spawn_kind(
