@@ -38,6 +38,9 @@ fn stale_backup_is_stale_and_a_run_now_fails_as_the_scenario_says() {
         screen.contains("beyond the RPO of"),
         "the reason is shown:\n{screen}"
     );
+    // CloudNativePG's archiving is stale too, and says why
+    t.wait_text("cluster kubechat-postgres WAL failing");
+    t.wait_text("InvalidAccessKeyId");
     // the missed nightly run fails first: its reason and its pod's log tail
     t.wait_for_within(JOB_PATIENCE, "the scheduled run to fail", |s| {
         s.contains("last fail") && s.contains("password authentication failed")
@@ -71,6 +74,7 @@ fn default_run_now_succeeds_and_the_backup_is_fresh() {
     t.wait_text("kubechat-api-gateway");
     t.keys(&["7"]);
     t.wait_text("postgres-backup FRESH");
+    t.wait_text("cluster kubechat-postgres WAL archiving");
     t.keys(&["r"]);
     t.wait_text("Run the backup now: create job postgres-backup-manual-");
     t.keys(&["y"]);

@@ -23,9 +23,12 @@ macro_rules! named {
 
 use super::analysis_view::AnalysisRunView;
 use super::backup_view::{CronJobView, JobView};
+use super::cnpg_view::{CnpgBackupView, CnpgClusterView};
 use super::views::{DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView};
 named!(
     AnalysisRunView,
+    CnpgBackupView,
+    CnpgClusterView,
     CronJobView,
     JobView,
     DeploymentView,

@@ -8,6 +8,7 @@ pub mod backup_view;
 pub mod blue_green;
 pub mod canary;
 mod change;
+pub mod cnpg_view;
 pub mod collection;
 pub mod detail;
 pub mod load;
@@ -41,6 +42,9 @@ pub struct ClusterData {
     /// CronJobs and Jobs: the backups' schedules and runs.
     pub cronjobs: Collection<backup_view::CronJobView>,
     pub jobs: Collection<backup_view::JobView>,
+    /// CloudNativePG Clusters and Backups (empty where the CRDs do not exist).
+    pub cnpg_clusters: Collection<cnpg_view::CnpgClusterView>,
+    pub cnpg_backups: Collection<cnpg_view::CnpgBackupView>,
     /// Every rollout whatever its strategy, derived whenever its inputs change.
     pub rows: Vec<RolloutRow>,
     /// Row key → position in `rows`.
@@ -62,6 +66,8 @@ impl ClusterData {
             KubeMsg::AnalysisRuns(c) => self.analysis_runs.apply(c),
             KubeMsg::CronJobs(c) => self.cronjobs.apply(c),
             KubeMsg::Jobs(c) => self.jobs.apply(c),
+            KubeMsg::CnpgClusters(c) => self.cnpg_clusters.apply(c),
+            KubeMsg::CnpgBackups(c) => self.cnpg_backups.apply(c),
             KubeMsg::Pods(c) => self.pods.apply(c),
             KubeMsg::Events(c) => self.events.apply(c),
             KubeMsg::Unreadable { kind, name, error } => match error {

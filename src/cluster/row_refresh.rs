@@ -59,6 +59,8 @@ pub fn rows_scope(data: &ClusterData, m: &KubeMsg) -> RowScope {
         | KubeMsg::AnalysisRuns(_)
         | KubeMsg::CronJobs(_)
         | KubeMsg::Jobs(_)
+        | KubeMsg::CnpgClusters(_)
+        | KubeMsg::CnpgBackups(_)
         | KubeMsg::Unreadable { .. }
         | KubeMsg::SourceError { .. } => RowScope::None,
     }

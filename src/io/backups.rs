@@ -14,6 +14,30 @@ pub fn job_resource() -> ApiResource {
     ApiResource::erase::<k8s_openapi::api::batch::v1::Job>(&())
 }
 
+/// A CloudNativePG kind (`postgresql.cnpg.io/v1`), read as JSON.
+pub fn cnpg_resource(kind: &str, plural: &str) -> ApiResource {
+    ApiResource {
+        group: CNPG_GROUP.into(),
+        version: "v1".into(),
+        api_version: format!("{CNPG_GROUP}/v1"),
+        kind: kind.into(),
+        plural: plural.into(),
+    }
+}
+
+pub const CNPG_GROUP: &str = "postgresql.cnpg.io";
+
+/// Whether the cluster serves CloudNativePG's kinds (its CRDs are installed).
+pub async fn cnpg_served(client: &Client) -> bool {
+    match client.list_api_groups().await {
+        Ok(groups) => groups.groups.iter().any(|g| g.name == CNPG_GROUP),
+        Err(e) => {
+            tracing::info!("cannot list API groups (CloudNativePG not watched): {e}");
+            false
+        }
+    }
+}
+
 /// Lists `kind` in `namespace` as JSON objects.
 async fn list_json(
     client: &Client,

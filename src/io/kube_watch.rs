@@ -12,9 +12,10 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
-use super::backups::{cronjob_resource, job_resource};
+use super::backups::{cnpg_resource, cnpg_served, cronjob_resource, job_resource};
 use crate::cluster::analysis_view::AnalysisRunView;
 use crate::cluster::backup_view::{CronJobView, JobView};
+use crate::cluster::cnpg_view::{CnpgBackupView, CnpgClusterView};
 use crate::cluster::collection::Named;
 use crate::cluster::views::{
     DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView,
@@ -63,6 +64,7 @@ pub fn spawn_all(client: Client, namespace: &str, tx: Sender<Msg>) -> Vec<JoinHa
         KubeMsg::Jobs,
         tx.clone(),
     ));
+    handles.push(spawn_cnpg(client.clone(), namespace, tx.clone()));
     handles.push(spawn_kind(
         dynamic::<Event>(client, namespace),
         "events",
@@ -71,6 +73,50 @@ pub fn spawn_all(client: Client, namespace: &str, tx: Sender<Msg>) -> Vec<JoinHa
         tx,
     ));
     handles
+}
+
+/// CloudNativePG Clusters and Backups, watched only where the CRDs exist (elsewhere the
+/// Backups pane shows CronJobs only, and no watch fails over and over).
+fn spawn_cnpg(client: Client, namespace: &str, tx: Sender<Msg>) -> JoinHandle<()> {
+    let namespace = namespace.to_string();
+    tokio::spawn(async move {
+        if !cnpg_served(&client).await {
+            return;
+        }
+        let clusters = spawn_kind(
+            Api::<DynamicObject>::namespaced_with(
+                client.clone(),
+                &namespace,
+                &cnpg_resource("Cluster", "clusters"),
+            ),
+            "clusters.postgresql.cnpg.io",
+            |o: &serde_json::Value| CnpgClusterView::from_json(o),
+            KubeMsg::CnpgClusters,
+            tx.clone(),
+        );
+        let backups = spawn_kind(
+            Api::<DynamicObject>::namespaced_with(
+                client,
+                &namespace,
+                &cnpg_resource("Backup", "backups"),
+            ),
+            "backups.postgresql.cnpg.io",
+            |o: &serde_json::Value| CnpgBackupView::from_json(o),
+            KubeMsg::CnpgBackups,
+            tx,
+        );
+        // the watchers live as long as this task: aborting it aborts them
+        struct AbortOnDrop(Vec<JoinHandle<()>>);
+        impl Drop for AbortOnDrop {
+            fn drop(&mut self) {
+                for h in &self.0 {
+                    h.abort();
+                }
+            }
+        }
+        let _watchers = AbortOnDrop(vec![clusters, backups]);
+        futures::future::pending::<()>().await;
+    })
 }
 
 /// A built-in kind's API, read as JSON (decoded per object by `spawn_kind`).

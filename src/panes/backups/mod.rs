@@ -18,6 +18,7 @@ use ratatui::layout::Rect;
 use super::{Cx, Goto, Input, LogSource, LogTarget, PaneEvent, View};
 use crate::cluster::backup::{assess_all, manual_job_name, BackupHealth, BackupPolicy, Verdict};
 use crate::cluster::backup_view::JobView;
+use crate::cluster::cnpg_view::Archiving;
 use crate::cluster::ClusterData;
 use crate::effect::{ClusterWrite, Effect, LogPods, LogStream};
 use crate::feed::EntryKind;
@@ -48,6 +49,8 @@ pub struct Model {
     pub log_lines: Vec<String>,
     /// The action whose confirmation is open.
     pub awaiting: Option<Action>,
+    /// Each CloudNativePG Cluster's WAL archiving health last judged.
+    archiving: BTreeMap<String, Archiving>,
 }
 
 impl Model {
@@ -133,6 +136,7 @@ fn judge(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
     model
         .verdicts
         .retain(|name, _| health.iter().any(|h| &h.name == name));
+    judge_archiving(model, cx);
     let visible = |h: &BackupHealth| {
         (
             h.verdict,
@@ -161,6 +165,53 @@ fn judge(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
         cx.changed();
     }
     follow_failed_log(model)
+}
+
+/// Notes a CloudNativePG Cluster whose WAL archiving turns failing or stale (and back).
+fn judge_archiving(model: &mut Model, cx: &mut Cx) {
+    let cluster = cx.cluster;
+    let mut seen = Vec::new();
+    for c in cluster
+        .cnpg_clusters
+        .values()
+        .filter(|c| c.backup_configured)
+    {
+        let now = c.archiving_at(cx.now);
+        seen.push(c.name.clone());
+        let before = model.archiving.insert(c.name.clone(), now);
+        if before == Some(now) {
+            continue;
+        }
+        let bad = |a: Archiving| matches!(a, Archiving::Failing | Archiving::Stale);
+        let last = c
+            .last_archived_wal_time
+            .map(|t| {
+                format!(
+                    "last WAL archived {} ago",
+                    crate::text::short_age(cx.now.duration_since(t).as_secs())
+                )
+            })
+            .unwrap_or_else(|| "no WAL archived".into());
+        if bad(now) {
+            let why = c.archiving.as_ref().map(|(_, w)| w.as_str()).unwrap_or("");
+            cx.note(
+                EntryKind::Warning,
+                true,
+                format!(
+                    "WAL archiving of cluster {} is {}: {last}; {why}",
+                    c.name,
+                    now.as_str()
+                ),
+            );
+        } else if before.is_some_and(bad) {
+            cx.note(
+                EntryKind::Result,
+                false,
+                format!("WAL archiving of cluster {} works again: {last}", c.name),
+            );
+        }
+    }
+    model.archiving.retain(|name, _| seen.contains(name));
 }
 
 /// Reads the tail of the selected CronJob's last failed run, once per failed Job.

@@ -152,6 +152,44 @@ fn read_only_refuses_every_backup_write_before_asking() {
 }
 
 #[test]
+fn wal_archiving_turning_failing_goes_on_the_timeline() {
+    use crate::cluster::cnpg_view::CnpgClusterView;
+    let mut s = state(false);
+    feed(&mut s, vec![cronjob("2026-11-28T02:03:00Z")], vec![]);
+    let cluster = |ok: bool| {
+        CnpgClusterView::from_json(&json!({
+            "metadata": {"name": "kubechat-postgres"},
+            "spec": {"backup": {"barmanObjectStore": {}}},
+            "status": {"lastArchivedWALTime": "2026-11-28T15:08:00Z",
+                "conditions": [{"type": "ContinuousArchiving", "status": if ok {"True"} else {"False"},
+                    "reason": "ContinuousArchivingFailing", "message": "exit status 4"}]}
+        }))
+    };
+    update(&mut s, Msg::Kube(KubeMsg::CnpgClusters(Change::Ready)));
+    update(
+        &mut s,
+        Msg::Kube(KubeMsg::CnpgClusters(Change::Upsert(cluster(true)))),
+    );
+    assert!(!s
+        .timeline
+        .newest_first()
+        .any(|e| e.text.contains("WAL archiving")));
+    update(
+        &mut s,
+        Msg::Kube(KubeMsg::CnpgClusters(Change::Upsert(cluster(false)))),
+    );
+    let last = s.timeline.last().unwrap();
+    assert!(last.bad, "{}", last.text);
+    assert!(
+        last.text
+            .starts_with("WAL archiving of cluster kubechat-postgres is failing"),
+        "{}",
+        last.text
+    );
+    assert!(last.text.contains("exit status 4"), "{}", last.text);
+}
+
+#[test]
 fn a_new_success_after_failing_is_noted_as_recovered() {
     let mut s = state(false);
     feed(

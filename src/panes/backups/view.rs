@@ -13,6 +13,7 @@ use ratatui::widgets::Widget;
 use super::Model;
 use crate::cluster::backup::{BackupHealth, Verdict};
 use crate::cluster::backup_view::JobOutcome;
+use crate::cluster::cnpg_view::Archiving;
 use crate::draw::{fit, pane_block};
 use crate::panes::{PaneId, View};
 use crate::text::{countdown, duration_label, short_age};
@@ -93,12 +94,90 @@ pub fn render(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
             ),
         ]));
     }
+    cnpg(v, &mut lines);
     if let Some(h) = model.selected() {
         lines.push(Line::raw(""));
         detail(model, h, v, &mut lines);
     }
     for (i, line) in lines.into_iter().take(inner.height as usize).enumerate() {
         buf.set_line(inner.x, inner.y + i as u16, &line, inner.width);
+    }
+}
+
+fn archiving_style(a: Archiving, t: &Theme) -> Style {
+    match a {
+        Archiving::Ok => t.ok,
+        Archiving::Stale | Archiving::Failing => t.crit,
+        Archiving::Unknown => t.stale,
+    }
+}
+
+/// CloudNativePG, where it is installed: each Cluster's continuous archiving (how far back
+/// a point-in-time recovery reaches, the last base backups, WAL health) and its Backups.
+fn cnpg(v: &View, lines: &mut Vec<Line>) {
+    let t = v.theme;
+    let ago = |at: Option<Timestamp>| match at {
+        Some(at) => format!("{} ago", short_age(v.now.duration_since(at).as_secs())),
+        None => "never".into(),
+    };
+    if !v.cluster.cnpg_clusters.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "CloudNativePG (continuous archiving)",
+            t.title,
+        ));
+    }
+    for c in v.cluster.cnpg_clusters.values() {
+        let a = c.archiving_at(v.now);
+        let pitr = c
+            .first_recoverability_point
+            .map(|p| p.strftime("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_else(|| "none".into());
+        lines.push(Line::from(vec![
+            Span::styled(format!("cluster {} ", c.name), t.text),
+            Span::styled(format!("WAL {}", a.as_str()), archiving_style(a, t)),
+            Span::styled(
+                format!(
+                    " · PITR from {pitr} · last WAL {} · base backup ok {}, failed {}",
+                    ago(c.last_archived_wal_time),
+                    ago(c.last_successful_backup),
+                    ago(c.last_failed_backup)
+                ),
+                t.text,
+            ),
+        ]));
+        if let Some((false, why)) = &c.archiving {
+            lines.push(Line::from(vec![
+                Span::styled("  why ", t.muted),
+                Span::styled(why.clone(), t.warn),
+            ]));
+        }
+        let mut backups: Vec<_> = v
+            .cluster
+            .cnpg_backups
+            .values()
+            .filter(|b| b.cluster == c.name)
+            .collect();
+        backups.sort_by(|a, b| (b.started, &b.name).cmp(&(a.started, &a.name)));
+        for b in backups.into_iter().take(3) {
+            let style = match b.phase.as_str() {
+                "completed" => t.ok,
+                "failed" => t.crit,
+                _ => t.info,
+            };
+            let error = b
+                .error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<9} ", b.phase), style),
+                Span::styled(
+                    format!("{} · {}{error}", b.name, ago(b.stopped.or(b.started))),
+                    t.text,
+                ),
+            ]));
+        }
     }
 }
 
