@@ -78,6 +78,8 @@ pub enum Command {
     Incident(crate::commands::incident::IncidentArgs),
     /// Backups without the screen: `backup status [--format table|json]`.
     Backup(crate::commands::backup::BackupArgs),
+    /// Configuration snapshot of the namespace (secrets redacted), or `snapshot diff A B`.
+    Snapshot(crate::commands::snapshot::SnapshotArgs),
 }
 
 #[cfg(test)]

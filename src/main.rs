@@ -83,6 +83,18 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
                 kubechat_ops::commands::backup::run(args, cli.context, namespace, policy).await;
             return Ok(ExitCode::from(code));
         }
+        Some(Command::Snapshot(args)) => {
+            let paths = Paths::discover()?;
+            let (config, _) = Config::load(cli.config.as_deref(), &paths.config_file())?;
+            let namespace = cli
+                .namespace
+                .or(config.namespace.clone())
+                .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+            let dir = paths.data_dir.join("snapshots");
+            let code =
+                kubechat_ops::commands::snapshot::run(args, cli.context, namespace, dir).await;
+            return Ok(ExitCode::from(code));
+        }
         None => {}
     }
     console(cli, started).await.map(|()| ExitCode::SUCCESS)

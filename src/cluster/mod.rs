@@ -16,6 +16,7 @@ pub mod rollout_status;
 pub mod rollout_view;
 pub mod row_refresh;
 pub mod rows;
+pub mod snapshot;
 pub mod views;
 
 use std::collections::{BTreeMap, HashMap};

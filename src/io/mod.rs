@@ -10,6 +10,7 @@ pub mod kube_writer;
 pub mod logs;
 pub mod prom;
 pub mod prom_source;
+pub mod snapshot;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
