@@ -177,6 +177,9 @@ pub enum Effect {
     /// Team mode: append to the incident's ConfigMap in the cluster (a cluster write); the
     /// result comes back as `IncidentMsg::Shared`.
     ShareIncident(IncidentAppend),
+    /// Take a configuration snapshot of the namespace (Secrets redacted) into the
+    /// snapshots directory; the result comes back as `Msg::Snapshot`.
+    Snapshot,
 }
 
 impl Effect {
@@ -191,7 +194,9 @@ impl Effect {
             | Effect::StreamLogs(_)
             | Effect::StopLogs(_)
             | Effect::AppendIncident(_)
-            | Effect::Clipboard(_) => false,
+            | Effect::Clipboard(_)
+            // reads the cluster, writes local files (secrets redacted)
+            | Effect::Snapshot => false,
         }
     }
 }

@@ -230,6 +230,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
             &paths.data_dir,
         )),
         team_incidents: config.incidents.team,
+        snapshots: Some((paths.data_dir.join("snapshots"), state.context.clone())),
     };
     let mut guard = terminal::TerminalGuard::new(Some(log.path.display().to_string()))?;
     let result = app::run(&mut guard.terminal, state, &theme, sources, started).await;

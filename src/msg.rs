@@ -27,6 +27,8 @@ pub enum Msg {
     Log(LogMsg),
     /// Incident journals read from disk, and the results of appending to them.
     Incident(IncidentMsg),
+    /// A configuration snapshot was taken (where, how many objects), or why not.
+    Snapshot(Result<String, String>),
 }
 
 /// Where a journal was read.

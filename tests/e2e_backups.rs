@@ -86,6 +86,16 @@ fn default_run_now_succeeds_and_the_backup_is_fresh() {
         line_with(&screen, "┃last ok ").contains("job postgres-backup-manual-"),
         "the manual run is the last success:\n{screen}"
     );
+    // S: a configuration snapshot into the data dir, secrets redacted
+    t.keys(&["S"]);
+    t.wait_text("objects in");
+    let snaps = dir.path().join("data/kubechat-ops/snapshots");
+    let taken: Vec<_> = std::fs::read_dir(&snaps).unwrap().collect();
+    assert_eq!(taken.len(), 1, "one snapshot in {}", snaps.display());
+    let snap = taken[0].as_ref().unwrap().path();
+    let secret =
+        std::fs::read_to_string(snap.join("namespace/secrets/postgres-credentials.yaml")).unwrap();
+    assert!(secret.contains("password: sha256:"), "{secret}");
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0, "exit status; screen:\n{}", t.screen());
 }

@@ -9,6 +9,7 @@ pub enum Action {
     Suspend,
     Resume,
     Logs,
+    Snapshot,
 }
 
 impl ActionSpec for Action {
@@ -17,8 +18,14 @@ impl ActionSpec for Action {
         Action::Suspend,
         Action::Resume,
         Action::Logs,
+        Action::Snapshot,
     ];
-    const HINTS: &'static [Action] = &[Action::RunNow, Action::Suspend, Action::Resume];
+    const HINTS: &'static [Action] = &[
+        Action::RunNow,
+        Action::Suspend,
+        Action::Resume,
+        Action::Snapshot,
+    ];
 
     fn name(&self) -> &'static str {
         match self {
@@ -26,6 +33,7 @@ impl ActionSpec for Action {
             Action::Suspend => "backup-suspend",
             Action::Resume => "backup-resume",
             Action::Logs => "backup-logs",
+            Action::Snapshot => "config-snapshot",
         }
     }
 
@@ -35,6 +43,9 @@ impl ActionSpec for Action {
             Action::Suspend => "suspend the selected CronJob (no run until resumed)",
             Action::Resume => "resume the selected CronJob",
             Action::Logs => "read the last failed run's logs (the Logs pane)",
+            Action::Snapshot => {
+                "configuration snapshot of the namespace, secrets redacted (kubechat-ops snapshot)"
+            }
         }
     }
 
@@ -42,7 +53,8 @@ impl ActionSpec for Action {
     fn is_mutating(&self) -> bool {
         match self {
             Action::RunNow | Action::Suspend | Action::Resume => true,
-            Action::Logs => false,
+            // reads the cluster and writes local files: allowed in read-only mode too
+            Action::Logs | Action::Snapshot => false,
         }
     }
 }

@@ -73,6 +73,10 @@ impl Model {
 pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effect> {
     match input {
         Input::Action(Action::Logs) => logs(model, cx),
+        Input::Action(Action::Snapshot) => {
+            cx.toast(false, "snapshot: reading the namespace…");
+            return vec![Effect::Snapshot];
+        }
         Input::Action(action) => begin_write(model, cx, action),
         Input::Event(PaneEvent::Nav(nav)) => {
             model.cursor = nav.apply(model.cursor, model.health.len());
@@ -94,6 +98,24 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
         Input::ClusterChanged => return judge(model, cx),
         Input::Msg(Msg::Tick(_)) => return judge(model, cx),
         Input::Msg(Msg::Log(m)) => on_log(model, cx, m),
+        Input::Msg(Msg::Snapshot(result)) => match result {
+            Ok(what) => {
+                cx.note(
+                    EntryKind::Result,
+                    false,
+                    format!("configuration snapshot: {what}"),
+                );
+                cx.toast(false, format!("snapshot: {what}"));
+            }
+            Err(e) => {
+                cx.note(
+                    EntryKind::Result,
+                    true,
+                    format!("configuration snapshot FAILED: {e}"),
+                );
+                cx.toast(true, format!("snapshot failed: {e}"));
+            }
+        },
         Input::Msg(_) => {}
     }
     Vec::new()
@@ -291,7 +313,7 @@ fn begin_write(model: &mut Model, cx: &mut Cx, action: Action) {
             format!("Resume cronjob {name}?"),
             None,
         ),
-        Action::Logs => return,
+        Action::Logs | Action::Snapshot => return,
     };
     model.awaiting = Some(action);
     cx.confirm(write, prompt, caution);

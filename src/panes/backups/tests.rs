@@ -149,6 +149,8 @@ fn read_only_refuses_every_backup_write_before_asking() {
         assert!(!matches!(s.overlay, Overlay::Confirm(_)), "{k}");
         update(&mut s, key('n'));
     }
+    // a snapshot reads the cluster and writes local files: allowed
+    assert_eq!(update(&mut s, key('S')), vec![Effect::Snapshot]);
 }
 
 #[test]
