@@ -88,6 +88,17 @@ async fn default_is_fresh() {
     assert_eq!(rows[0]["verdict"], "fresh");
     assert_eq!(rows[0]["rpo_seconds"], 25 * 3600);
     assert!(rows[0]["next_run"].is_string() && rows[0]["next_run_local"].is_string());
+    // CloudNativePG's continuous archiving is judged beside it
+    let cluster = rows
+        .iter()
+        .find(|r| r["kind"] == "Cluster")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(cluster["name"], "kubechat-postgres");
+    assert_eq!(cluster["verdict"], "fresh", "{json}");
+    assert!(
+        cluster["reason"].as_str().unwrap().contains("PITR from"),
+        "{json}"
+    );
     c.sim.shutdown().await;
 }
 
@@ -101,6 +112,15 @@ async fn stale_backup_is_stale_and_exits_1() {
     assert_eq!(rows[0]["verdict"], "stale", "{json}");
     assert!(
         rows[0]["age_seconds"].as_i64().unwrap() >= 74 * 3600,
+        "{json}"
+    );
+    let cluster = rows.iter().find(|r| r["kind"] == "Cluster").unwrap();
+    assert_eq!(cluster["verdict"], "failing", "{json}");
+    assert!(
+        cluster["reason"]
+            .as_str()
+            .unwrap()
+            .contains("InvalidAccessKeyId"),
         "{json}"
     );
     c.sim.shutdown().await;

@@ -84,6 +84,8 @@ pub struct JobRef {
 /// One CronJob's backup health at `now`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BackupHealth {
+    /// "CronJob", or "Cluster" for a CloudNativePG Cluster's continuous archiving.
+    pub kind: &'static str,
     pub name: String,
     pub schedule: String,
     /// "At 02:00", or why the schedule cannot be read.
@@ -250,6 +252,7 @@ pub fn assess(
         reason.push_str("; suspended");
     }
     BackupHealth {
+        kind: "CronJob",
         name: cj.name.clone(),
         schedule: cj.schedule.clone(),
         schedule_words: words,

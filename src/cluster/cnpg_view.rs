@@ -109,6 +109,72 @@ impl CnpgClusterView {
     }
 }
 
+impl CnpgClusterView {
+    /// The Cluster's continuous archiving judged like a CronJob's backup, for
+    /// `backup status`: fresh while WAL is archived, stale when it stalled, failing when
+    /// the ContinuousArchiving condition says False. The "last success" is the last WAL
+    /// archived (a point-in-time recovery reaches up to it).
+    pub fn health(&self, now: Timestamp) -> super::backup::BackupHealth {
+        use super::backup::Verdict;
+        let archiving = self.archiving_at(now);
+        let age = self.last_archived_wal_time.map(|t| now.duration_since(t));
+        let ago = |d: SignedDuration| crate::text::short_age(d.as_secs());
+        let last = match age {
+            Some(a) => format!("last WAL archived {} ago", ago(a)),
+            None => "no WAL archived".to_string(),
+        };
+        let pitr = match self.first_recoverability_point {
+            Some(p) => format!("; PITR from {}", p.strftime("%Y-%m-%d %H:%M UTC")),
+            None => String::new(),
+        };
+        let (verdict, reason) = match archiving {
+            Archiving::Ok => (Verdict::Fresh, format!("{last}{pitr}")),
+            Archiving::Stale => (
+                Verdict::Stale,
+                format!("{last}, beyond {}{pitr}", ago(WAL_STALE_AFTER)),
+            ),
+            Archiving::Failing => {
+                let why = self
+                    .archiving
+                    .as_ref()
+                    .map(|(_, w)| w.as_str())
+                    .unwrap_or("");
+                (
+                    Verdict::Failing,
+                    format!("WAL archiving failing: {why}; {last}"),
+                )
+            }
+            Archiving::Unknown => (
+                Verdict::Unknown,
+                "no ContinuousArchiving condition yet".to_string(),
+            ),
+        };
+        super::backup::BackupHealth {
+            kind: "Cluster",
+            name: self.name.clone(),
+            schedule: "continuous".into(),
+            schedule_words: "Continuous WAL archiving".into(),
+            time_zone: None,
+            suspended: false,
+            next_run: None,
+            interval_seconds: None,
+            rpo_seconds: Some(WAL_STALE_AFTER.as_secs()),
+            rpo_configured: false,
+            last_success: self.last_archived_wal_time,
+            last_success_job: self.last_archived_wal.clone(),
+            age_seconds: age.map(|a| a.as_secs()),
+            last_failure: self.last_failed_backup.map(|at| super::backup::JobRef {
+                name: "base backup".into(),
+                at: Some(at),
+                reason: None,
+            }),
+            running: Vec::new(),
+            verdict,
+            reason,
+        }
+    }
+}
+
 impl CnpgBackupView {
     pub fn name(&self) -> &str {
         &self.name

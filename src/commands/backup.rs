@@ -23,7 +23,9 @@ pub const EXIT_UNKNOWN: u8 = 2;
 const STATUS_HELP: &str = "\
 A backup is stale when its last success is older than its recovery-point objective (one \
 schedule interval plus a grace, 1h by default; [backups] grace and [backups.rpo] in the \
-config), failing when its newest Job failed, late when a run is due.
+config), failing when its newest Job failed, late when a run is due. Where CloudNativePG \
+is installed, each Cluster's continuous WAL archiving is judged too: failing when its \
+ContinuousArchiving condition is False, stale when no WAL was archived for 30 minutes.
 
 Exit codes:
   0  every backup fresh
@@ -94,10 +96,15 @@ fn utc_time(t: Timestamp) -> String {
 }
 
 pub fn render_table(all: &[BackupHealth], tz: &TimeZone) -> String {
-    let w = all.iter().map(|h| h.name.len()).max().unwrap_or(7).max(7);
+    let w = all
+        .iter()
+        .map(|h| h.name.len() + 8)
+        .max()
+        .unwrap_or(7)
+        .max(7);
     let mut out = format!(
         "{:w$}  {:7}  {:24}  {:12}  {:40}  REASON\n",
-        "CRONJOB", "VERDICT", "SCHEDULE", "LAST SUCCESS", "NEXT RUN (LOCAL / UTC)"
+        "BACKUP", "VERDICT", "SCHEDULE", "LAST SUCCESS", "NEXT RUN (LOCAL / UTC)"
     );
     for h in all {
         let last = match h.age_seconds {
@@ -107,12 +114,17 @@ pub fn render_table(all: &[BackupHealth], tz: &TimeZone) -> String {
         let next = match h.next_run {
             Some(t) => format!("{} / {}", local_time(t, tz), utc_time(t)),
             None if h.suspended => "suspended".into(),
+            None if h.kind == "Cluster" => "continuous".into(),
             None => "-".into(),
         };
         let words: String = h.schedule_words.chars().take(24).collect();
+        let name = match h.kind {
+            "Cluster" => format!("cluster/{}", h.name),
+            _ => h.name.clone(),
+        };
         out.push_str(&format!(
             "{:w$}  {:7}  {:24}  {:12}  {:40}  {}\n",
-            h.name,
+            name,
             h.verdict.as_str(),
             words,
             last,
@@ -120,7 +132,7 @@ pub fn render_table(all: &[BackupHealth], tz: &TimeZone) -> String {
             h.reason
         ));
         if let Some(f) = &h.last_failure {
-            if h.verdict == Verdict::Failing || h.verdict == Verdict::Stale {
+            if h.kind == "CronJob" && matches!(h.verdict, Verdict::Failing | Verdict::Stale) {
                 let reason = f.reason.as_deref().unwrap_or("failed");
                 out.push_str(&format!(
                     "{:w$}  last failed job {}: {reason}\n",
@@ -175,13 +187,14 @@ async fn status(
         .or_else(|e| kube::Config::incluster().map_err(|_| e))
         .context("cannot load the Kubernetes configuration")?;
     let client = kube::Client::try_from(config).context("cannot build the Kubernetes client")?;
-    let (cronjobs, jobs) =
-        tokio::time::timeout(args.timeout, crate::io::backups::read(&client, namespace))
-            .await
-            .map_err(|_| anyhow::anyhow!("the cluster did not answer within {:?}", args.timeout))?
-            .with_context(|| format!("cannot read the CronJobs and Jobs of {namespace}"))?;
-    let jobs: Vec<_> = jobs.iter().collect();
-    let all = assess_all(&cronjobs, &jobs, Timestamp::now(), policy);
+    let objects = tokio::time::timeout(args.timeout, crate::io::backups::read(&client, namespace))
+        .await
+        .map_err(|_| anyhow::anyhow!("the cluster did not answer within {:?}", args.timeout))?
+        .with_context(|| format!("cannot read the CronJobs and Jobs of {namespace}"))?;
+    let now = Timestamp::now();
+    let jobs: Vec<_> = objects.jobs.iter().collect();
+    let mut all = assess_all(&objects.cronjobs, &jobs, now, policy);
+    all.extend(objects.cnpg_clusters.iter().map(|c| c.health(now)));
     let tz = TimeZone::system();
     match args.format {
         StatusFormat::Table => print!("{}", render_table(&all, &tz)),
@@ -189,7 +202,7 @@ async fn status(
     }
     if all.is_empty() {
         eprintln!(
-            "kubechat-ops backup status: no CronJob in namespace {namespace}: nothing to judge"
+            "kubechat-ops backup status: no CronJob or CloudNativePG Cluster in namespace {namespace}: nothing to judge"
         );
     }
     Ok(exit_code(&all))

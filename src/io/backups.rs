@@ -5,6 +5,7 @@ use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 use kube::Client;
 
 use crate::cluster::backup_view::{CronJobView, JobView};
+use crate::cluster::cnpg_view::CnpgClusterView;
 
 pub fn cronjob_resource() -> ApiResource {
     ApiResource::erase::<k8s_openapi::api::batch::v1::CronJob>(&())
@@ -53,18 +54,34 @@ async fn list_json(
         .collect())
 }
 
-/// The namespace's CronJobs and Jobs.
-pub async fn read(
-    client: &Client,
-    namespace: &str,
-) -> kube::Result<(Vec<CronJobView>, Vec<JobView>)> {
+/// What the backup verdicts are judged from.
+pub struct BackupObjects {
+    pub cronjobs: Vec<CronJobView>,
+    pub jobs: Vec<JobView>,
+    /// CloudNativePG Clusters with a backup store (none where the CRDs do not exist).
+    pub cnpg_clusters: Vec<CnpgClusterView>,
+}
+
+/// The namespace's CronJobs and Jobs, and its CloudNativePG Clusters where served.
+pub async fn read(client: &Client, namespace: &str) -> kube::Result<BackupObjects> {
     let (cj_kind, job_kind) = (cronjob_resource(), job_resource());
     let (cronjobs, jobs) = futures::try_join!(
         list_json(client, namespace, &cj_kind),
         list_json(client, namespace, &job_kind),
     )?;
-    Ok((
-        cronjobs.iter().map(CronJobView::from_json).collect(),
-        jobs.iter().map(JobView::from_json).collect(),
-    ))
+    let cnpg_clusters = if cnpg_served(client).await {
+        list_json(client, namespace, &cnpg_resource("Cluster", "clusters"))
+            .await?
+            .iter()
+            .map(CnpgClusterView::from_json)
+            .filter(|c| c.backup_configured)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(BackupObjects {
+        cronjobs: cronjobs.iter().map(CronJobView::from_json).collect(),
+        jobs: jobs.iter().map(JobView::from_json).collect(),
+        cnpg_clusters,
+    })
 }
