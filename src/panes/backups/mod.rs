@@ -22,6 +22,7 @@ use crate::cluster::cnpg_view::Archiving;
 use crate::cluster::ClusterData;
 use crate::effect::{ClusterWrite, Effect, LogPods, LogStream};
 use crate::feed::EntryKind;
+use crate::kpi::{AlertState, FiringAlert};
 use crate::msg::{LogMsg, Msg};
 pub use action::Action;
 
@@ -136,6 +137,24 @@ fn judge(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
             continue;
         }
         let was_alarming = before.is_some_and(Verdict::is_alarming);
+        let key = format!("backup/{}", h.name);
+        if h.verdict.is_alarming() {
+            cx.alert(
+                key,
+                Some(FiringAlert {
+                    name: match h.verdict {
+                        Verdict::Stale => format!("BackupStale {}", h.name),
+                        _ => format!("BackupFailing {}", h.name),
+                    },
+                    state: AlertState::Firing,
+                    severity: Some("critical".into()),
+                    summary: Some(h.reason.clone()),
+                    active_at: Some(cx.now),
+                }),
+            );
+        } else if was_alarming {
+            cx.alert(key, None);
+        }
         if h.verdict.is_alarming() {
             let mut text = format!("backup {} is {}: {}", h.name, h.verdict.as_str(), h.reason);
             if let Some(reason) = h.last_failure.as_ref().and_then(|f| f.reason.as_ref()) {
@@ -155,9 +174,16 @@ fn judge(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
             );
         }
     }
-    model
+    let gone: Vec<String> = model
         .verdicts
-        .retain(|name, _| health.iter().any(|h| &h.name == name));
+        .keys()
+        .filter(|name| !health.iter().any(|h| &h.name == *name))
+        .cloned()
+        .collect();
+    for name in gone {
+        model.verdicts.remove(&name);
+        cx.alert(format!("backup/{name}"), None);
+    }
     judge_archiving(model, cx);
     let visible = |h: &BackupHealth| {
         (
@@ -214,6 +240,21 @@ fn judge_archiving(model: &mut Model, cx: &mut Cx) {
                 )
             })
             .unwrap_or_else(|| "no WAL archived".into());
+        let key = format!("archiving/{}", c.name);
+        if bad(now) {
+            cx.alert(
+                key,
+                Some(FiringAlert {
+                    name: format!("WALArchivingFailing {}", c.name),
+                    state: AlertState::Firing,
+                    severity: Some("critical".into()),
+                    summary: Some(last.clone()),
+                    active_at: Some(cx.now),
+                }),
+            );
+        } else if before.is_some_and(bad) {
+            cx.alert(key, None);
+        }
         if bad(now) {
             let why = c.archiving.as_ref().map(|(_, w)| w.as_str()).unwrap_or("");
             cx.note(
@@ -233,7 +274,16 @@ fn judge_archiving(model: &mut Model, cx: &mut Cx) {
             );
         }
     }
-    model.archiving.retain(|name, _| seen.contains(name));
+    let gone: Vec<String> = model
+        .archiving
+        .keys()
+        .filter(|name| !seen.contains(*name))
+        .cloned()
+        .collect();
+    for name in gone {
+        model.archiving.remove(&name);
+        cx.alert(format!("archiving/{name}"), None);
+    }
 }
 
 /// Reads the tail of the selected CronJob's last failed run, once per failed Job.

@@ -64,6 +64,9 @@ fn stale_goes_on_the_timeline_with_the_failed_runs_reason_and_log_tail() {
         .expect("a timeline entry");
     assert!(note.bad && note.kind == EntryKind::Warning);
     assert!(note.text.contains("BackoffLimitExceeded"), "{}", note.text);
+    // and an alert opens in the KPI pane's alert list
+    let alert = &s.kpis.console_alerts["backup/postgres-backup"];
+    assert_eq!(alert.name, "BackupStale postgres-backup");
     // the failed run's pod log is read, its tail kept
     let stream = effects
         .iter()
@@ -189,6 +192,10 @@ fn wal_archiving_turning_failing_goes_on_the_timeline() {
         last.text
     );
     assert!(last.text.contains("exit status 4"), "{}", last.text);
+    assert!(s
+        .kpis
+        .console_alerts
+        .contains_key("archiving/kubechat-postgres"));
 }
 
 #[test]
@@ -200,6 +207,10 @@ fn a_new_success_after_failing_is_noted_as_recovered() {
         vec![failed_job("postgres-backup-1", "2026-11-28T15:00:00Z")],
     );
     assert_eq!(s.panes.backups.health[0].verdict, Verdict::Failing);
+    assert_eq!(
+        s.kpis.console_alerts["backup/postgres-backup"].name,
+        "BackupFailing postgres-backup"
+    );
     let ok = JobView::from_json(&json!({
         "metadata": {"name": "postgres-backup-manual-1", "creationTimestamp": "2026-11-28T15:05:00Z",
             "ownerReferences": [{"kind": "CronJob", "name": "postgres-backup", "controller": true}]},
@@ -208,6 +219,10 @@ fn a_new_success_after_failing_is_noted_as_recovered() {
     }));
     update(&mut s, Msg::Kube(KubeMsg::Jobs(Change::Upsert(ok))));
     assert_eq!(s.panes.backups.health[0].verdict, Verdict::Fresh);
+    assert!(
+        s.kpis.console_alerts.is_empty(),
+        "the alert closes with the recovery"
+    );
     let last = s.timeline.last().unwrap();
     assert!(
         last.text
