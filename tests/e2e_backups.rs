@@ -98,4 +98,31 @@ fn default_run_now_succeeds_and_the_backup_is_fresh() {
     assert!(secret.contains("password: sha256:"), "{secret}");
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0, "exit status; screen:\n{}", t.screen());
+    // the scenario's secret (assets/scenarios/default.yaml, postgres-credentials), base64
+    // and in clear, is nowhere: not in the snapshot, the log file or on screen
+    let secrets = [
+        "c2ltdWxhdGVkLW5vdC1hLXJlYWwtc2VjcmV0",
+        "simulated-not-a-real-secret",
+    ];
+    let mut texts = vec![("screen".to_string(), t.screen())];
+    let mut stack = vec![dir.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(text) = std::fs::read_to_string(&p) {
+                texts.push((p.display().to_string(), text));
+            }
+        }
+    }
+    assert!(
+        texts.iter().any(|(p, _)| p.ends_with("kubechat-ops.log")),
+        "the log file was read"
+    );
+    for (file, text) in &texts {
+        for s in secrets {
+            assert!(!text.contains(s), "the secret in {file}");
+        }
+    }
 }
