@@ -103,7 +103,7 @@ pub fn render_table(all: &[BackupHealth], tz: &TimeZone) -> String {
         .unwrap_or(7)
         .max(7);
     let mut out = format!(
-        "{:w$}  {:7}  {:24}  {:12}  {:40}  REASON\n",
+        "{:w$}  {:7}  {:24}  {:12}  {:45}  REASON\n",
         "BACKUP", "VERDICT", "SCHEDULE", "LAST SUCCESS", "NEXT RUN (LOCAL / UTC)"
     );
     for h in all {
@@ -123,7 +123,7 @@ pub fn render_table(all: &[BackupHealth], tz: &TimeZone) -> String {
             _ => h.name.clone(),
         };
         out.push_str(&format!(
-            "{:w$}  {:7}  {:24}  {:12}  {:40}  {}\n",
+            "{:w$}  {:7}  {:24}  {:12}  {:45}  {}\n",
             name,
             h.verdict.as_str(),
             words,
