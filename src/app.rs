@@ -47,6 +47,8 @@ pub struct Sources {
     pub incidents: Option<std::path::PathBuf>,
     /// Team mode: watch the incidents shared in the cluster.
     pub team_incidents: bool,
+    /// Where configuration snapshots go (`<data dir>/snapshots`), and the context name.
+    pub snapshots: Option<(std::path::PathBuf, String)>,
 }
 
 /// Runs the console until the user quits or a signal asks it to stop.
@@ -64,13 +66,16 @@ pub async fn run(
     for start in sources.extra {
         tasks.push(start(tx.clone()));
     }
-    let executor = Executor::new(
+    let mut executor = Executor::new(
         sources.writer,
         sources.kube.clone(),
         (&sources.namespace, sources.scope.clone()),
         tx.clone(),
     )
     .with_watch_client(sources.kube_watch);
+    if let Some((dir, context)) = sources.snapshots {
+        executor = executor.with_snapshots(dir, &context);
+    }
     executor.execute(Effect::Watch(sources.scope));
     let executor = incidents(
         executor,

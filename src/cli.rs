@@ -21,6 +21,7 @@ Examples:
   kubechat-ops rollout status deployment/kubechat-auth-service --watch --timeout 5m
   kubechat-ops incident declare --sev 2 --title \"chat messages fail to send\"
   kubechat-ops audit -A --fail-on high # root, privileged, cluster-admin, ... (exit 1 on findings)
+  kubechat-ops backup status --format json   # exit 0 all fresh, 1 late/stale/failing, 2 unknown
   kubechat-ops incident export inc-20261128-151000 --format md > postmortem.md";
 
 #[derive(Debug, Parser)]
@@ -83,6 +84,10 @@ pub enum Command {
     Incident(crate::commands::incident::IncidentArgs),
     /// Security audit: exit 0 nothing at or above --fail-on, 1 findings, 2 could not audit.
     Audit(crate::commands::audit::AuditArgs),
+    /// Backups without the screen: `backup status [--format table|json]`.
+    Backup(crate::commands::backup::BackupArgs),
+    /// Configuration snapshot of the namespace (secrets redacted), or `snapshot diff A B`.
+    Snapshot(crate::commands::snapshot::SnapshotArgs),
 }
 
 #[cfg(test)]

@@ -51,6 +51,60 @@ pub struct Config {
     pub prometheus: PrometheusConfig,
     pub rollouts: RolloutsConfig,
     pub incidents: IncidentsConfig,
+    pub backups: BackupsConfig,
+}
+
+/// Backups: how fresh each CronJob's last success must be (`[backups]`, `[backups.rpo]`).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupsConfig {
+    /// Added to one schedule interval to give a CronJob's RPO ("1h" when absent).
+    #[serde(deserialize_with = "some_duration")]
+    pub grace: Option<jiff::SignedDuration>,
+    /// A CronJob's own recovery-point objective, by name: `postgres-backup = "26h"`.
+    #[serde(deserialize_with = "durations")]
+    pub rpo: std::collections::BTreeMap<String, jiff::SignedDuration>,
+}
+
+impl BackupsConfig {
+    /// The policy the backup verdicts are judged by.
+    pub fn policy(&self) -> crate::cluster::backup::BackupPolicy {
+        crate::cluster::backup::BackupPolicy {
+            grace: self.grace.unwrap_or(crate::cluster::backup::DEFAULT_GRACE),
+            rpo: self.rpo.clone(),
+        }
+    }
+}
+
+fn to_signed(text: &str) -> Result<jiff::SignedDuration, String> {
+    let d = kubechat_spec::parse_duration(text)?;
+    jiff::SignedDuration::try_from(d).map_err(|e| format!("{text:?}: {e}"))
+}
+
+fn some_duration<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<jiff::SignedDuration>, D::Error> {
+    let text = String::deserialize(d)?;
+    to_signed(&text).map(Some).map_err(serde::de::Error::custom)
+}
+
+fn durations<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, jiff::SignedDuration>, D::Error> {
+    let map = std::collections::BTreeMap::<String, Rpo>::deserialize(d)?;
+    Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
+}
+
+/// One RPO value, read on its own so an error points at its line.
+struct Rpo(jiff::SignedDuration);
+
+impl<'de> Deserialize<'de> for Rpo {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Rpo, D::Error> {
+        let text = String::deserialize(d)?;
+        to_signed(&text)
+            .map(Rpo)
+            .map_err(|e| serde::de::Error::custom(format!("an RPO: {e}")))
+    }
 }
 
 /// Incidents (the journals are always local; see README "Incidents").
@@ -213,6 +267,29 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backups_grace_and_rpo_per_cronjob() {
+        let c = Config::parse(
+            "[backups]\ngrace = \"30m\"\n[backups.rpo]\npostgres-backup = \"26h\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let policy = c.backups.policy();
+        assert_eq!(policy.grace, jiff::SignedDuration::from_mins(30));
+        assert_eq!(
+            policy.rpo["postgres-backup"],
+            jiff::SignedDuration::from_hours(26)
+        );
+        let err = Config::parse(
+            "[backups.rpo]\npostgres-backup = \"a day\"\n",
+            Path::new("/x/c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("/x/c.toml:2:"), "{err}");
+        assert!(err.contains("an RPO: invalid duration \"a day\""), "{err}");
+    }
 
     #[test]
     fn parses_and_merges_over_defaults() {

@@ -29,6 +29,10 @@ pub enum ClusterWrite {
     Retry { name: String },
     /// Delete a Deployment (blue cleanup).
     DeleteDeployment { name: String },
+    /// `kubectl create job JOB --from=cronjob/CRONJOB`: run a backup now.
+    RunCronJob { cronjob: String, job: String },
+    /// `kubectl patch cronjob NAME -p '{"spec":{"suspend":…}}'`.
+    SuspendCronJob { name: String, suspend: bool },
 }
 
 impl ClusterWrite {
@@ -42,26 +46,43 @@ impl ClusterWrite {
             | ClusterWrite::Promote { name, .. }
             | ClusterWrite::Abort { name }
             | ClusterWrite::Retry { name }
-            | ClusterWrite::DeleteDeployment { name } => name,
+            | ClusterWrite::DeleteDeployment { name }
+            | ClusterWrite::SuspendCronJob { name, .. } => name,
             ClusterWrite::SwitchSlot { service, .. } => service,
+            ClusterWrite::RunCronJob { cronjob, .. } => cronjob,
         }
     }
 
-    /// The same write with its object's name mapped (qualified → plain at the writer).
+    /// The same write with every object name in it mapped (qualified → plain at the
+    /// writer).
     pub fn with_names<'a>(&'a self, f: impl Fn(&'a str) -> &'a str) -> ClusterWrite {
         let mut w = self.clone();
-        match &mut w {
-            ClusterWrite::Scale { name, .. }
-            | ClusterWrite::Restart { name, .. }
-            | ClusterWrite::Undo { name, .. }
-            | ClusterWrite::SetPaused { name, .. }
-            | ClusterWrite::Promote { name, .. }
-            | ClusterWrite::Abort { name }
-            | ClusterWrite::Retry { name }
-            | ClusterWrite::DeleteDeployment { name }
-            | ClusterWrite::SwitchSlot { service: name, .. } => {
-                *name = f(self.subject()).to_string()
+        let map = |n: &'a String| f(n.as_str()).to_string();
+        match (&mut w, self) {
+            (
+                ClusterWrite::RunCronJob { cronjob, job },
+                ClusterWrite::RunCronJob {
+                    cronjob: c0,
+                    job: j0,
+                },
+            ) => {
+                *cronjob = map(c0);
+                *job = map(j0);
             }
+            (
+                ClusterWrite::Scale { name, .. }
+                | ClusterWrite::Restart { name, .. }
+                | ClusterWrite::Undo { name, .. }
+                | ClusterWrite::SetPaused { name, .. }
+                | ClusterWrite::Promote { name, .. }
+                | ClusterWrite::Abort { name }
+                | ClusterWrite::Retry { name }
+                | ClusterWrite::DeleteDeployment { name }
+                | ClusterWrite::SuspendCronJob { name, .. }
+                | ClusterWrite::SwitchSlot { service: name, .. }
+                | ClusterWrite::RunCronJob { cronjob: name, .. },
+                _,
+            ) => *name = f(self.subject()).to_string(),
         }
         w
     }
@@ -114,6 +135,13 @@ impl std::fmt::Display for ClusterWrite {
             ClusterWrite::Abort { name } => write!(f, "abort rollout {name}"),
             ClusterWrite::Retry { name } => write!(f, "retry rollout {name}"),
             ClusterWrite::DeleteDeployment { name } => write!(f, "delete deployment {name}"),
+            ClusterWrite::RunCronJob { cronjob, job } => {
+                write!(f, "create job {job} --from=cronjob/{cronjob}")
+            }
+            ClusterWrite::SuspendCronJob { name, suspend } => {
+                let verb = if *suspend { "suspend" } else { "resume" };
+                write!(f, "{verb} cronjob {name}")
+            }
         }
     }
 }
@@ -165,6 +193,7 @@ pub const PATCH_ROLLOUTS: Permission = perm("patch", "argoproj.io", "rollouts", 
 pub const SCALE_ROLLOUTS: Permission = perm("patch", "argoproj.io", "rollouts", "scale");
 pub const PATCH_ROLLOUT_STATUS: Permission = perm("patch", "argoproj.io", "rollouts", "status");
 pub const CREATE_JOBS: Permission = perm("create", "batch", "jobs", "");
+pub const PATCH_CRONJOBS: Permission = perm("patch", "batch", "cronjobs", "");
 pub const CREATE_CONFIGMAPS: Permission = perm("create", "", "configmaps", "");
 pub const UPDATE_CONFIGMAPS: Permission = perm("update", "", "configmaps", "");
 
@@ -178,6 +207,7 @@ pub const CONSOLE_WRITES: &[Permission] = &[
     SCALE_ROLLOUTS,
     PATCH_ROLLOUT_STATUS,
     CREATE_JOBS,
+    PATCH_CRONJOBS,
     CREATE_CONFIGMAPS,
     UPDATE_CONFIGMAPS,
 ];
@@ -205,6 +235,8 @@ impl ClusterWrite {
             | ClusterWrite::Undo { .. }
             | ClusterWrite::SetPaused { .. } => PATCH_DEPLOYMENTS,
             ClusterWrite::SwitchSlot { .. } => PATCH_SERVICES,
+            ClusterWrite::RunCronJob { .. } => CREATE_JOBS,
+            ClusterWrite::SuspendCronJob { .. } => PATCH_CRONJOBS,
             ClusterWrite::Promote { .. }
             | ClusterWrite::Abort { .. }
             | ClusterWrite::Retry { .. } => PATCH_ROLLOUT_STATUS,
@@ -308,6 +340,9 @@ pub enum Effect {
     /// The RBAC self-check: a SelfSubjectAccessReview for each of [`CONSOLE_WRITES`] in
     /// the console's namespace (asks, changes nothing); answered by `Msg::Permissions`.
     CheckPermissions,
+    /// Take a configuration snapshot of the namespace (Secrets redacted) into the
+    /// snapshots directory; the result comes back as `Msg::Snapshot`.
+    Snapshot,
 }
 
 impl Effect {
@@ -326,6 +361,8 @@ impl Effect {
             | Effect::Watch(_)
             | Effect::Audit(_)
             | Effect::CheckPermissions => false,
+            // reads the cluster, writes local files (secrets redacted)
+            Effect::Snapshot => false,
         }
     }
 }

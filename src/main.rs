@@ -79,6 +79,33 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
                 kubechat_ops::commands::rollout_status::run(args, cli.context, namespace).await;
             return Ok(ExitCode::from(code));
         }
+        Some(Command::Backup(args)) => {
+            let paths = Paths::discover()?;
+            let (config, warning) = Config::load(cli.config.as_deref(), &paths.config_file())?;
+            if let Some(w) = warning {
+                eprintln!("warning: {w}");
+            }
+            let namespace = cli
+                .namespace
+                .or(config.namespace.clone())
+                .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+            let policy = config.backups.policy();
+            let code =
+                kubechat_ops::commands::backup::run(args, cli.context, namespace, policy).await;
+            return Ok(ExitCode::from(code));
+        }
+        Some(Command::Snapshot(args)) => {
+            let paths = Paths::discover()?;
+            let (config, _) = Config::load(cli.config.as_deref(), &paths.config_file())?;
+            let namespace = cli
+                .namespace
+                .or(config.namespace.clone())
+                .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+            let dir = paths.data_dir.join("snapshots");
+            let code =
+                kubechat_ops::commands::snapshot::run(args, cli.context, namespace, dir).await;
+            return Ok(ExitCode::from(code));
+        }
         None => {}
     }
     console(cli, started).await.map(|()| ExitCode::SUCCESS)
@@ -214,6 +241,8 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         threshold_pct: config.rollouts.switch_error_threshold_percent,
         delete_after: jiff::SignedDuration::from_secs(config.rollouts.cleanup_delay_seconds as i64),
     };
+    state.panes.backups.policy = config.backups.policy();
+    state.panes.backups.tz = Some(jiff::tz::TimeZone::system());
     let sources = app::Sources {
         kube: client,
         kube_watch: watch_client,
@@ -225,6 +254,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
             &paths.data_dir,
         )),
         team_incidents: config.incidents.team,
+        snapshots: Some((paths.data_dir.join("snapshots"), state.context.clone())),
     };
     let mut guard = terminal::TerminalGuard::new(Some(log.path.display().to_string()))?;
     let result = app::run(&mut guard.terminal, state, &theme, sources, started).await;

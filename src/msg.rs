@@ -32,6 +32,8 @@ pub enum Msg {
     /// The RBAC self-check's answers: each write the console can make, allowed or not
     /// (Err: it could not be asked).
     Permissions(Vec<(crate::effect::Permission, Result<bool, String>)>),
+    /// A configuration snapshot was taken (where, how many objects), or why not.
+    Snapshot(Result<String, String>),
 }
 
 /// What `Effect::Audit` sends back.

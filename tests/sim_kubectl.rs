@@ -131,6 +131,11 @@ apiVersion: postgresql.cnpg.io/v1
 kind: Cluster
 metadata: {name: postgres}
 spec: {instances: 3}
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Backup
+metadata: {name: postgres-base}
+spec: {cluster: {name: postgres}, method: barmanObjectStore}
 "#;
 
 struct Kubectl {
@@ -288,6 +293,7 @@ async fn api_resources_lists_every_kind() {
         "AnalysisTemplate",
         "AnalysisRun",
         "Cluster",
+        "Backup",
         "CustomResourceDefinition",
         "SelfSubjectAccessReview",
         "ClusterRoleBinding",
@@ -383,6 +389,11 @@ async fn get_prints_every_kind_with_its_columns() {
             "clusters.postgresql.cnpg.io",
             "postgres",
             &["NAME", "AGE", "INSTANCES", "READY", "STATUS", "PRIMARY"],
+        ),
+        (
+            "backups.postgresql.cnpg.io",
+            "postgres-base",
+            &["NAME", "AGE", "CLUSTER", "METHOD", "PHASE", "ERROR"],
         ),
         (
             "customresourcedefinitions",

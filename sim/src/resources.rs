@@ -115,6 +115,7 @@ pub static RESOURCES: &[Resource] = &[
     res!("argoproj.io", "v1alpha1", "AnalysisTemplate", "analysistemplates", "analysistemplate", true, &["at"], NONE, NONE),
     res!("argoproj.io", "v1alpha1", "AnalysisRun", "analysisruns", "analysisrun", true, &["ar"], NONE, &["status"]),
     res!("postgresql.cnpg.io", "v1", "Cluster", "clusters", "cluster", true, NONE, NONE, &["status", "scale"]),
+    res!("postgresql.cnpg.io", "v1", "Backup", "backups", "backup", true, NONE, NONE, &["status"]),
 ];
 
 impl Resource {

@@ -185,6 +185,7 @@ fn typed(res: &Resource, obj: &Value) -> Option<FieldError> {
         }
         ("argoproj.io", "rollouts") => decode::<Custom<RolloutSpec>>,
         ("postgresql.cnpg.io", "clusters") => decode::<Custom<CnpgClusterSpec>>,
+        ("postgresql.cnpg.io", "backups") => decode::<Custom<CnpgBackupSpec>>,
         ("argoproj.io", _) => decode::<Custom<Value>>,
         _ => return None,
     };
@@ -239,6 +240,20 @@ struct RolloutSpec {
 #[allow(dead_code)]
 struct CnpgClusterSpec {
     instances: Option<i32>,
+}
+
+/// A CloudNativePG Backup: the Cluster it backs up (required by the CRD) and its method.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct CnpgBackupSpec {
+    cluster: CnpgLocalRef,
+    method: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct CnpgLocalRef {
+    name: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

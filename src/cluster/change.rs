@@ -31,6 +31,10 @@ pub enum KubeMsg {
     AnalysisRuns(Change<AnalysisRunView>),
     /// The live namespaces (names only), whatever the scope.
     Namespaces(Change<NamespaceView>),
+    CronJobs(Change<super::backup_view::CronJobView>),
+    Jobs(Change<super::backup_view::JobView>),
+    CnpgClusters(Change<super::cnpg_view::CnpgClusterView>),
+    CnpgBackups(Change<super::cnpg_view::CnpgBackupView>),
     /// One object of `kind` could not be read (the field and what is wrong), or (`None`)
     /// the object so named is readable again or gone.
     Unreadable {

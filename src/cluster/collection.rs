@@ -38,8 +38,14 @@ impl Named for NamespaceView {
     }
 }
 
+use super::backup_view::{CronJobView, JobView};
+use super::cnpg_view::{CnpgBackupView, CnpgClusterView};
 named!(
     AnalysisRunView,
+    CnpgBackupView,
+    CnpgClusterView,
+    CronJobView,
+    JobView,
     DeploymentView,
     ServiceView,
     EventView,
@@ -123,6 +129,35 @@ impl Qualify for RolloutView {
 impl Qualify for AnalysisRunView {
     fn qualify(&mut self, scope: &Scope, ns: &str) {
         self.name = scope.qualify(ns, &self.name);
+    }
+}
+
+impl Qualify for CronJobView {
+    fn qualify(&mut self, scope: &Scope, ns: &str) {
+        self.name = scope.qualify(ns, &self.name);
+        for job in &mut self.active {
+            *job = scope.qualify(ns, job);
+        }
+    }
+}
+
+impl Qualify for JobView {
+    fn qualify(&mut self, scope: &Scope, ns: &str) {
+        self.name = scope.qualify(ns, &self.name);
+        qualify_opt(&mut self.cronjob, scope, ns);
+    }
+}
+
+impl Qualify for CnpgClusterView {
+    fn qualify(&mut self, scope: &Scope, ns: &str) {
+        self.name = scope.qualify(ns, &self.name);
+    }
+}
+
+impl Qualify for CnpgBackupView {
+    fn qualify(&mut self, scope: &Scope, ns: &str) {
+        self.name = scope.qualify(ns, &self.name);
+        self.cluster = scope.qualify(ns, &self.cluster);
     }
 }
 

@@ -3,9 +3,12 @@
 //! and the headless `rollout status` uses the same collections and rows.
 
 pub mod analysis_view;
+pub mod backup;
+pub mod backup_view;
 pub mod blue_green;
 pub mod canary;
 mod change;
+pub mod cnpg_view;
 pub mod collection;
 pub mod detail;
 pub mod load;
@@ -14,6 +17,7 @@ pub mod rollout_view;
 pub mod row_refresh;
 pub mod rows;
 pub mod scope;
+pub mod snapshot;
 pub mod views;
 
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +43,12 @@ pub struct ClusterData {
     pub analysis_runs: Collection<analysis_view::AnalysisRunView>,
     /// Every live namespace (the `:ns` picker), whatever the scope.
     pub namespaces: Collection<views::NamespaceView>,
+    /// CronJobs and Jobs: the backups' schedules and runs.
+    pub cronjobs: Collection<backup_view::CronJobView>,
+    pub jobs: Collection<backup_view::JobView>,
+    /// CloudNativePG Clusters and Backups (empty where the CRDs do not exist).
+    pub cnpg_clusters: Collection<cnpg_view::CnpgClusterView>,
+    pub cnpg_backups: Collection<cnpg_view::CnpgBackupView>,
     /// Every rollout whatever its strategy, derived whenever its inputs change.
     pub rows: Vec<RolloutRow>,
     /// Row key → position in `rows`.
@@ -58,6 +68,10 @@ impl ClusterData {
             KubeMsg::Services(c) => self.services.apply(c),
             KubeMsg::Rollouts(c) => self.rollouts.apply(c),
             KubeMsg::AnalysisRuns(c) => self.analysis_runs.apply(c),
+            KubeMsg::CronJobs(c) => self.cronjobs.apply(c),
+            KubeMsg::Jobs(c) => self.jobs.apply(c),
+            KubeMsg::CnpgClusters(c) => self.cnpg_clusters.apply(c),
+            KubeMsg::CnpgBackups(c) => self.cnpg_backups.apply(c),
             KubeMsg::Pods(c) => self.pods.apply(c),
             KubeMsg::Events(c) => self.events.apply(c),
             KubeMsg::Namespaces(c) => self.namespaces.apply(c),

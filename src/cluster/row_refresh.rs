@@ -58,6 +58,10 @@ pub fn rows_scope(data: &ClusterData, m: &KubeMsg) -> RowScope {
         | KubeMsg::Events(_)
         | KubeMsg::AnalysisRuns(_)
         | KubeMsg::Namespaces(_)
+        | KubeMsg::CronJobs(_)
+        | KubeMsg::Jobs(_)
+        | KubeMsg::CnpgClusters(_)
+        | KubeMsg::CnpgBackups(_)
         | KubeMsg::Unreadable { .. }
         | KubeMsg::SourceError { .. } => RowScope::None,
     }

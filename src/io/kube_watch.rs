@@ -12,7 +12,10 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
+use super::backups::{cnpg_resource, cnpg_served, cronjob_resource, job_resource};
 use crate::cluster::analysis_view::AnalysisRunView;
+use crate::cluster::backup_view::{CronJobView, JobView};
+use crate::cluster::cnpg_view::{CnpgBackupView, CnpgClusterView};
 use crate::cluster::collection::{Named, Qualify};
 use crate::cluster::scope::Scope;
 use crate::cluster::views::NamespaceView;
@@ -71,6 +74,26 @@ pub fn spawn_all(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHand
     ));
     handles.push(spawn_kind(
         (
+            api_in(client.clone(), scope, &cronjob_resource()),
+            everything(),
+        ),
+        scope.clone(),
+        "cronjobs",
+        |o: &serde_json::Value| CronJobView::from_json(o),
+        KubeMsg::CronJobs,
+        tx.clone(),
+    ));
+    handles.push(spawn_kind(
+        (api_in(client.clone(), scope, &job_resource()), everything()),
+        scope.clone(),
+        "jobs",
+        |o: &serde_json::Value| JobView::from_json(o),
+        KubeMsg::Jobs,
+        tx.clone(),
+    ));
+    handles.push(spawn_cnpg(client.clone(), scope.clone(), tx.clone()));
+    handles.push(spawn_kind(
+        (
             dynamic::<Event>(client.clone(), scope),
             events_config(scope),
         ),
@@ -105,6 +128,53 @@ fn api_in(client: Client, scope: &Scope, resource: &ApiResource) -> Api<DynamicO
         Scope::Namespace(ns) => Api::namespaced_with(client, ns, resource),
         Scope::All => Api::all_with(client, resource),
     }
+}
+
+/// CloudNativePG Clusters and Backups, watched only where the CRDs exist (elsewhere the
+/// Backups pane shows CronJobs only, and no watch fails over and over).
+fn spawn_cnpg(client: Client, scope: Scope, tx: Sender<Msg>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if !cnpg_served(&client).await {
+            return;
+        }
+        let clusters = spawn_kind(
+            (
+                api_in(
+                    client.clone(),
+                    &scope,
+                    &cnpg_resource("Cluster", "clusters"),
+                ),
+                everything(),
+            ),
+            scope.clone(),
+            "clusters.postgresql.cnpg.io",
+            |o: &serde_json::Value| CnpgClusterView::from_json(o),
+            KubeMsg::CnpgClusters,
+            tx.clone(),
+        );
+        let backups = spawn_kind(
+            (
+                api_in(client, &scope, &cnpg_resource("Backup", "backups")),
+                everything(),
+            ),
+            scope.clone(),
+            "backups.postgresql.cnpg.io",
+            |o: &serde_json::Value| CnpgBackupView::from_json(o),
+            KubeMsg::CnpgBackups,
+            tx,
+        );
+        // the watchers live as long as this task: aborting it aborts them
+        struct AbortOnDrop(Vec<JoinHandle<()>>);
+        impl Drop for AbortOnDrop {
+            fn drop(&mut self) {
+                for h in &self.0 {
+                    h.abort();
+                }
+            }
+        }
+        let _watchers = AbortOnDrop(vec![clusters, backups]);
+        futures::future::pending::<()>().await;
+    })
 }
 
 /// A built-in kind's API over the scope, each object read on its own (`Lenient`).

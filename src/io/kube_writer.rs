@@ -4,8 +4,10 @@
 //! operation.
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::Service;
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::Client;
 use serde_json::{json, Value};
 
@@ -167,6 +169,16 @@ impl KubeWriter {
                     .await?;
                 Ok(format!("rollout/{name} retried"))
             }
+            ClusterWrite::RunCronJob { cronjob, job } => self.run_cronjob(ns, cronjob, job).await,
+            ClusterWrite::SuspendCronJob { name, suspend } => {
+                let patch = json!({"spec": {"suspend": suspend}});
+                let api: Api<CronJob> = Api::namespaced(self.client.clone(), ns);
+                api.patch(name, &pp, &Patch::Merge(&patch)).await?;
+                Ok(format!(
+                    "cronjob/{name} {}",
+                    if *suspend { "suspended" } else { "resumed" }
+                ))
+            }
             ClusterWrite::DeleteDeployment { name } => {
                 self.deployments(ns)
                     .delete(name, &DeleteParams::background())
@@ -174,6 +186,45 @@ impl KubeWriter {
                 Ok(format!("deployment/{name} deleted"))
             }
         }
+    }
+
+    /// What `kubectl create job JOB --from=cronjob/CRONJOB` sends: a Job with the
+    /// CronJob's job template, its labels and annotations plus
+    /// `cronjob.kubernetes.io/instantiate: manual`, owned by the CronJob.
+    async fn run_cronjob(&self, ns: &str, cronjob: &str, job: &str) -> anyhow::Result<String> {
+        let cronjobs: Api<CronJob> = Api::namespaced(self.client.clone(), ns);
+        let cj = cronjobs.get(cronjob).await?;
+        let template = cj
+            .spec
+            .as_ref()
+            .map(|s| s.job_template.clone())
+            .unwrap_or_default();
+        let meta = template.metadata.unwrap_or_default();
+        let mut annotations = meta.annotations.unwrap_or_default();
+        annotations.insert("cronjob.kubernetes.io/instantiate".into(), "manual".into());
+        let owner = OwnerReference {
+            api_version: "batch/v1".into(),
+            kind: "CronJob".into(),
+            name: cronjob.to_string(),
+            uid: cj.metadata.uid.clone().unwrap_or_default(),
+            controller: Some(true),
+            block_owner_deletion: None,
+        };
+        let new = Job {
+            metadata: ObjectMeta {
+                name: Some(job.to_string()),
+                namespace: Some(ns.to_string()),
+                labels: meta.labels,
+                annotations: Some(annotations),
+                owner_references: Some(vec![owner]),
+                ..Default::default()
+            },
+            spec: template.spec,
+            status: None,
+        };
+        let jobs: Api<Job> = Api::namespaced(self.client.clone(), ns);
+        jobs.create(&PostParams::default(), &new).await?;
+        Ok(format!("job.batch/{job} created"))
     }
 
     /// What `kubectl rollout undo [--to-revision=N]` does: copy the pod template of the

@@ -3,6 +3,7 @@
 //! the world into `Msg`s and never draws.
 
 pub mod audit;
+pub mod backups;
 pub mod incident_cluster;
 pub mod incident_journal;
 pub mod kube_watch;
@@ -12,6 +13,7 @@ pub mod logs;
 pub mod permissions;
 pub mod prom;
 pub mod prom_source;
+pub mod snapshot;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -45,6 +47,8 @@ pub struct Executor {
     /// Team mode: the queue of appends to incidents' ConfigMaps, carried out in order by
     /// the cluster writer (started with the first one).
     share: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<IncidentAppend>>,
+    /// Where configuration snapshots go, and the context they are named after.
+    snapshots: Option<(std::path::PathBuf, String)>,
     tx: Sender<Msg>,
 }
 
@@ -65,6 +69,7 @@ impl Executor {
             streams: Mutex::new(HashMap::new()),
             journal: None,
             share: std::sync::OnceLock::new(),
+            snapshots: None,
             tx,
         }
     }
@@ -79,6 +84,45 @@ impl Executor {
     pub fn with_journal(mut self, dir: std::path::PathBuf) -> Self {
         self.journal = Some(incident_journal::spawn_writer(dir, self.tx.clone()));
         self
+    }
+
+    /// Takes configuration snapshots into `dir` (the data dir's `snapshots/`).
+    pub fn with_snapshots(mut self, dir: std::path::PathBuf, context: &str) -> Self {
+        self.snapshots = Some((dir, context.to_string()));
+        self
+    }
+
+    /// A snapshot of the namespace, Secrets redacted, then the 30-day retention.
+    fn snapshot(&self) {
+        let tx = self.tx.clone();
+        let (client, namespace) = (self.client.clone(), self.home.clone());
+        let Some((dir, context)) = self.snapshots.clone() else {
+            tokio::spawn(async move {
+                let _ = tx
+                    .send(Msg::Snapshot(Err("no snapshots directory".into())))
+                    .await;
+            });
+            return;
+        };
+        tokio::spawn(async move {
+            let now = jiff::Timestamp::now();
+            let out = dir.join(format!("{namespace}-{}", now.strftime("%Y%m%d-%H%M%S")));
+            let result = snapshot::take(&client, &context, &namespace, false, &out)
+                .await
+                .map(|m| {
+                    let total: usize = m.counts.values().sum();
+                    if let Err(e) = snapshot::prune(&dir, 30, now) {
+                        tracing::warn!("snapshot retention: {e:#}");
+                    }
+                    format!("{total} objects in {} (secrets redacted)", out.display())
+                })
+                .map_err(|e| format!("{e:#}"));
+            match &result {
+                Ok(s) => tracing::info!("snapshot: {s}"),
+                Err(e) => tracing::warn!("snapshot failed: {e}"),
+            }
+            let _ = tx.send(Msg::Snapshot(result)).await;
+        });
     }
 
     /// Team mode: appends to the incident's ConfigMap, one after the other; only the
@@ -203,6 +247,7 @@ impl Executor {
                     let _ = tx.send(Msg::Audit(AuditMsg { scope, result })).await;
                 });
             }
+            Effect::Snapshot => self.snapshot(),
             Effect::Clipboard(text) => {
                 use std::io::Write;
                 let mut out = std::io::stdout();

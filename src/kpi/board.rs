@@ -55,6 +55,9 @@ pub struct KpiBoard {
     pub alerts: Vec<FiringAlert>,
     /// Why the alerts could not be read, if the last attempt failed.
     pub alerts_error: Option<String>,
+    /// Alerts the console itself raises (a backup stale or failing), by what raised them;
+    /// shown in the alert list beside Prometheus' own, which each poll replaces.
+    pub console_alerts: std::collections::BTreeMap<String, FiringAlert>,
     stale_after: SignedDuration,
 }
 
@@ -79,6 +82,7 @@ impl KpiBoard {
                 .collect(),
             alerts: Vec::new(),
             alerts_error: None,
+            console_alerts: Default::default(),
             stale_after,
         }
     }

@@ -163,6 +163,8 @@ pub struct Outbox {
     pub toast: Option<(bool, String)>,
     pub dialog: Option<DialogRequest>,
     pub goto: Option<Goto>,
+    /// Console alerts to open (Some) or close (None), by key: the KPI pane's alert list.
+    pub alerts: Vec<(String, Option<crate::kpi::FiringAlert>)>,
     pub dirty: bool,
 }
 
@@ -226,6 +228,12 @@ impl<'a> Cx<'a> {
     /// Send the user to another pane with a request for it.
     pub fn go(&mut self, goto: Goto) {
         self.out.goto = Some(goto);
+        self.out.dirty = true;
+    }
+
+    /// Opens (or, with None, closes) a console alert in the KPI pane's alert list.
+    pub fn alert(&mut self, key: impl Into<String>, alert: Option<crate::kpi::FiringAlert>) {
+        self.out.alerts.push((key.into(), alert));
         self.out.dirty = true;
     }
 

@@ -9,6 +9,7 @@
 //! its module, its title. Focus keys, key contexts, the help overlay, the palette and the
 //! pane's own screen all follow from that line.
 
+pub mod backups;
 pub mod cx;
 pub mod incidents;
 pub mod kpis;
@@ -149,6 +150,7 @@ registry! {
     Timeline: timeline "Timeline",
     Logs: logs "Logs",
     Incidents: incidents "Incidents",
+    Backups: backups "Backups",
     Security: security "Security",
 }
 

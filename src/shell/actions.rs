@@ -212,6 +212,12 @@ impl State {
         if let Some((bad, text)) = out.toast {
             self.toast(bad, text);
         }
+        for (key, alert) in out.alerts {
+            match alert {
+                Some(a) => self.kpis.console_alerts.insert(key, a),
+                None => self.kpis.console_alerts.remove(&key),
+            };
+        }
         if let Some(goto) = out.goto {
             let pane = match &goto {
                 Goto::Logs(_) => PaneId::Logs,

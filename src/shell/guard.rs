@@ -27,6 +27,7 @@ pub fn refusal(effect: &Effect) -> String {
         Effect::Watch(scope) => format!("read-only mode: watching {} refused", scope.label()),
         Effect::Audit(scope) => format!("read-only mode: auditing {scope} refused"),
         Effect::CheckPermissions => "read-only mode: the RBAC self-check refused".to_string(),
+        Effect::Snapshot => "read-only mode: configuration snapshot refused".to_string(),
         Effect::ShareIncident(a) => {
             format!(
                 "read-only mode: sharing incident {} with the cluster refused",

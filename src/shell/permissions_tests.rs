@@ -38,7 +38,7 @@ fn help_text(s: &State) -> String {
 fn asked_once_at_the_first_tick() {
     let mut s = State::new(super::StateInit {
         context: "c".into(),
-        namespace: "kubechat-system".into(),
+        scope: crate::cluster::scope::Scope::Namespace("kubechat-system".into()),
         read_only: true,
         demo: None,
         keymap: crate::keymap::Keymap::defaults(),

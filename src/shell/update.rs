@@ -70,6 +70,7 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Msg::Incident(_)
                 | Msg::Audit(_)
                 | Msg::Permissions(_) => {}
+                Msg::Snapshot(_) => {}
             }
             let (mut cx, panes) = state.split();
             effects.extend(panes.on_msg(&mut cx, &msg));

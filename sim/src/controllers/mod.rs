@@ -8,6 +8,7 @@
 //! duration (no `.await` inside) and writes only objects that change.
 
 pub mod analysis;
+pub mod cnpg;
 pub mod cronjob;
 pub mod deployment;
 pub mod job;
@@ -152,6 +153,7 @@ pub fn step_parts(
     phase(&mut |ctx| {
         cronjob::sync_all(ctx);
         job::sync_all(ctx);
+        cnpg::sync_all(ctx);
     });
     phase(&mut |ctx| kubelet::sync_all(ctx));
     phase(&mut |ctx| traffic.advance(ctx.store, scenario, ctx.now));

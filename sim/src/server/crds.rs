@@ -68,12 +68,21 @@ static CNPG_CLUSTER: &[PrinterColumn] = &[
     col("Primary", "string", ".status.currentPrimary", "Primary pod"),
 ];
 
+static CNPG_BACKUP: &[PrinterColumn] = &[
+    AGE,
+    col("Cluster", "string", ".spec.cluster.name", ""),
+    col("Method", "string", ".spec.method", ""),
+    col("Phase", "string", ".status.phase", ""),
+    col("Error", "string", ".status.error", ""),
+];
+
 /// The printer columns of a custom resource (without the leading NAME column).
 pub fn printer_columns(res: &Resource) -> &'static [PrinterColumn] {
     match (res.group, res.plural) {
         ("argoproj.io", "rollouts") => ROLLOUT,
         ("argoproj.io", "analysisruns") => ANALYSIS_RUN,
         ("postgresql.cnpg.io", "clusters") => CNPG_CLUSTER,
+        ("postgresql.cnpg.io", "backups") => CNPG_BACKUP,
         _ => AGE_ONLY,
     }
 }

@@ -290,7 +290,7 @@ fn breached(board: &KpiBoard) -> impl Iterator<Item = &KpiEntry> {
 }
 
 fn alert_lines(board: &KpiBoard) -> usize {
-    let items = breached(board).count() + board.alerts.len();
+    let items = breached(board).count() + board.alerts.len() + board.console_alerts.len();
     1 + items.max(1) + usize::from(board.alerts_error.is_some())
 }
 
@@ -305,11 +305,14 @@ fn draw_alerts(board: &KpiBoard, area: Rect, buf: &mut Buffer, t: &Theme) {
         .filter(|a| a.state == AlertState::Firing)
         .count();
     let kpis: Vec<&KpiEntry> = breached(board).collect();
-    let header = format!(
+    let mut header = format!(
         "Alerts: {} KPI breached · Prometheus: {firing} firing, {} pending",
         kpis.len(),
         board.alerts.len() - firing
     );
+    if !board.console_alerts.is_empty() {
+        header.push_str(&format!(" · console: {}", board.console_alerts.len()));
+    }
     buf.set_stringn(area.x, area.y, header, w, t.title);
     let mut lines: Vec<(String, Style)> = Vec::new();
     for e in kpis {
@@ -331,7 +334,7 @@ fn draw_alerts(board: &KpiBoard, area: Rect, buf: &mut Buffer, t: &Theme) {
     if let Some(err) = &board.alerts_error {
         lines.push((format!("○ Prometheus alerts unavailable: {err}"), t.stale));
     }
-    for a in &board.alerts {
+    for a in board.alerts.iter().chain(board.console_alerts.values()) {
         let style = if a.state == AlertState::Firing {
             t.crit
         } else {

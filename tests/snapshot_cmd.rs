@@ -1,0 +1,386 @@
+//! `kubechat-ops snapshot` and `snapshot diff` against the simulated cluster: secrets never
+//! leave in clear unless asked (and then 0600), diffs name objects and field paths, and a
+//! snapshot of `default` re-applied (with real kubectl) to an empty simulated cluster
+//! snapshots the same, apart from the redacted Secrets.
+
+#[path = "support/kubectl.rs"]
+mod kubectl;
+#[path = "support/skip.rs"]
+mod skip;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine as _;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use kubechat_sim::{SimHandle, SimOptions};
+use tokio::process::Command;
+
+const NS: &str = "kubechat-system";
+const DEADLINE: Duration = Duration::from_secs(120);
+
+/// Runs `kubechat-ops ARGS…` against `kubeconfig`; (exit code, stdout, stderr).
+async fn run(kubeconfig: &Path, home: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubechat-ops"));
+    cmd.args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(DEADLINE, cmd.output())
+        .await
+        .expect("ends before the deadline")
+        .expect("the binary runs");
+    (
+        out.status.code().expect("exited"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn start(scenario: &str) -> (SimHandle, tempfile::TempDir, PathBuf) {
+    let sim = SimHandle::start(SimOptions {
+        scenario: scenario.into(),
+        ..SimOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    (sim, dir, kubeconfig)
+}
+
+/// Every file under `dir`, as text.
+fn all_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.clone(), std::fs::read_to_string(&p).unwrap_or_default()));
+            }
+        }
+    }
+    out
+}
+
+/// The scenario's secret values: base64 as stored, and decoded where long enough to be
+/// unmistakable.
+async fn secret_values(sim: &SimHandle) -> Vec<String> {
+    let api: Api<Secret> = Api::namespaced(sim.client(), NS);
+    let mut values = Vec::new();
+    for s in api.list(&ListParams::default()).await.unwrap() {
+        for v in s.data.unwrap_or_default().values() {
+            values.push(base64::engine::general_purpose::STANDARD.encode(&v.0));
+            let clear = String::from_utf8_lossy(&v.0).into_owned();
+            if clear.len() >= 16 {
+                values.push(clear);
+            }
+        }
+    }
+    assert!(!values.is_empty(), "the scenario has secrets");
+    values
+}
+
+#[tokio::test]
+async fn a_snapshot_redacts_every_secret_and_says_so() {
+    let (sim, dir, kubeconfig) = start("default").await;
+    let out = dir.path().join("snap");
+    let (code, stdout, stderr) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "--out", out.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("secrets redacted"), "{stdout}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["secrets"], "redacted");
+    assert_eq!(manifest["namespace"], NS);
+    assert!(manifest["counts"]["deployments.apps"].as_u64().unwrap() > 0);
+    assert!(manifest["counts"]["cronjobs.batch"].as_u64().unwrap() > 0);
+    assert!(
+        manifest["counts"]["clusterrolebindings.rbac.authorization.k8s.io"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let secret =
+        std::fs::read_to_string(out.join("namespace/secrets/postgres-credentials.yaml")).unwrap();
+    assert!(secret.contains("password: sha256:"), "{secret}");
+    let cronjob =
+        std::fs::read_to_string(out.join("namespace/cronjobs.batch/postgres-backup.yaml")).unwrap();
+    for noise in [
+        "resourceVersion",
+        "uid:",
+        "creationTimestamp",
+        "managedFields",
+        "status:",
+    ] {
+        assert!(!cronjob.contains(noise), "{noise} left in:\n{cronjob}");
+    }
+    // no secret value in any file or output
+    let values = secret_values(&sim).await;
+    let mut texts = all_files(&out);
+    texts.push(("stdout".into(), stdout));
+    texts.push(("stderr".into(), stderr));
+    for (file, text) in &texts {
+        for v in &values {
+            assert!(
+                !text.contains(v.as_str()),
+                "a secret value in {}",
+                file.display()
+            );
+        }
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn include_secrets_is_explicit_and_private() {
+    let (sim, dir, kubeconfig) = start("default").await;
+    let out = dir.path().join("snap");
+    let (code, _, stderr) = run(
+        &kubeconfig,
+        dir.path(),
+        &[
+            "snapshot",
+            "--include-secrets",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("IN CLEAR") && stderr.contains("0600"),
+        "{stderr}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for (file, _) in all_files(&out) {
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", file.display());
+        }
+    }
+    let secret =
+        std::fs::read_to_string(out.join("namespace/secrets/postgres-credentials.yaml")).unwrap();
+    assert!(!secret.contains("sha256:"), "{secret}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn diff_names_the_changed_field_paths_as_text_and_json() {
+    let (sim, dir, kubeconfig) = start("default").await;
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    let (code, ..) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "--out", a.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0);
+    let deployments: Api<Deployment> = Api::namespaced(sim.client(), NS);
+    deployments
+        .patch(
+            "postgres-primary",
+            &PatchParams::default(),
+            &Patch::Merge(serde_json::json!({"metadata": {"labels": {"tier": "db"}}})),
+        )
+        .await
+        .unwrap();
+    let (code, ..) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "--out", b.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0);
+    let (code, text, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "diff", a.to_str().unwrap(), b.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 1, "{text}\n{err}");
+    assert!(
+        text.contains("~ namespace/deployments.apps/postgres-primary: metadata.labels.tier"),
+        "{text}"
+    );
+    let (code, json, _) = run(
+        &kubeconfig,
+        dir.path(),
+        &[
+            "snapshot",
+            "diff",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    assert_eq!(code, 1);
+    let d: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let changed = d["changed"].as_array().unwrap();
+    assert!(changed.iter().any(
+        |c| c["object"] == "namespace/deployments.apps/postgres-primary"
+            && c["paths"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("metadata.labels.tier"))
+    ));
+    let (code, same, _) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "diff", a.to_str().unwrap(), a.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!((code, same.as_str()), (0, "no difference\n"));
+    // not a snapshot: exit 2, named
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &[
+            "snapshot",
+            "diff",
+            a.to_str().unwrap(),
+            dir.path().to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(code, 2);
+    assert!(err.contains("not a snapshot"), "{err}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn retention_prunes_old_snapshots_in_the_snapshots_dir() {
+    let (sim, dir, kubeconfig) = start("default").await;
+    let snaps = dir.path().join("data/kubechat-ops/snapshots");
+    let old = snaps.join("kubechat-system-20200101-000000");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::write(
+        old.join("manifest.json"),
+        serde_json::json!({"tool": "kubechat-ops", "version": "0", "context": "x", "namespace": NS,
+            "taken_at": "2020-01-01T00:00:00Z", "secrets": "redacted", "counts": {}, "skipped": {}})
+        .to_string(),
+    )
+    .unwrap();
+    let unrelated = snaps.join("notes");
+    std::fs::create_dir_all(&unrelated).unwrap();
+    let (code, stdout, stderr) = run(&kubeconfig, dir.path(), &["snapshot"]).await;
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(!old.exists(), "{stdout}");
+    assert!(unrelated.exists(), "only snapshots are pruned");
+    assert!(stdout.contains("older than 30 days"), "{stdout}");
+    let kept: Vec<_> = std::fs::read_dir(&snaps).unwrap().collect();
+    assert_eq!(kept.len(), 2, "the new snapshot and the unrelated dir");
+    sim.shutdown().await;
+}
+
+/// The round trip: a snapshot of `default`, applied with real kubectl to an empty
+/// simulated cluster (CRDs and cluster RBAC first, then the namespace; the redacted Secrets
+/// cannot be applied), snapshots the same: the diff is the Secrets only.
+#[tokio::test]
+async fn a_snapshot_re_applies_to_an_empty_cluster_and_diffs_empty_but_for_secrets() {
+    if !kubectl::kubectl_present() {
+        return;
+    }
+    let (sim, dir, kubeconfig) = start("default").await;
+    let a = dir.path().join("a");
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "--out", a.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    sim.shutdown().await;
+
+    let empty = dir.path().join("empty.yaml");
+    std::fs::write(
+        &empty,
+        "name: empty\ndescription: no objects\nobjects: []\n",
+    )
+    .unwrap();
+    let (sim, dir2, kubeconfig2) = start(empty.to_str().unwrap()).await;
+    let kubectl = |args: Vec<String>| {
+        let mut cmd = Command::new(kubectl::kubectl_path());
+        cmd.args(args)
+            .env("KUBECONFIG", &kubeconfig2)
+            .env("HOME", dir2.path())
+            .kill_on_drop(true);
+        cmd
+    };
+    let mut dirs = vec![a.join("cluster")];
+    for e in std::fs::read_dir(a.join("namespace")).unwrap() {
+        let p = e.unwrap().path();
+        if !p.ends_with("secrets") {
+            dirs.push(p);
+        }
+    }
+    for d in dirs {
+        let out = kubectl(vec![
+            "apply".into(),
+            "-n".into(),
+            NS.into(),
+            "-R".into(),
+            "-f".into(),
+            d.display().to_string(),
+        ])
+        .output()
+        .await
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "kubectl apply -f {}: {}",
+            d.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let b = dir2.path().join("b");
+    let (code, _, err) = run(
+        &kubeconfig2,
+        dir2.path(),
+        &["snapshot", "--out", b.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let (_, json, _) = run(
+        &kubeconfig2,
+        dir2.path(),
+        &[
+            "snapshot",
+            "diff",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    let d: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(d["added"], serde_json::json!([]), "{json}");
+    assert_eq!(d["changed"], serde_json::json!([]), "{json}");
+    let removed = d["removed"].as_array().unwrap();
+    assert!(!removed.is_empty());
+    assert!(
+        removed
+            .iter()
+            .all(|r| r.as_str().unwrap().starts_with("namespace/secrets/")),
+        "only the redacted Secrets differ: {json}"
+    );
+    sim.shutdown().await;
+}
