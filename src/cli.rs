@@ -19,7 +19,8 @@ Examples:
   kubechat-ops check --format json  # gate a script on the KPIs (exit 0 ok, 1 breached, 2 unknown)
   kubechat-ops rollout status deployment/kubechat-auth-service --watch --timeout 5m
   kubechat-ops incident declare --sev 2 --title \"chat messages fail to send\"
-  kubechat-ops incident export inc-20261128-151000 --format md > postmortem.md";
+  kubechat-ops incident export inc-20261128-151000 --format md > postmortem.md
+  kubechat-ops runbook run staging-validation --context staging --format junit > staging.xml";
 
 #[derive(Debug, Parser)]
 #[command(name = "kubechat-ops", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -37,7 +38,7 @@ pub struct Cli {
     pub prometheus: Option<String>,
 
     /// Monitoring mode: no change to the cluster is possible.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub read_only: bool,
 
     /// Theme: dark, light, high-contrast, or a path to a theme file.
@@ -75,6 +76,8 @@ pub enum Command {
     Rollout(crate::commands::rollout_status::RolloutArgs),
     /// Incidents without the screen: declare, list, show, note, status, export.
     Incident(crate::commands::incident::IncidentArgs),
+    /// Runbooks without the screen: list, show ID, run ID (exit 0 passed, 1 failed, 2 could not run).
+    Runbook(crate::commands::runbook::RunbookArgs),
 }
 
 #[cfg(test)]

@@ -60,6 +60,16 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
             let code = kubechat_ops::commands::incident::run(args, &paths);
             return Ok(ExitCode::from(code));
         }
+        Some(Command::Runbook(args)) => {
+            let globals = kubechat_ops::commands::runbook::Globals {
+                context: cli.context.clone(),
+                namespace: cli.namespace.clone(),
+                read_only: cli.read_only,
+                config_file: cli.config.clone(),
+            };
+            let code = kubechat_ops::commands::runbook::run(args, globals).await;
+            return Ok(ExitCode::from(code));
+        }
         Some(Command::Rollout(args)) => {
             let namespace = cli
                 .namespace

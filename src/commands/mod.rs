@@ -3,3 +3,4 @@
 pub mod check;
 pub mod incident;
 pub mod rollout_status;
+pub mod runbook;

@@ -9,6 +9,7 @@ pub mod kube_writer;
 pub mod logs;
 pub mod prom;
 pub mod prom_source;
+pub mod runbook_checks;
 pub mod runbook_files;
 pub mod runbook_runner;
 

@@ -62,8 +62,7 @@ fn segments(line: &str) -> Vec<Vec<String>> {
 /// The words after `kubectl` in a command (env assignments and `sudo`/`exec` skipped).
 fn kubectl_args(words: &[String]) -> Option<&[String]> {
     let mut i = 0;
-    while i < words.len() && (words[i].contains('=') || words[i] == "sudo" || words[i] == "exec")
-    {
+    while i < words.len() && (words[i].contains('=') || words[i] == "sudo" || words[i] == "exec") {
         i += 1;
     }
     let prog = words.get(i)?;

@@ -161,8 +161,7 @@ fn check_of(v: Value) -> Result<Check, String> {
         });
     }
     let target = raw.http.unwrap_or_default();
-    if raw.service.is_none() && !target.starts_with("http://") && !target.starts_with("https://")
-    {
+    if raw.service.is_none() && !target.starts_with("http://") && !target.starts_with("https://") {
         return Err(format!(
             "check: http {target:?} needs a full URL, or a path with `service: NAME:PORT`"
         ));
@@ -215,7 +214,11 @@ impl TryFrom<RawStep> for ParsedStep {
         if what.len() > 1 {
             return Err("a step has one of command, action, check".into());
         }
-        for (label, list) in [("tools", raw.tools), ("options", raw.options), ("metrics", raw.metrics)] {
+        for (label, list) in [
+            ("tools", raw.tools),
+            ("options", raw.options),
+            ("metrics", raw.metrics),
+        ] {
             if let Some(list) = list {
                 criteria.push(format!("{label}: {}", list.join(", ")));
             }
@@ -306,10 +309,15 @@ pub fn parse(text: &str, file: &str, default_id: &str) -> Result<Runbook, String
             Some(l) => format!("{file}: line {}", l.line()),
             None => file.to_string(),
         };
-        if path.is_empty() || path == "." {
-            format!("{at}: {}", message(inner))
+        let msg = message(inner);
+        // serde_yaml_ng names the path itself when the error is inside a mapping
+        let named = msg.split_once(": ").is_some_and(|(head, _)| {
+            !head.contains(' ') && (head.contains('.') || head.contains('['))
+        });
+        if path.is_empty() || path == "." || named {
+            format!("{at}: {msg}")
         } else {
-            format!("{at}: {path}: {}", message(inner))
+            format!("{at}: {path}: {msg}")
         }
     })?;
     let err = |m: String| format!("{file}: {m}");
@@ -376,10 +384,7 @@ pub fn parse(text: &str, file: &str, default_id: &str) -> Result<Runbook, String
         });
     }
     Ok(Runbook {
-        title: raw
-            .title
-            .or(raw.alert_name)
-            .unwrap_or_else(|| id.clone()),
+        title: raw.title.or(raw.alert_name).unwrap_or_else(|| id.clone()),
         id,
         alerts,
         severity: raw.severity,

@@ -145,3 +145,84 @@ pub fn printable(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// Splits a byte stream into printable lines without holding more than one line's worth
+/// ([`MAX_LINE_BYTES`]) of a line that never ends (binary output).
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    pending: Vec<u8>,
+    /// Bytes of the current over-long line thrown away so far.
+    cut: usize,
+}
+
+impl LineSplitter {
+    /// The complete lines in `bytes` (with what came before).
+    pub fn feed(&mut self, bytes: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        for chunk in bytes.split_inclusive(|b| *b == b'\n') {
+            let (body, ends) = match chunk.strip_suffix(b"\n") {
+                Some(b) => (b, true),
+                None => (chunk, false),
+            };
+            let room = (MAX_LINE_BYTES + 1).saturating_sub(self.pending.len());
+            let take = body.len().min(room);
+            self.pending.extend_from_slice(&body[..take]);
+            self.cut += body.len() - take;
+            if ends {
+                out.push(self.take_line());
+            }
+        }
+        out
+    }
+
+    /// The last line when the stream ended without a newline.
+    pub fn finish(&mut self) -> Option<String> {
+        (!self.pending.is_empty() || self.cut > 0).then(|| self.take_line())
+    }
+
+    fn take_line(&mut self) -> String {
+        let mut line = printable(&self.pending);
+        if self.cut > 0 && self.pending.len() <= MAX_LINE_BYTES {
+            line.push_str(&format!(" … ({} bytes cut)", self.cut));
+        } else if self.cut > 0 {
+            // printable() already said how much of the kept part it cut
+            line.push_str(&format!(" (+{} bytes)", self.cut));
+        }
+        self.pending.clear();
+        self.cut = 0;
+        line
+    }
+}
+
+/// Whether a finished command passed: its exit status (0 unless `expect.exit` says) and,
+/// when asked, an output line matching `expect.output`.
+pub fn judge_command(
+    expect: &super::Expect,
+    exit: Option<i32>,
+    output_matched: bool,
+    path: &str,
+) -> (StepState, String) {
+    let want = expect.exit.unwrap_or(0);
+    match exit {
+        Some(127) => (
+            StepState::Failed,
+            format!("exit 127: command not found, looked in PATH={path}"),
+        ),
+        Some(code) if code != want => (
+            StepState::Failed,
+            format!("exit status {code}, expected {want}"),
+        ),
+        None => (StepState::Failed, "killed by a signal".to_string()),
+        Some(code) => match &expect.output {
+            Some(re) if !output_matched => (
+                StepState::Failed,
+                format!("exit status {code}, but no output line matches /{re}/"),
+            ),
+            Some(re) => (
+                StepState::Passed,
+                format!("exit status {code}, output matches /{re}/"),
+            ),
+            None => (StepState::Passed, format!("exit status {code}")),
+        },
+    }
+}

@@ -120,7 +120,10 @@ fn malformed_yaml_names_file_line_and_field() {
 
     let bad_check = "id: x\nsections:\n  - name: a\n    steps:\n      - title: t\n        check: {pods_redy: x}\n";
     let e = parse(bad_check, "c.yaml", "x").unwrap_err();
-    assert!(e.contains("c.yaml: line 5") && e.contains("pods_redy"), "{e}");
+    assert!(
+        e.contains("c.yaml: line 5") && e.contains("pods_redy"),
+        "{e}"
+    );
 
     let e = parse("id: [unclosed", "u.yaml", "x").unwrap_err();
     assert!(e.starts_with("u.yaml: line 1"), "{e}");
@@ -175,7 +178,12 @@ fn placeholders_are_filled_and_quoted() {
     let mut values = BTreeMap::new();
     values.insert("pod_name".to_string(), "web-1".to_string());
     assert_eq!(
-        fill("kubectl logs [POD_NAME] {{ pod_name }}", &values, Quoting::Shell).unwrap(),
+        fill(
+            "kubectl logs [POD_NAME] {{ pod_name }}",
+            &values,
+            Quoting::Shell
+        )
+        .unwrap(),
         "kubectl logs web-1 web-1"
     );
     values.insert("pod_name".into(), "x; rm -rf / #'".into());
@@ -245,7 +253,10 @@ fn user_runbooks_replace_defaults_with_the_same_id() {
 
 #[test]
 fn ids_inputs_and_output() {
-    assert_eq!(id_from("KubeChatPodCrashLooping"), "kubechat-pod-crash-looping");
+    assert_eq!(
+        id_from("KubeChatPodCrashLooping"),
+        "kubechat-pod-crash-looping"
+    );
     let rb = builtin()
         .into_iter()
         .find(|r| r.id == "database-point-in-time-recovery")
