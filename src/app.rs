@@ -39,6 +39,15 @@ pub struct Sources {
     pub incidents: Option<std::path::PathBuf>,
     /// Team mode: watch the incidents shared in the cluster.
     pub team_incidents: bool,
+    /// Where runbook steps run, what checks read with, where runs are saved.
+    pub runbooks: Option<RunbookSources>,
+}
+
+/// What the executor needs to run runbook steps.
+pub struct RunbookSources {
+    pub env: crate::io::runbook_runner::RunEnv,
+    pub checks: crate::io::runbook_checks::CheckCx,
+    pub runs_dir: std::path::PathBuf,
 }
 
 /// Runs the console until the user quits or a signal asks it to stop.
@@ -67,6 +76,10 @@ pub async fn run(
         &sources.namespace,
         tx.clone(),
     );
+    let executor = match sources.runbooks {
+        Some(r) => executor.with_runbooks(r.env, r.checks, r.runs_dir),
+        None => executor,
+    };
     let executor = incidents(
         executor,
         &sources.kube,

@@ -166,6 +166,37 @@ pub enum Effect {
     /// Team mode: append to the incident's ConfigMap in the cluster (a cluster write); the
     /// result comes back as `IncidentMsg::Shared`.
     ShareIncident(IncidentAppend),
+    /// Run a runbook step's command or check (`io::runbook_runner`); its lines and result
+    /// come back as `Msg::Runbook`. A cluster write when the step writes.
+    RunStep(StepRun),
+    /// Cancel a running step: its whole process group is killed.
+    CancelStep(u64),
+    /// Save a runbook run to the data dir (a local file).
+    SaveRun(crate::runbook::run::SavedRun),
+}
+
+/// One runbook step to carry out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRun {
+    /// Names this execution in the messages that come back.
+    pub id: u64,
+    pub work: StepWork,
+    /// The step writes to the cluster (given, or inferred from the kubectl verb).
+    pub mutates: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepWork {
+    /// `sh -c LINE` (placeholders filled in, shell-quoted).
+    Command {
+        line: String,
+        expect: crate::runbook::Expect,
+        timeout: Option<std::time::Duration>,
+    },
+    Check {
+        check: crate::runbook::Check,
+        timeout: Option<std::time::Duration>,
+    },
 }
 
 impl Effect {
@@ -174,13 +205,16 @@ impl Effect {
     pub fn is_mutating(&self) -> bool {
         match self {
             Effect::Write(_) | Effect::ShareIncident(_) => true,
+            Effect::RunStep(run) => run.mutates,
             // the incident journal is a local file: writing it changes nothing in the
             // cluster, so read-only consoles keep their incidents too
             Effect::Log(_)
             | Effect::StreamLogs(_)
             | Effect::StopLogs(_)
             | Effect::AppendIncident(_)
-            | Effect::Clipboard(_) => false,
+            | Effect::Clipboard(_)
+            | Effect::CancelStep(_)
+            | Effect::SaveRun(_) => false,
         }
     }
 }

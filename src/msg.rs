@@ -27,6 +27,24 @@ pub enum Msg {
     Log(LogMsg),
     /// Incident journals read from disk, and the results of appending to them.
     Incident(IncidentMsg),
+    /// A runbook step's output and result.
+    Runbook(RunbookMsg),
+}
+
+/// What `io::runbook_runner` sends back for a step (`Effect::RunStep`'s id).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunbookMsg {
+    /// Output lines, printable, in order.
+    Lines { id: u64, lines: Vec<String> },
+    /// The step ended.
+    Finished {
+        id: u64,
+        state: crate::runbook::run::StepState,
+        reason: String,
+        exit: Option<i32>,
+        /// Lines that did not reach the console (it was behind).
+        dropped: u64,
+    },
 }
 
 /// Where a journal was read.

@@ -10,8 +10,10 @@ pub mod logs;
 pub mod prom;
 pub mod prom_source;
 pub mod runbook_checks;
+mod runbook_exec;
 pub mod runbook_files;
 pub mod runbook_runner;
+pub mod runbook_runs;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -37,6 +39,8 @@ pub struct Executor {
     /// Team mode: the queue of appends to incidents' ConfigMaps, carried out in order by
     /// the cluster writer (started with the first one).
     share: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<IncidentAppend>>,
+    /// Runbook steps: where they run and the running ones' cancels (`with_runbooks`).
+    runbooks: Option<runbook_exec::RunbookIo>,
     tx: Sender<Msg>,
 }
 
@@ -53,8 +57,20 @@ impl Executor {
             streams: Mutex::new(HashMap::new()),
             journal: None,
             share: std::sync::OnceLock::new(),
+            runbooks: None,
             tx,
         }
+    }
+
+    /// Runs runbook steps in `env`, checks with `checks`, saves runs under `runs_dir`.
+    pub fn with_runbooks(
+        mut self,
+        env: runbook_runner::RunEnv,
+        checks: runbook_checks::CheckCx,
+        runs_dir: std::path::PathBuf,
+    ) -> Self {
+        self.runbooks = Some(runbook_exec::RunbookIo::new(env, checks, runs_dir));
+        self
     }
 
     /// Appends incident entries under `dir` (`incidents/` in the data dir).
@@ -156,6 +172,20 @@ impl Executor {
                     .and_then(|()| out.flush())
                 {
                     tracing::warn!("copying to the clipboard: {e}");
+                }
+            }
+            Effect::RunStep(run) => match &self.runbooks {
+                Some(io) => io.start(run, self.tx.clone()),
+                None => runbook_exec::unavailable(run.id, self.tx.clone()),
+            },
+            Effect::CancelStep(id) => {
+                if let Some(io) = &self.runbooks {
+                    io.cancel(id);
+                }
+            }
+            Effect::SaveRun(run) => {
+                if let Some(io) = &self.runbooks {
+                    io.save(run);
                 }
             }
             Effect::Write(write) => {

@@ -14,6 +14,7 @@ pub mod incidents;
 pub mod kpis;
 pub mod logs;
 pub mod rollouts;
+pub mod runbooks;
 pub mod timeline;
 
 use ratatui::buffer::Buffer;
@@ -144,6 +145,7 @@ registry! {
     Timeline: timeline "Timeline",
     Logs: logs "Logs",
     Incidents: incidents "Incidents",
+    Runbooks: runbooks "Runbooks",
 }
 
 impl PaneId {

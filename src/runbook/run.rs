@@ -226,3 +226,33 @@ pub fn judge_command(
         },
     }
 }
+
+/// A run as saved to the data dir (`runbook-runs/<id>.json`, written then renamed): the
+/// runbook, the placeholder values, each step's record. A restarted console offers to
+/// resume it at its first unfinished step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedRun {
+    /// `<runbook>-<start, compact>`.
+    pub id: String,
+    pub runbook: String,
+    pub title: String,
+    pub values: std::collections::BTreeMap<String, String>,
+    pub started: jiff::Timestamp,
+    pub steps: Vec<StepRecord>,
+}
+
+impl SavedRun {
+    /// The first step neither finished nor skipped (None: the run is over).
+    pub fn next_step(&self) -> Option<usize> {
+        self.steps.iter().position(|s| !s.state.finished())
+    }
+
+    pub fn finished(&self) -> bool {
+        self.next_step().is_none()
+    }
+}
+
+/// A run id: the runbook's id and its start (UTC, to the second).
+pub fn run_id(runbook: &str, started: jiff::Timestamp) -> String {
+    format!("{runbook}-{}", started.strftime("%Y%m%dT%H%M%SZ"))
+}

@@ -24,6 +24,10 @@ pub fn refusal(effect: &Effect) -> String {
             format!("read-only mode: writing incident {} refused", a.incident)
         }
         Effect::Clipboard(_) => "read-only mode: copying to the clipboard refused".to_string(),
+        Effect::RunStep(_) => "read-only mode: a runbook step that writes refused".to_string(),
+        Effect::CancelStep(_) | Effect::SaveRun(_) => {
+            "read-only mode: a runbook effect refused".to_string()
+        }
         Effect::ShareIncident(a) => {
             format!(
                 "read-only mode: sharing incident {} with the cluster refused",

@@ -52,7 +52,12 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
                 Msg::Tick(now) => on_tick(state, *now),
                 Msg::Kpi(m) => on_kpi(state, m.clone()),
                 Msg::Done(outcome) => on_done(state, outcome),
-                Msg::Key(_) | Msg::Resize(..) | Msg::Kube(_) | Msg::Log(_) | Msg::Incident(_) => {}
+                Msg::Key(_)
+                | Msg::Resize(..)
+                | Msg::Kube(_)
+                | Msg::Log(_)
+                | Msg::Incident(_)
+                | Msg::Runbook(_) => {}
             }
             let (mut cx, panes) = state.split();
             let mut effects = panes.on_msg(&mut cx, &msg);
