@@ -183,6 +183,8 @@ pub struct StepRun {
     pub work: StepWork,
     /// The step writes to the cluster (given, or inferred from the kubectl verb).
     pub mutates: bool,
+    /// The step needs the terminal: the console steps aside while it runs.
+    pub interactive: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

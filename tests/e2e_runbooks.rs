@@ -221,3 +221,40 @@ async fn read_only_refuses_the_patch_and_writes_nothing() {
     assert!(sim.client_writes().is_empty(), "{:?}", sim.client_writes());
     sim.shutdown().await;
 }
+
+/// A step that needs the terminal: the console steps aside, the step reads what is typed,
+/// the console comes back with the result; Ctrl-C stops the step, not the console.
+#[test]
+fn an_interactive_step_gets_the_terminal_and_gives_it_back() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let runbooks = dir.path().join("config/kubechat-ops/runbooks");
+    std::fs::create_dir_all(&runbooks).unwrap();
+    std::fs::write(
+        runbooks.join("ask.yaml"),
+        "id: ask\ntitle: Ask\nsections:\n  - name: talk\n    steps:\n      - title: asks a question\n        command: \"printf 'answer? '; read -r x; test \\\"$x\\\" = yes\"\n        interactive: true\n",
+    )
+    .unwrap();
+    let t = start(dir.path(), "--demo", &[]);
+    t.wait_text("kubechat-api-gateway");
+    t.keys(&["6", "/"]);
+    t.type_text("ask");
+    t.keys(&["Enter"]);
+    t.wait_text("ask ");
+    t.keys(&["Enter"]);
+    t.wait_text("[talk]");
+    t.keys(&["Enter"]);
+    t.wait_text("answer?");
+    t.type_text("yes");
+    t.keys(&["Enter"]);
+    t.wait_text("1 asks a question interactive passed — exit status 0");
+    t.keys(&["Enter"]);
+    t.wait_text("answer?");
+    t.keys(&["C-c"]);
+    t.wait_text("1 asks a question interactive failed");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    t.restored().expect("terminal restored");
+}

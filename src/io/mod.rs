@@ -73,6 +73,22 @@ impl Executor {
         self
     }
 
+    /// Runs an interactive runbook step with the terminal handed over (blocking: the
+    /// caller has left the alternate screen and stopped reading keys); the message to hand
+    /// to `update`.
+    pub fn run_interactive(&self, run: &crate::effect::StepRun) -> Msg {
+        match &self.runbooks {
+            Some(io) => io.run_interactive(run),
+            None => Msg::Runbook(crate::msg::RunbookMsg::Finished {
+                id: run.id,
+                state: crate::runbook::run::StepState::Failed,
+                reason: "this console cannot run steps (no kubeconfig to give them)".into(),
+                exit: None,
+                dropped: 0,
+            }),
+        }
+    }
+
     /// Appends incident entries under `dir` (`incidents/` in the data dir).
     pub fn with_journal(mut self, dir: std::path::PathBuf) -> Self {
         self.journal = Some(incident_journal::spawn_writer(dir, self.tx.clone()));

@@ -123,6 +123,28 @@ impl RunbookIo {
         });
     }
 
+    /// Runs an interactive step in the terminal (the caller stepped the console aside);
+    /// the message to hand to `update`.
+    pub fn run_interactive(&self, run: &StepRun) -> Msg {
+        let (state, reason, exit) = match &run.work {
+            StepWork::Command { line, expect, .. } => {
+                super::runbook_runner::run_interactive(line, &self.env, expect)
+            }
+            StepWork::Check { .. } => (
+                StepState::Failed,
+                "a check does not need the terminal".to_string(),
+                None,
+            ),
+        };
+        Msg::Runbook(RunbookMsg::Finished {
+            id: run.id,
+            state,
+            reason,
+            exit,
+            dropped: 0,
+        })
+    }
+
     pub fn cancel(&self, id: u64) {
         if let Some(c) = lock(&self.cancels).remove(&id) {
             let _ = c.send(());

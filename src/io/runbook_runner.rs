@@ -271,3 +271,79 @@ async fn sleep_until_opt(at: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+/// Runs `line` with the terminal handed over (stdin, stdout, stderr inherited), blocking
+/// until it exits; the console has left the alternate screen and raw mode. Its output is
+/// the terminal's, so the result is the exit status alone.
+pub fn run_interactive(
+    line: &str,
+    env: &RunEnv,
+    expect: &Expect,
+) -> (StepState, String, Option<i32>) {
+    use std::os::unix::process::CommandExt;
+    let path = std::env::var("PATH").unwrap_or_default();
+    let mut cmd = std::process::Command::new("/bin/sh");
+    cmd.arg("-c")
+        .arg(line)
+        .env("KUBECONFIG", &env.kubeconfig)
+        .env("KUBECHAT_CONTEXT", &env.context)
+        .env("KUBECHAT_NAMESPACE", &env.namespace);
+    // SAFETY: isatty only reads the descriptor's state
+    let job_control = unsafe { libc::isatty(0) } == 1;
+    if job_control {
+        // the step is a job of its own in the terminal's foreground, as a shell runs one:
+        // Ctrl-C goes to it alone, not to the console (nor to whatever started the console)
+        // SAFETY: only async-signal-safe calls between fork and exec
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setpgid(0, 0);
+                libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+                libc::tcsetpgrp(0, libc::getpid());
+                libc::signal(libc::SIGTTOU, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+    }
+    let status = cmd.spawn().and_then(|mut child| {
+        if job_control {
+            let pgid = child.id() as libc::pid_t;
+            // SAFETY: process-group calls on our own child and terminal
+            unsafe {
+                libc::setpgid(pgid, pgid);
+                foreground(pgid);
+            }
+        }
+        let status = child.wait();
+        if job_control {
+            // SAFETY: as above, for our own process group
+            unsafe { foreground(libc::getpgrp()) };
+        }
+        status
+    });
+    match status {
+        Ok(st) => {
+            let expect = Expect {
+                output: None,
+                ..expect.clone()
+            };
+            let (state, reason) = judge_command(&expect, st.code(), false, &path);
+            (state, reason, st.code())
+        }
+        Err(e) => (
+            StepState::Failed,
+            format!("cannot start /bin/sh: {e}"),
+            None,
+        ),
+    }
+}
+
+/// Makes `pgid` the terminal's foreground process group (SIGTTOU ignored meanwhile: the
+/// caller may be in the background).
+///
+/// # Safety
+/// Plain libc calls on descriptor 0; `pgid` must be a process group of this session.
+unsafe fn foreground(pgid: libc::pid_t) {
+    let old = libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+    libc::tcsetpgrp(0, pgid);
+    libc::signal(libc::SIGTTOU, old);
+}

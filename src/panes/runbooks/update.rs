@@ -335,17 +335,6 @@ fn run_step(model: &mut Model, cx: &mut Cx, i: usize) -> Vec<Effect> {
     let text = shown(&step, &values);
     let open = model.open.as_mut().expect("checked above");
     open.run.steps[i].resolved = text.clone();
-    if step.interactive {
-        return finish(
-            model,
-            cx,
-            i,
-            StepState::Failed,
-            "needs the terminal: interactive steps do not run in the console yet; copy it (y) and run it in a shell"
-                .into(),
-            None,
-        );
-    }
     if let What::Action(a) = &step.what {
         let resolved = fill(&a.template, &values, Quoting::Plain).unwrap_or_default();
         let write = match NativeAction::to_write(&resolved) {
@@ -410,6 +399,7 @@ fn run_step(model: &mut Model, cx: &mut Cx, i: usize) -> Vec<Effect> {
                 id,
                 work,
                 mutates: true,
+                interactive: step.interactive,
             }),
             Effect::SaveRun(save),
         ];
@@ -434,6 +424,7 @@ fn run_step(model: &mut Model, cx: &mut Cx, i: usize) -> Vec<Effect> {
             id,
             work,
             mutates: step.mutates,
+            interactive: step.interactive,
         }),
         Effect::SaveRun(save),
     ]
