@@ -81,31 +81,49 @@ impl RunbookIo {
         let checks = self.checks.clone();
         let cancels = self.cancels.clone();
         tokio::spawn(async move {
-            let mut batch = Batcher {
+            let batch = Arc::new(Mutex::new(Batcher {
                 id: run.id,
                 tx: tx.clone(),
                 pending: Vec::new(),
                 last: std::time::Instant::now(),
                 dropped: 0,
+            }));
+            // lines that came at the end of a burst go out within a frame, not with the
+            // next burst
+            let ticker = {
+                let batch = batch.clone();
+                tokio::spawn(async move {
+                    let mut every = tokio::time::interval(BATCH);
+                    loop {
+                        every.tick().await;
+                        let mut b = lock(&batch);
+                        if b.last.elapsed() >= BATCH {
+                            b.flush();
+                        }
+                    }
+                })
             };
+            let push = |l: &str| lock(&batch).push(l);
             let (state, reason, exit) = match &run.work {
                 StepWork::Command {
                     line,
                     expect,
                     timeout,
                 } => {
-                    let r =
-                        run_command(line, &env, expect, *timeout, cancel, |l| batch.push(l)).await;
+                    let r = run_command(line, &env, expect, *timeout, cancel, push).await;
                     (r.state, r.reason, r.exit)
                 }
                 StepWork::Check { check, timeout } => {
-                    let (s, r) =
-                        run_check(check, &checks, *timeout, cancel, |l| batch.push(l)).await;
+                    let (s, r) = run_check(check, &checks, *timeout, cancel, push).await;
                     (s, r, None)
                 }
             };
+            ticker.abort();
             lock(&cancels).remove(&run.id);
-            let lines = std::mem::take(&mut batch.pending);
+            let (lines, dropped) = {
+                let mut b = lock(&batch);
+                (std::mem::take(&mut b.pending), b.dropped)
+            };
             if !lines.is_empty() {
                 let _ = tx
                     .send(Msg::Runbook(RunbookMsg::Lines { id: run.id, lines }))
@@ -117,7 +135,7 @@ impl RunbookIo {
                     state,
                     reason,
                     exit,
-                    dropped: batch.dropped,
+                    dropped,
                 }))
                 .await;
         });
