@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, EventStream, KeyEventKind};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -49,6 +49,15 @@ pub struct Sources {
     pub team_incidents: bool,
     /// Where configuration snapshots go (`<data dir>/snapshots`), and the context name.
     pub snapshots: Option<(std::path::PathBuf, String)>,
+    /// Where runbook steps run, what checks read with, where runs are saved.
+    pub runbooks: Option<RunbookSources>,
+}
+
+/// What the executor needs to run runbook steps.
+pub struct RunbookSources {
+    pub env: crate::io::runbook_runner::RunEnv,
+    pub checks: crate::io::runbook_checks::CheckCx,
+    pub runs_dir: std::path::PathBuf,
 }
 
 /// Runs the console until the user quits or a signal asks it to stop.
@@ -76,6 +85,9 @@ pub async fn run(
     if let Some((dir, context)) = sources.snapshots {
         executor = executor.with_snapshots(dir, &context);
     }
+    if let Some(r) = sources.runbooks {
+        executor = executor.with_runbooks(r.env, r.checks, r.runs_dir);
+    }
     executor.execute(Effect::Watch(sources.scope));
     let executor = incidents(
         executor,
@@ -86,6 +98,8 @@ pub async fn run(
         &tx,
         &mut tasks,
     );
+    // kept to restart the input task after a step that needed the terminal
+    let input_tx = tx.clone();
     drop(tx);
 
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -129,8 +143,26 @@ pub async fn run(
                 Err(_) => break,
             }
         }
-        for effect in effects {
-            executor.execute(effect);
+        let mut queue: std::collections::VecDeque<_> = effects.into();
+        while let Some(effect) = queue.pop_front() {
+            match effect {
+                crate::effect::Effect::RunStep(run) if run.interactive => {
+                    // the step gets the terminal: stop reading keys, leave the screen,
+                    // run it, take the terminal back; a Ctrl-C meant for the step is not
+                    // the console's
+                    input.abort();
+                    let _ = (&mut input).await;
+                    crate::terminal::restore();
+                    println!("kubechat-ops: running a step that needs the terminal; the console comes back when it exits\r");
+                    let done = tokio::task::block_in_place(|| executor.run_interactive(&run));
+                    while sigint.recv().now_or_never().is_some() {}
+                    crate::terminal::resume(term)?;
+                    input = spawn_input(input_tx.clone());
+                    queue.extend(update(&mut state, done));
+                    state.dirty = true;
+                }
+                effect => executor.execute(effect),
+            }
         }
         if state.should_quit {
             break Ok(());

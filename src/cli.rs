@@ -22,7 +22,8 @@ Examples:
   kubechat-ops incident declare --sev 2 --title \"chat messages fail to send\"
   kubechat-ops audit -A --fail-on high # root, privileged, cluster-admin, ... (exit 1 on findings)
   kubechat-ops backup status --format json   # exit 0 all fresh, 1 late/stale/failing, 2 unknown
-  kubechat-ops incident export inc-20261128-151000 --format md > postmortem.md";
+  kubechat-ops incident export inc-20261128-151000 --format md > postmortem.md
+  kubechat-ops runbook run staging-validation --context staging --format junit > staging.xml";
 
 #[derive(Debug, Parser)]
 #[command(name = "kubechat-ops", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -44,7 +45,7 @@ pub struct Cli {
     pub prometheus: Option<String>,
 
     /// Monitoring mode: no change to the cluster is possible.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub read_only: bool,
 
     /// Theme: dark, light, high-contrast, or a path to a theme file.
@@ -88,6 +89,8 @@ pub enum Command {
     Backup(crate::commands::backup::BackupArgs),
     /// Configuration snapshot of the namespace (secrets redacted), or `snapshot diff A B`.
     Snapshot(crate::commands::snapshot::SnapshotArgs),
+    /// Runbooks without the screen: list, show ID, run ID (exit 0 passed, 1 failed, 2 could not run).
+    Runbook(crate::commands::runbook::RunbookArgs),
 }
 
 #[cfg(test)]

@@ -343,6 +343,39 @@ pub enum Effect {
     /// Take a configuration snapshot of the namespace (Secrets redacted) into the
     /// snapshots directory; the result comes back as `Msg::Snapshot`.
     Snapshot,
+    /// Run a runbook step's command or check (`io::runbook_runner`); its lines and result
+    /// come back as `Msg::Runbook`. A cluster write when the step writes.
+    RunStep(StepRun),
+    /// Cancel a running step: its whole process group is killed.
+    CancelStep(u64),
+    /// Save a runbook run to the data dir (a local file).
+    SaveRun(crate::runbook::run::SavedRun),
+}
+
+/// One runbook step to carry out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRun {
+    /// Names this execution in the messages that come back.
+    pub id: u64,
+    pub work: StepWork,
+    /// The step writes to the cluster (given, or inferred from the kubectl verb).
+    pub mutates: bool,
+    /// The step needs the terminal: the console steps aside while it runs.
+    pub interactive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepWork {
+    /// `sh -c LINE` (placeholders filled in, shell-quoted).
+    Command {
+        line: String,
+        expect: crate::runbook::Expect,
+        timeout: Option<std::time::Duration>,
+    },
+    Check {
+        check: crate::runbook::Check,
+        timeout: Option<std::time::Duration>,
+    },
 }
 
 impl Effect {
@@ -351,6 +384,7 @@ impl Effect {
     pub fn is_mutating(&self) -> bool {
         match self {
             Effect::Write(_) | Effect::ShareIncident(_) => true,
+            Effect::RunStep(run) => run.mutates,
             // the incident journal is a local file: writing it changes nothing in the
             // cluster, so read-only consoles keep their incidents too
             Effect::Log(_)
@@ -360,7 +394,9 @@ impl Effect {
             | Effect::Clipboard(_)
             | Effect::Watch(_)
             | Effect::Audit(_)
-            | Effect::CheckPermissions => false,
+            | Effect::CheckPermissions
+            | Effect::CancelStep(_)
+            | Effect::SaveRun(_) => false,
             // reads the cluster, writes local files (secrets redacted)
             Effect::Snapshot => false,
         }

@@ -23,6 +23,7 @@ pub mod kpi;
 pub mod logging;
 pub mod msg;
 pub mod panes;
+pub mod runbook;
 pub mod screens;
 pub mod shell;
 pub mod terminal;

@@ -71,6 +71,16 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
             .await;
             return Ok(ExitCode::from(code));
         }
+        Some(Command::Runbook(args)) => {
+            let globals = kubechat_ops::commands::runbook::Globals {
+                context: cli.context.clone(),
+                namespace: cli.namespace.clone(),
+                read_only: cli.read_only,
+                config_file: cli.config.clone(),
+            };
+            let code = kubechat_ops::commands::runbook::run(args, globals).await;
+            return Ok(ExitCode::from(code));
+        }
         Some(Command::Rollout(args)) => {
             let namespace = cli
                 .namespace
@@ -133,6 +143,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         })
     });
     let mut _sim = None;
+    let step_kubeconfig: Option<Kubeconfig>;
     let (kube_config, context) = match &demo {
         Some(scenario) => {
             let sim = SimHandle::start(SimOptions {
@@ -149,6 +160,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
             )
             .await
             .context("the demo cluster's kubeconfig")?;
+            step_kubeconfig = Some(sim.kubeconfig());
             _sim = Some(sim);
             (config, "kubechat-sim".to_string())
         }
@@ -162,6 +174,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
                 .or_else(|e| kube::Config::incluster().map_err(|_| e))
                 .context("cannot load the Kubernetes configuration")?;
             let context = cli.context.clone().unwrap_or_else(current_context);
+            step_kubeconfig = Kubeconfig::read().ok();
             (config, context)
         }
     };
@@ -210,6 +223,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     let prom_label = prometheus.base_url.clone();
     let interval = Duration::from_secs(config.prometheus.interval_seconds.max(1));
     let mut extra: Vec<app::Producer> = Vec::new();
+    let prom_for_checks = kubechat_ops::io::prom::PromClient::new(prometheus.clone()).ok();
     let prom_client = kubechat_ops::io::prom::PromClient::new(prometheus)?;
     extra.push(Box::new(move |tx| {
         kubechat_ops::io::prom::spawn_poller(prom_client, kpi_defs.clone(), interval, tx)
@@ -223,6 +237,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     } else {
         Scope::Namespace(namespace.clone())
     };
+    let context_name = context.clone();
     let mut state = State::new(StateInit {
         context,
         scope: scope.clone(),
@@ -243,7 +258,24 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     };
     state.panes.backups.policy = config.backups.policy();
     state.panes.backups.tz = Some(jiff::tz::TimeZone::system());
+    let (runbooks, runbook_warnings) = kubechat_ops::io::runbook_files::load(&paths.config_dir);
+    state.pending_warnings.extend(runbook_warnings);
+    let runs_dir = kubechat_ops::io::runbook_runs::runs_dir(&paths.data_dir);
+    let (saved_runs, run_warnings) = kubechat_ops::io::runbook_runs::load(&runs_dir);
+    state.pending_warnings.extend(run_warnings);
+    state.panes.runbooks =
+        kubechat_ops::panes::runbooks::Model::new(runbooks, saved_runs, &namespace);
+    let runbook_sources = runbook_sources(
+        step_kubeconfig.as_ref(),
+        &context_name,
+        &namespace,
+        &kube_config,
+        prom_for_checks,
+        runs_dir,
+        &mut state.pending_warnings,
+    );
     let sources = app::Sources {
+        runbooks: runbook_sources,
         kube: client,
         kube_watch: watch_client,
         namespace,
@@ -263,6 +295,47 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
         sim.shutdown().await;
     }
     result
+}
+
+/// Where runbook steps run: a private kubeconfig with only the console's context (the
+/// demo's own in `--demo`), a client for checks that takes a 503 as the answer.
+fn runbook_sources(
+    kubeconfig: Option<&Kubeconfig>,
+    context: &str,
+    namespace: &str,
+    kube_config: &kube::Config,
+    prom: Option<kubechat_ops::io::prom::PromClient>,
+    runs_dir: std::path::PathBuf,
+    warnings: &mut Vec<String>,
+) -> Option<app::RunbookSources> {
+    let Some(kubeconfig) = kubeconfig else {
+        warnings.push("no kubeconfig: runbook steps cannot run in this console".into());
+        return None;
+    };
+    let env = match kubechat_ops::io::runbook_runner::RunEnv::prepare(
+        kubeconfig,
+        context,
+        namespace,
+        &std::env::temp_dir(),
+    ) {
+        Ok(env) => env,
+        Err(e) => {
+            warnings.push(format!("runbook steps cannot run: {e:#}"));
+            return None;
+        }
+    };
+    let mut check_config = kube_config.clone();
+    check_config.default_retry = false;
+    let client = kube::Client::try_from(check_config).ok()?;
+    Some(app::RunbookSources {
+        env,
+        checks: kubechat_ops::io::runbook_checks::CheckCx {
+            client,
+            namespace: namespace.to_string(),
+            prom,
+        },
+        runs_dir,
+    })
 }
 
 /// The Incidents pane's model: the severity levels (the config dir's file or the built-in

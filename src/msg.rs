@@ -34,6 +34,8 @@ pub enum Msg {
     Permissions(Vec<(crate::effect::Permission, Result<bool, String>)>),
     /// A configuration snapshot was taken (where, how many objects), or why not.
     Snapshot(Result<String, String>),
+    /// A runbook step's output and result.
+    Runbook(RunbookMsg),
 }
 
 /// What `Effect::Audit` sends back.
@@ -41,6 +43,22 @@ pub enum Msg {
 pub struct AuditMsg {
     pub scope: crate::effect::AuditScope,
     pub result: Result<crate::audit::AuditReport, String>,
+}
+
+/// What `io::runbook_runner` sends back for a step (`Effect::RunStep`'s id).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunbookMsg {
+    /// Output lines, printable, in order.
+    Lines { id: u64, lines: Vec<String> },
+    /// The step ended.
+    Finished {
+        id: u64,
+        state: crate::runbook::run::StepState,
+        reason: String,
+        exit: Option<i32>,
+        /// Lines that did not reach the console (it was behind).
+        dropped: u64,
+    },
 }
 
 /// Where a journal was read.

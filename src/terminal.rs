@@ -69,6 +69,20 @@ pub fn restore() {
     }
 }
 
+/// Takes the terminal back after a program it was handed to exits: raw mode, the alternate
+/// screen, and a full redraw at the next frame.
+pub fn resume(term: &mut Term) -> io::Result<()> {
+    terminal::enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide
+    )?;
+    term.clear()
+}
+
 fn install_panic_hook(log_path: Option<String>) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

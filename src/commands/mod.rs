@@ -5,4 +5,5 @@ pub mod backup;
 pub mod check;
 pub mod incident;
 pub mod rollout_status;
+pub mod runbook;
 pub mod snapshot;

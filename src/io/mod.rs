@@ -13,6 +13,11 @@ pub mod logs;
 pub mod permissions;
 pub mod prom;
 pub mod prom_source;
+pub mod runbook_checks;
+mod runbook_exec;
+pub mod runbook_files;
+pub mod runbook_runner;
+pub mod runbook_runs;
 pub mod snapshot;
 
 use std::collections::HashMap;
@@ -49,6 +54,8 @@ pub struct Executor {
     share: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<IncidentAppend>>,
     /// Where configuration snapshots go, and the context they are named after.
     snapshots: Option<(std::path::PathBuf, String)>,
+    /// Runbook steps: where they run and the running ones' cancels (`with_runbooks`).
+    runbooks: Option<runbook_exec::RunbookIo>,
     tx: Sender<Msg>,
 }
 
@@ -70,6 +77,7 @@ impl Executor {
             journal: None,
             share: std::sync::OnceLock::new(),
             snapshots: None,
+            runbooks: None,
             tx,
         }
     }
@@ -78,6 +86,33 @@ impl Executor {
     pub fn with_watch_client(mut self, client: kube::Client) -> Self {
         self.watch_client = client;
         self
+    }
+
+    /// Runs runbook steps in `env`, checks with `checks`, saves runs under `runs_dir`.
+    pub fn with_runbooks(
+        mut self,
+        env: runbook_runner::RunEnv,
+        checks: runbook_checks::CheckCx,
+        runs_dir: std::path::PathBuf,
+    ) -> Self {
+        self.runbooks = Some(runbook_exec::RunbookIo::new(env, checks, runs_dir));
+        self
+    }
+
+    /// Runs an interactive runbook step with the terminal handed over (blocking: the
+    /// caller has left the alternate screen and stopped reading keys); the message to hand
+    /// to `update`.
+    pub fn run_interactive(&self, run: &crate::effect::StepRun) -> Msg {
+        match &self.runbooks {
+            Some(io) => io.run_interactive(run),
+            None => Msg::Runbook(crate::msg::RunbookMsg::Finished {
+                id: run.id,
+                state: crate::runbook::run::StepState::Failed,
+                reason: "this console cannot run steps (no kubeconfig to give them)".into(),
+                exit: None,
+                dropped: 0,
+            }),
+        }
     }
 
     /// Appends incident entries under `dir` (`incidents/` in the data dir).
@@ -256,6 +291,20 @@ impl Executor {
                     .and_then(|()| out.flush())
                 {
                     tracing::warn!("copying to the clipboard: {e}");
+                }
+            }
+            Effect::RunStep(run) => match &self.runbooks {
+                Some(io) => io.start(run, self.tx.clone()),
+                None => runbook_exec::unavailable(run.id, self.tx.clone()),
+            },
+            Effect::CancelStep(id) => {
+                if let Some(io) = &self.runbooks {
+                    io.cancel(id);
+                }
+            }
+            Effect::SaveRun(run) => {
+                if let Some(io) = &self.runbooks {
+                    io.save(run);
                 }
             }
             Effect::Write(write) => {

@@ -15,6 +15,7 @@ pub mod incidents;
 pub mod kpis;
 pub mod logs;
 pub mod rollouts;
+pub mod runbooks;
 pub mod security;
 pub mod timeline;
 
@@ -150,6 +151,7 @@ registry! {
     Timeline: timeline "Timeline",
     Logs: logs "Logs",
     Incidents: incidents "Incidents",
+    Runbooks: runbooks "Runbooks",
     Backups: backups "Backups",
     Security: security "Security",
 }

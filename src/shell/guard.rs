@@ -28,6 +28,10 @@ pub fn refusal(effect: &Effect) -> String {
         Effect::Audit(scope) => format!("read-only mode: auditing {scope} refused"),
         Effect::CheckPermissions => "read-only mode: the RBAC self-check refused".to_string(),
         Effect::Snapshot => "read-only mode: configuration snapshot refused".to_string(),
+        Effect::RunStep(_) => "read-only mode: a runbook step that writes refused".to_string(),
+        Effect::CancelStep(_) | Effect::SaveRun(_) => {
+            "read-only mode: a runbook effect refused".to_string()
+        }
         Effect::ShareIncident(a) => {
             format!(
                 "read-only mode: sharing incident {} with the cluster refused",

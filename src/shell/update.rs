@@ -71,6 +71,7 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Msg::Audit(_)
                 | Msg::Permissions(_) => {}
                 Msg::Snapshot(_) => {}
+                Msg::Runbook(_) => {}
             }
             let (mut cx, panes) = state.split();
             effects.extend(panes.on_msg(&mut cx, &msg));
