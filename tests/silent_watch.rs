@@ -31,7 +31,7 @@ async fn next<T>(rx: &mut mpsc::Receiver<Msg>, what: &str, pick: impl Fn(Msg) ->
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_silent_watch_is_noticed_and_replaced() {
     let sim = SimHandle::start(SimOptions {
         control_plane: false,
@@ -56,12 +56,25 @@ async fn a_silent_watch_is_noticed_and_replaced() {
     })
     .await;
 
-    sim.stall_watches();
-    let error = next(&mut rx, "the silent watch to fail", |m| match m {
-        Msg::Kube(KubeMsg::SourceError { error: Some(e), .. }) => Some(e),
-        _ => None,
-    })
-    .await;
+    // a watcher opens its watch after its list: stall what is open until the deployments'
+    // watch has gone silent and failed
+    let mut tries = 0;
+    let error = loop {
+        tries += 1;
+        assert!(tries <= 10, "the deployments' watch never failed");
+        sim.stall_watches();
+        let failed = next(&mut rx, "the silent watch to fail", |m| match m {
+            Msg::Kube(KubeMsg::SourceError {
+                kind: "deployments",
+                error: Some(e),
+                ..
+            }) => Some(e),
+            _ => None,
+        });
+        if let Ok(e) = tokio::time::timeout(Duration::from_secs(7), failed).await {
+            break e;
+        }
+    };
     assert!(!error.is_empty());
 
     // the new watch sees what changes now, and the source is healthy again with it
