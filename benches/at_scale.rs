@@ -59,7 +59,7 @@ fn main() {
     match &kdash {
         Some(kdash) => {
             let k = measure_tui(&sim, dir.path(), "kdash", kdash, window, |s| {
-                s.matches("app-").count() >= 20
+                kdash_pods(s) >= 10_000
             });
             k.stop();
             table.kdash_idle(&k.figures);
@@ -522,6 +522,16 @@ fn measure_tui(
         figures,
         state_dir,
     }
+}
+
+/// The count on kdash's Pods tab ("Pods [10018]").
+fn kdash_pods(screen: &str) -> usize {
+    screen
+        .split("Pods [")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// The count in the Rollouts pane's title ("1 Rollouts 2006").
