@@ -168,7 +168,6 @@ struct Figures {
 
 #[derive(Default)]
 struct Table {
-    rows: Vec<[String; 5]>,
     notes: Vec<String>,
     cells: std::collections::HashMap<(&'static str, usize), String>,
 }
@@ -273,7 +272,6 @@ impl Table {
                 cell("kubectl")
             );
         }
-        let _ = &self.rows;
         for n in &self.notes {
             println!("- {n}");
         }
@@ -500,27 +498,31 @@ fn measure_tui(
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    let pid = tmux.pid();
-    // settle: the list is in, the first frames drawn
-    std::thread::sleep(Duration::from_secs(5));
-    let rss = proc::mib(proc::rss_kib(&pid));
-    let (w0, r0) = sim.requests();
-    let c0 = proc::cpu_ticks(&pid);
-    std::thread::sleep(window);
-    let c1 = proc::cpu_ticks(&pid);
-    let (w1, r1) = sim.requests();
-    let per_min = 60.0 / window.as_secs_f64();
-    let figures = Figures {
-        populated: first,
-        rss_mib: rss,
-        cpu_pct: (c1 - c0) as f64 / 100.0 / window.as_secs_f64() * 100.0,
-        requests_per_min: ((w1 - w0) as f64 * per_min, (r1 - r0) as f64 * per_min),
-    };
+    let figures = steady(sim, &tmux.pid(), first, window);
     println!("{name}: {figures:?}");
     Running {
         tmux,
         figures,
         state_dir,
+    }
+}
+
+/// After a 5 s settle (the list is in, the first frames drawn): `pid`'s RSS, then its CPU
+/// and the API requests over `window`.
+fn steady(sim: &Sim, pid: &str, populated: Option<Duration>, window: Duration) -> Figures {
+    std::thread::sleep(Duration::from_secs(5));
+    let rss = proc::mib(proc::rss_kib(pid));
+    let (w0, r0) = sim.requests();
+    let c0 = proc::cpu_ticks(pid);
+    std::thread::sleep(window);
+    let c1 = proc::cpu_ticks(pid);
+    let (w1, r1) = sim.requests();
+    let per_min = 60.0 / window.as_secs_f64();
+    Figures {
+        populated,
+        rss_mib: rss,
+        cpu_pct: c1.saturating_sub(c0) as f64 / 100.0 / window.as_secs_f64() * 100.0,
+        requests_per_min: ((w1 - w0) as f64 * per_min, (r1 - r0) as f64 * per_min),
     }
 }
 
@@ -700,21 +702,7 @@ async fn measure_kubectl(sim: &Sim, kubectl: &Path, window: Duration) -> (Figure
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    let pid = w.child.id().to_string();
-    std::thread::sleep(Duration::from_secs(5));
-    let rss = proc::mib(proc::rss_kib(&pid));
-    let (w0, r0) = sim.requests();
-    let c0 = proc::cpu_ticks(&pid);
-    std::thread::sleep(window);
-    let c1 = proc::cpu_ticks(&pid);
-    let (w1, r1) = sim.requests();
-    let per_min = 60.0 / window.as_secs_f64();
-    let figures = Figures {
-        populated: first,
-        rss_mib: rss,
-        cpu_pct: (c1 - c0) as f64 / 100.0 / window.as_secs_f64() * 100.0,
-        requests_per_min: ((w1 - w0) as f64 * per_min, (r1 - r0) as f64 * per_min),
-    };
+    let figures = steady(sim, &w.child.id().to_string(), first, window);
     println!("kubectl: {figures:?}");
     // a label change on one pod → its line printed
     let in_ns: Api<Pod> = Api::namespaced(client, "scale-000");

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use kubechat_ops::audit::{audit, Rbac, ServiceAccounts};
-use kubechat_ops::effect::AuditScope;
+use kubechat_ops::cluster::scope::Scope;
 use tokio::io::AsyncBufReadExt;
 
 const PODS: usize = 10_000;
@@ -120,7 +120,7 @@ async fn main() -> anyhow::Result<()> {
     let cpu_before = proc::cpu_ticks("self");
     for _ in 0..5 {
         let t = Instant::now();
-        let report = kubechat_ops::io::audit::run(&client, &AuditScope::All)
+        let report = kubechat_ops::io::audit::run(&client, &Scope::All)
             .await
             .map_err(anyhow::Error::msg)?;
         times.push(t.elapsed());

@@ -312,8 +312,6 @@ pub struct IncidentAppend {
     pub create: bool,
 }
 
-pub use crate::cluster::scope::Scope as AuditScope;
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Write(ClusterWrite),
@@ -336,7 +334,7 @@ pub enum Effect {
     Watch(crate::cluster::scope::Scope),
     /// Run the security audit (lists pods and RBAC: reads only); the findings come back
     /// as `Msg::Audit`.
-    Audit(AuditScope),
+    Audit(crate::cluster::scope::Scope),
     /// The RBAC self-check: a SelfSubjectAccessReview for each of [`CONSOLE_WRITES`] in
     /// the console's namespace (asks, changes nothing); answered by `Msg::Permissions`.
     CheckPermissions,

@@ -41,7 +41,7 @@ pub enum Msg {
 /// What `Effect::Audit` sends back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditMsg {
-    pub scope: crate::effect::AuditScope,
+    pub scope: crate::cluster::scope::Scope,
     pub result: Result<crate::audit::AuditReport, String>,
 }
 

@@ -8,7 +8,7 @@ use clap::Args;
 use kube::config::KubeConfigOptions;
 
 use crate::audit::{at_or_above, report, AuditReport, Severity};
-use crate::effect::AuditScope;
+use crate::cluster::scope::Scope;
 
 /// Exit code: nothing at or above `--fail-on`.
 pub const EXIT_CLEAN: u8 = 0;
@@ -54,17 +54,17 @@ pub struct AuditArgs {
 }
 
 impl AuditArgs {
-    pub fn scope(&self, namespace: &str) -> AuditScope {
+    pub fn scope(&self, namespace: &str) -> Scope {
         if self.all_namespaces {
-            AuditScope::All
+            Scope::All
         } else {
-            AuditScope::Namespace(namespace.to_string())
+            Scope::Namespace(namespace.to_string())
         }
     }
 }
 
 /// The report in the asked format; `date` is `YYYYMMDD`.
-pub fn render(args: &AuditArgs, report: &AuditReport, scope: &AuditScope, date: &str) -> String {
+pub fn render(args: &AuditArgs, report: &AuditReport, scope: &Scope, date: &str) -> String {
     let scope = scope.to_string();
     match args.format {
         AuditFormat::Text => report::text(&report.findings, date, &scope),

@@ -9,18 +9,18 @@ use kube::Resource;
 use serde::de::DeserializeOwned;
 
 use crate::audit::{audit_pod, audit_rbac, sort, AuditReport, Rbac, ServiceAccounts};
-use crate::effect::AuditScope;
+use crate::cluster::scope::Scope;
 
 /// Pods per list page.
 const PAGE: u32 = 500;
 
-fn api<K>(client: &kube::Client, scope: &AuditScope) -> Api<K>
+fn api<K>(client: &kube::Client, scope: &Scope) -> Api<K>
 where
     K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
 {
     match scope {
-        AuditScope::All => Api::all(client.clone()),
-        AuditScope::Namespace(ns) => Api::namespaced(client.clone(), ns),
+        Scope::All => Api::all(client.clone()),
+        Scope::Namespace(ns) => Api::namespaced(client.clone(), ns),
     }
 }
 
@@ -67,7 +67,7 @@ fn describe(e: &kube::Error) -> String {
 /// Audits `scope`: its pods, service accounts, roles and role bindings, and the cluster's
 /// ClusterRoleBindings and ClusterRoles (they reach every namespace, so every scope reads
 /// them). Any list that fails fails the audit: a partial audit would pass what it did not see.
-pub async fn run(client: &kube::Client, scope: &AuditScope) -> Result<AuditReport, String> {
+pub async fn run(client: &kube::Client, scope: &Scope) -> Result<AuditReport, String> {
     let where_ = scope.to_string();
     let rbac = Rbac {
         cluster_role_bindings: all(

@@ -276,7 +276,7 @@ pub fn spawn_rollout_kinds(client: Client, scope: &Scope, tx: Sender<Msg>) -> Ve
 
 /// Watches one kind: maps each event through `to_view` and wraps it with `wrap`.
 ///
-/// Objects arrive as JSON and are decoded one by one (`decode`), so one object the console
+/// Objects arrive as JSON and are decoded one by one (`Watched::read`), so one object the console
 /// cannot read is reported on its own (`KubeMsg::Unreadable`) and the rest of the kind
 /// still shows; a typed watch would fail the whole list, over and over.
 fn spawn_kind<W, V>(
@@ -401,20 +401,14 @@ where
 impl Watched for DynamicObject {
     type Read = serde_json::Value;
     fn read(self) -> Result<serde_json::Value, String> {
-        decode_owned(self)
+        decode(self)
     }
 }
 
 /// One object as the console's type for it, or why it cannot be: the field's path and
 /// what is wrong with it ("spec.replicas: invalid type: string \"three\", expected i32").
-pub fn decode<K: DeserializeOwned>(obj: &DynamicObject) -> Result<K, String> {
-    let value = serde_json::to_value(obj).map_err(|e| e.to_string())?;
-    decode_value(value)
-}
-
-/// [`decode`] taking the object: its fields move into the typed object rather than being
-/// copied (the watchers' hot path: a thousand pods a second under churn).
-pub fn decode_owned<K: DeserializeOwned>(obj: DynamicObject) -> Result<K, String> {
+/// The object's fields move into the typed object rather than being copied.
+pub fn decode<K: DeserializeOwned>(obj: DynamicObject) -> Result<K, String> {
     let DynamicObject {
         types,
         metadata,

@@ -19,7 +19,8 @@ use ratatui::layout::Rect;
 
 use super::{Cx, Input, PaneEvent, View};
 use crate::audit::{report, AuditReport, Check, Finding};
-use crate::effect::{AuditScope, Effect};
+use crate::cluster::scope::Scope;
+use crate::effect::Effect;
 use crate::feed::EntryKind;
 use crate::msg::Msg;
 pub use action::Action;
@@ -32,7 +33,7 @@ const OPEN_ALL_UP_TO: usize = 40;
 /// One audit's outcome, as it came back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Audited {
-    pub scope: AuditScope,
+    pub scope: Scope,
     pub at: Timestamp,
     pub result: Result<AuditReport, String>,
 }
@@ -62,11 +63,11 @@ pub struct Model {
 }
 
 impl Model {
-    pub fn scope(&self) -> AuditScope {
+    pub fn scope(&self) -> Scope {
         if self.namespace_only && !self.namespace.is_empty() {
-            AuditScope::Namespace(self.namespace.clone())
+            Scope::Namespace(self.namespace.clone())
         } else {
-            AuditScope::All
+            Scope::All
         }
     }
 
@@ -126,7 +127,7 @@ impl Model {
                 .is_none_or(|at| now.as_second() - at.as_second() >= RERUN_SECS)
     }
 
-    fn took(&mut self, cx: &mut Cx, scope: &AuditScope, result: &Result<AuditReport, String>) {
+    fn took(&mut self, cx: &mut Cx, scope: &Scope, result: &Result<AuditReport, String>) {
         if *scope != self.scope() {
             // the scope changed while it ran: the new scope's audit is on its way
             return;

@@ -12,7 +12,7 @@ use crate::shell::test_support::{code, key, state, ts};
 use crate::shell::{update, State};
 use crate::theme::Theme;
 
-fn audits(effects: &[Effect]) -> Vec<&AuditScope> {
+fn audits(effects: &[Effect]) -> Vec<&Scope> {
     effects
         .iter()
         .filter_map(|e| match e {
@@ -62,7 +62,7 @@ fn seeded() -> Vec<Finding> {
     f
 }
 
-fn back(s: &mut State, scope: AuditScope, result: Result<Vec<Finding>, String>) -> Vec<Effect> {
+fn back(s: &mut State, scope: Scope, result: Result<Vec<Finding>, String>) -> Vec<Effect> {
     let result = result.map(|findings| AuditReport { findings, pods: 18 });
     update(s, Msg::Audit(AuditMsg { scope, result }))
 }
@@ -104,11 +104,11 @@ fn audits_at_start_and_again_every_five_minutes_in_both_modes() {
         // not again while it runs
         let effects = update(&mut s, Msg::Tick(ts("2026-11-28T15:20:00Z")));
         assert!(audits(&effects).is_empty());
-        back(&mut s, AuditScope::All, Ok(seeded()));
+        back(&mut s, Scope::All, Ok(seeded()));
         assert!(!s.panes.security.running);
         let effects = update(&mut s, Msg::Tick(ts("2026-11-28T15:20:01Z")));
         // an audit only reads: it passes the read-only guard
-        assert_eq!(audits(&effects), [&AuditScope::All], "{effects:?}");
+        assert_eq!(audits(&effects), [&Scope::All], "{effects:?}");
         assert!(effects.iter().all(|e| !e.is_mutating()));
     }
 }
@@ -116,7 +116,7 @@ fn audits_at_start_and_again_every_five_minutes_in_both_modes() {
 #[test]
 fn findings_grouped_by_check_with_counts_and_a_drill_down() {
     let mut s = state(false);
-    back(&mut s, AuditScope::All, Ok(seeded()));
+    back(&mut s, Scope::All, Ok(seeded()));
     let m = &s.panes.security;
     assert_eq!(m.count(Check::RunAsRoot), 1);
     assert_eq!(m.count(Check::ImageTag), 0);
@@ -165,7 +165,7 @@ fn findings_grouped_by_check_with_counts_and_a_drill_down() {
     assert_eq!(s.panes.security.rows().len(), 16);
     // the same audit again is not news for the timeline
     let before = s.timeline.len();
-    back(&mut s, AuditScope::All, Ok(seeded()));
+    back(&mut s, Scope::All, Ok(seeded()));
     assert_eq!(s.timeline.len(), before);
 }
 
@@ -173,7 +173,7 @@ fn findings_grouped_by_check_with_counts_and_a_drill_down() {
 fn r_reruns_a_narrows_to_the_namespace_and_failures_are_said() {
     let mut s = state(false);
     s.panes.security.namespace = "kubechat-system".into();
-    back(&mut s, AuditScope::All, Ok(vec![]));
+    back(&mut s, Scope::All, Ok(vec![]));
     update(&mut s, key('8'));
     let text = screen(&s);
     assert!(
@@ -185,16 +185,16 @@ fn r_reruns_a_narrows_to_the_namespace_and_failures_are_said() {
         "{text}"
     );
     let effects = update(&mut s, key('r'));
-    assert_eq!(audits(&effects), [&AuditScope::All]);
+    assert_eq!(audits(&effects), [&Scope::All]);
     // once is enough while it runs
     assert!(audits(&update(&mut s, key('r'))).is_empty());
-    back(&mut s, AuditScope::All, Ok(vec![]));
-    let ns = AuditScope::Namespace("kubechat-system".into());
+    back(&mut s, Scope::All, Ok(vec![]));
+    let ns = Scope::Namespace("kubechat-system".into());
     let effects = update(&mut s, key('a'));
     assert_eq!(audits(&effects), [&ns]);
     assert!(s.panes.security.last.is_none());
     // an answer for the old scope is dropped
-    back(&mut s, AuditScope::All, Ok(seeded()));
+    back(&mut s, Scope::All, Ok(seeded()));
     assert!(s.panes.security.last.is_none());
     assert!(s.panes.security.running);
     back(

@@ -19,9 +19,60 @@ pub struct PaletteOverlay<'a> {
 impl Widget for PaletteOverlay<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let matches = palette_matches(self.query);
-        let h = (matches.len() as u16 + 3).clamp(4, area.height.saturating_sub(2).max(4));
-        let w = 64.min(area.width);
+        let ctx = self.state.key_context();
+        let lines = palette_matches(self.query)
+            .into_iter()
+            .map(|action| {
+                let key = self.state.keymap.key_for(ctx, action).unwrap_or_default();
+                let disabled = action.is_mutating() && self.state.read_only;
+                let style = if disabled { t.muted } else { t.text };
+                let mut spans = vec![
+                    Span::styled(
+                        format!("{:<16}", action.name()),
+                        if disabled { t.muted } else { t.focus },
+                    ),
+                    Span::styled(format!("{:<6}", key), t.muted),
+                    Span::styled(action.description(), style),
+                ];
+                if action.is_mutating() {
+                    spans.push(Span::styled(
+                        if disabled { " (read-only)" } else { " ✎" },
+                        if disabled { t.muted } else { t.warn },
+                    ));
+                }
+                Line::from(spans)
+            })
+            .collect();
+        Picker {
+            width: 64,
+            title: " Actions (Enter runs, Esc closes) ",
+            prompt: ": ",
+            query: self.query,
+            selected: self.selected,
+            lines,
+            empty: "no action matches",
+        }
+        .render(area, buf, t);
+    }
+}
+
+/// What the palette and the namespace picker share: a box near the top, a prompt with
+/// what was typed, and the choices with the selected one highlighted.
+struct Picker<'a> {
+    width: u16,
+    title: &'a str,
+    prompt: &'a str,
+    query: &'a str,
+    selected: usize,
+    lines: Vec<Line<'a>>,
+    /// Said when there is no choice.
+    empty: &'a str,
+}
+
+impl Picker<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer, t: &Theme) {
+        let h = (self.lines.len() as u16 + 3).clamp(4, area.height.saturating_sub(2).max(4));
+        let w = self.width.min(area.width);
         let rect = Rect::new(
             area.x + (area.width - w) / 2,
             area.y + 1,
@@ -32,55 +83,32 @@ impl Widget for PaletteOverlay<'_> {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(t.focus)
-            .title(Span::styled(" Actions (Enter runs, Esc closes) ", t.title));
+            .title(Span::styled(self.title, t.title));
         let inner = block.inner(rect);
         block.render(rect, buf);
         if inner.height == 0 {
             return;
         }
         let prompt = Line::from(vec![
-            Span::styled(": ", t.focus),
-            Span::styled(self.query.to_string(), t.text),
+            Span::styled(self.prompt, t.focus),
+            Span::styled(self.query, t.text),
             Span::styled("▏", t.focus),
         ]);
         buf.set_line(inner.x, inner.y, &prompt, inner.width);
         let visible = inner.height.saturating_sub(1) as usize;
         let first = self.selected.saturating_sub(visible.saturating_sub(1));
-        let ctx = self.state.key_context();
-        for (i, action) in matches.iter().enumerate().skip(first).take(visible) {
+        if self.lines.is_empty() {
+            let text = Line::styled(self.empty, t.muted);
+            buf.set_line(inner.x, inner.y + 1, &text, inner.width);
+        }
+        for (i, line) in self.lines.into_iter().enumerate().skip(first).take(visible) {
             let y = inner.y + 1 + (i - first) as u16;
-            let key = self.state.keymap.key_for(ctx, *action).unwrap_or_default();
-            let disabled = action.is_mutating() && self.state.read_only;
-            let style = if disabled { t.muted } else { t.text };
-            let mut spans = vec![
-                Span::styled(
-                    format!("{:<16}", action.name()),
-                    if disabled { t.muted } else { t.focus },
-                ),
-                Span::styled(format!("{:<6}", key), t.muted),
-                Span::styled(action.description(), style),
-            ];
-            if action.is_mutating() {
-                spans.push(Span::styled(
-                    if disabled { " (read-only)" } else { " ✎" },
-                    if disabled { t.muted } else { t.warn },
-                ));
-            }
-            let line = Line::from(spans);
             if i == self.selected {
                 buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected);
                 buf.set_line(inner.x, y, &line.patch_style(t.selected), inner.width);
             } else {
                 buf.set_line(inner.x, y, &line, inner.width);
             }
-        }
-        if matches.is_empty() {
-            buf.set_line(
-                inner.x,
-                inner.y + 1,
-                &Line::styled("no action matches", t.muted),
-                inner.width,
-            );
         }
     }
 }
@@ -102,58 +130,25 @@ impl Widget for NamespacePicker<'_> {
             .namespaces
             .values()
             .map(|n| n.name.clone());
-        let choices = namespace_choices(self.query, live);
-        let h = (choices.len() as u16 + 3).clamp(4, area.height.saturating_sub(2).max(4));
-        let w = 48.min(area.width);
-        let rect = Rect::new(
-            area.x + (area.width - w) / 2,
-            area.y + 1,
-            w,
-            h.min(area.height),
-        );
-        Clear.render(rect, buf);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.focus)
-            .title(Span::styled(
-                " Namespace (Enter watches it, Esc closes) ",
-                t.title,
-            ));
-        let inner = block.inner(rect);
-        block.render(rect, buf);
-        if inner.height == 0 {
-            return;
+        let lines = namespace_choices(self.query, live)
+            .into_iter()
+            .map(|scope| {
+                let current = scope == self.state.scope;
+                Line::from(vec![
+                    Span::styled(if current { "● " } else { "  " }, t.focus),
+                    Span::styled(scope.label().to_string(), t.text),
+                ])
+            })
+            .collect();
+        Picker {
+            width: 48,
+            title: " Namespace (Enter watches it, Esc closes) ",
+            prompt: "ns ",
+            query: self.query,
+            selected: self.selected,
+            lines,
+            empty: "no namespace matches (names: a-z, 0-9, -)",
         }
-        let prompt = Line::from(vec![
-            Span::styled("ns ", t.focus),
-            Span::styled(self.query.to_string(), t.text),
-            Span::styled("▏", t.focus),
-        ]);
-        buf.set_line(inner.x, inner.y, &prompt, inner.width);
-        let visible = inner.height.saturating_sub(1) as usize;
-        let first = self.selected.saturating_sub(visible.saturating_sub(1));
-        for (i, scope) in choices.iter().enumerate().skip(first).take(visible) {
-            let y = inner.y + 1 + (i - first) as u16;
-            let current = *scope == self.state.scope;
-            let line = Line::from(vec![
-                Span::styled(if current { "● " } else { "  " }, t.focus),
-                Span::styled(scope.label().to_string(), t.text),
-            ]);
-            if i == self.selected {
-                buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected);
-                buf.set_line(inner.x, y, &line.patch_style(t.selected), inner.width);
-            } else {
-                buf.set_line(inner.x, y, &line, inner.width);
-            }
-        }
-        if choices.is_empty() {
-            let text = "no namespace matches (names: a-z, 0-9, -)";
-            buf.set_line(
-                inner.x,
-                inner.y + 1,
-                &Line::styled(text, t.muted),
-                inner.width,
-            );
-        }
+        .render(area, buf, t);
     }
 }
