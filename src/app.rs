@@ -25,7 +25,9 @@ pub const CHANNEL_CAPACITY: usize = 4096;
 /// frames is less CPU.
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(40);
 /// How many queued messages one turn of the loop folds in before drawing.
-const DRAIN_CAP: usize = 1024;
+const DRAIN_CAP: usize = CHANNEL_CAPACITY;
+/// Keys (and resizes) waiting to be taken.
+const KEY_CAPACITY: usize = 64;
 
 /// Starts a task that sends `Msg`s into the loop's channel (e.g. the Prometheus poller).
 pub type Producer = Box<dyn FnOnce(mpsc::Sender<Msg>) -> JoinHandle<()> + Send>;
@@ -70,7 +72,10 @@ pub async fn run(
     started: Instant,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL_CAPACITY);
-    let mut input = spawn_input(tx.clone());
+    // keys have their own channel: they are taken at once, while the rest waits for the
+    // frame (below)
+    let (input_tx, mut keys) = mpsc::channel::<Msg>(KEY_CAPACITY);
+    let mut input = spawn_input(input_tx.clone());
     let mut tasks = vec![spawn_clock(tx.clone())];
     for start in sources.extra {
         tasks.push(start(tx.clone()));
@@ -98,8 +103,7 @@ pub async fn run(
         &tx,
         &mut tasks,
     );
-    // kept to restart the input task after a step that needed the terminal
-    let input_tx = tx.clone();
+    // `input_tx` is kept to restart the input task after a step that needed the terminal
     drop(tx);
 
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -126,17 +130,23 @@ pub async fn run(
                 );
             }
         }
+        // While a frame is pending, watch events wait for it and are taken in one go when
+        // it is due: at a thousand pod changes a second the console wakes for each frame,
+        // not for each change. Keys and signals are taken at once.
         let frame_due = state.dirty.then_some(next_frame);
-        let msg = tokio::select! {
-            msg = rx.recv() => msg,
-            _ = tokio::time::sleep_until(frame_due.unwrap_or(next_frame).into()), if frame_due.is_some() => continue,
+        let first = tokio::select! {
+            msg = rx.recv(), if frame_due.is_none() => match msg {
+                Some(msg) => Some(msg),
+                None => break Ok(()),
+            },
+            key = keys.recv() => key,
+            _ = tokio::time::sleep_until(frame_due.unwrap_or(next_frame).into()), if frame_due.is_some() => None,
             _ = sigterm.recv() => break Ok(()),
             _ = sigint.recv() => break Ok(()),
             _ = sighup.recv() => break Ok(()),
             _ = &mut input => break Err(anyhow::anyhow!("the terminal stopped answering (see the log)")),
         };
-        let Some(msg) = msg else { break Ok(()) };
-        let mut effects = update(&mut state, msg);
+        let mut effects = first.map(|msg| update(&mut state, msg)).unwrap_or_default();
         for _ in 0..DRAIN_CAP {
             match rx.try_recv() {
                 Ok(msg) => effects.extend(update(&mut state, msg)),

@@ -7,6 +7,9 @@ use anyhow::Context;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
+/// How many log lines may wait for the writer.
+const LOG_QUEUE_LINES: usize = 1024;
+
 /// Keeps the background writer alive; dropping it flushes the log.
 pub struct LogGuard {
     _worker: WorkerGuard,
@@ -21,7 +24,13 @@ pub fn init(dir: &Path, level: &str) -> anyhow::Result<LogGuard> {
     let filter = EnvFilter::try_new(level)
         .with_context(|| format!("--log-level {level:?} is not a valid level or filter"))?;
     let appender = tracing_appender::rolling::never(dir, "kubechat-ops.log");
-    let (writer, worker) = tracing_appender::non_blocking(appender);
+    // tracing-appender's default queue holds 128,000 lines and allocates them up front
+    // (4 MiB, a sixteenth of the memory budget); a console logs a few lines a minute.
+    // A full queue drops lines rather than blocking the console.
+    let (writer, worker) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(true)
+        .finish(appender);
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)

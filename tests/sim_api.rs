@@ -203,6 +203,18 @@ async fn list_get_selectors_and_pagination() {
         .unwrap();
     assert_eq!(names(&rest.items), ["d"]);
     assert!(rest.metadata.continue_.is_none());
+    assert_eq!(first.metadata.remaining_item_count, Some(1));
+
+    // a selector's pages join up too; how many objects follow is not said (as a real API
+    // server does not)
+    let env = ListParams::default().labels("env").limit(2);
+    let first = cms.list(&env).await.unwrap();
+    assert_eq!(names(&first.items), ["a", "b"]);
+    assert_eq!(first.metadata.remaining_item_count, None);
+    let token = first.metadata.continue_.clone().expect("a continue token");
+    let rest = cms.list(&env.continue_token(&token)).await.unwrap();
+    assert_eq!(names(&rest.items), ["c"]);
+    assert!(rest.metadata.continue_.is_none());
 
     let all: Api<ConfigMap> = Api::all(sim.client());
     let everywhere = all
@@ -1278,4 +1290,55 @@ async fn the_simulator_counts_api_requests_by_kind() {
         "{after}"
     );
     sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn pages_of_pods_across_namespaces_join_up_to_the_whole_list() {
+    let sim = start_with(false).await;
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(sim.client());
+    for ns in ["a", "b", "c"] {
+        let namespace = serde_json::from_value(json!({"metadata": {"name": ns}})).unwrap();
+        namespaces
+            .create(&PostParams::default(), &namespace)
+            .await
+            .unwrap();
+    }
+    for (ns, name) in [
+        ("a", "p1"),
+        ("a", "p2"),
+        ("b", "p1"),
+        ("b", "p3"),
+        ("c", "p0"),
+    ] {
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"containers": [{"name": "app", "image": "app:1"}]}
+        }))
+        .unwrap();
+        Api::<Pod>::namespaced(sim.client(), ns)
+            .create(&PostParams::default(), &pod)
+            .await
+            .unwrap();
+    }
+    let pods: Api<Pod> = Api::all(sim.client());
+    let whole = names(&pods.list(&ListParams::default()).await.unwrap().items);
+    assert_eq!(whole, ["p1", "p2", "p1", "p3", "p0"]);
+    let mut paged = Vec::new();
+    let mut params = ListParams::default().limit(2);
+    loop {
+        let page = pods.list(&params).await.unwrap();
+        assert!(page.items.len() <= 2);
+        paged.extend(names(&page.items));
+        let Some(token) = page.metadata.continue_.clone() else {
+            assert_eq!(page.metadata.remaining_item_count, None);
+            break;
+        };
+        assert_eq!(
+            page.metadata.remaining_item_count,
+            Some((whole.len() - paged.len()) as i64),
+            "what follows the page is counted"
+        );
+        params = ListParams::default().limit(2).continue_token(&token);
+    }
+    assert_eq!(paged, whole);
 }

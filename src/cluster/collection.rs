@@ -169,6 +169,9 @@ pub struct Collection<T> {
     by_owner: HashMap<String, BTreeSet<String>>,
     /// True once the first list has completed.
     pub synced: bool,
+    /// Counts the changes taken in: what is derived from the collection needs deriving
+    /// again only when this moved.
+    revision: u64,
 }
 
 impl<T> Default for Collection<T> {
@@ -178,6 +181,7 @@ impl<T> Default for Collection<T> {
             relist: None,
             by_owner: HashMap::new(),
             synced: false,
+            revision: 0,
         }
     }
 }
@@ -185,6 +189,19 @@ impl<T> Default for Collection<T> {
 impl<T: Named> Collection<T> {
     /// Applies a change; true when the visible set changed.
     pub fn apply(&mut self, change: Change<T>) -> bool {
+        let changed = self.take(change);
+        if changed {
+            self.revision = self.revision.wrapping_add(1);
+        }
+        changed
+    }
+
+    /// Moves with every change the collection took in (`apply` returned true).
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    fn take(&mut self, change: Change<T>) -> bool {
         match change {
             Change::Reset => {
                 self.relist = Some(BTreeMap::new());

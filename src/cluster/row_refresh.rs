@@ -134,6 +134,12 @@ fn refresh_all(data: &mut ClusterData) -> Vec<RowNote> {
         }
     }
     data.row_index = rows.iter().enumerate().map(|(i, r)| (r.key(), i)).collect();
+    data.name_width = rows
+        .iter()
+        .filter(|r| r.depth == 0)
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0);
     data.rows = rows;
     notes
 }

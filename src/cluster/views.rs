@@ -7,13 +7,14 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, Pod, PodSpec, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::pod_fields::PodFields;
 pub use super::rollout_view::{AnalysisView, CanaryStep, RolloutStrategy, RolloutView};
 
 /// The pod label that tells the blue/green slots apart.
 pub const SLOT_LABEL: &str = "deployment-slot";
 const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
 const ARGO_REVISION_ANNOTATION: &str = "rollout.argoproj.io/revision";
-const HASH_LABEL: &str = "pod-template-hash";
+pub const HASH_LABEL: &str = "pod-template-hash";
 
 /// A condition as the panes show it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -268,16 +269,20 @@ impl From<&ReplicaSet> for ReplicaSetView {
 
 impl From<&Pod> for PodView {
     fn from(p: &Pod) -> Self {
+        PodView::from(&PodFields::from(p))
+    }
+}
+
+impl From<&PodFields> for PodView {
+    fn from(p: &PodFields) -> Self {
         let labels = p.metadata.labels.as_ref();
         let status = p.status.as_ref();
-        let statuses = status
-            .and_then(|s| s.container_statuses.as_deref())
-            .unwrap_or(&[]);
-        let containers = p
-            .spec
-            .as_ref()
-            .map(|s| s.containers.len())
-            .unwrap_or(statuses.len());
+        let statuses = status.map_or(&[][..], |s| &s.container_statuses[..]);
+        let containers = if p.containers > 0 {
+            p.containers
+        } else {
+            statuses.len()
+        };
         let waiting_or_terminated = statuses.iter().find_map(|c| {
             let state = c.state.as_ref()?;
             if let Some(w) = &state.waiting {

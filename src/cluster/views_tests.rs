@@ -236,3 +236,25 @@ fn an_argo_replica_set_has_its_revision_from_argos_annotation() {
     .unwrap();
     assert_eq!(ReplicaSetView::from(&rs).revision, Some(3));
 }
+
+#[test]
+fn a_pod_read_field_by_field_from_its_text_views_as_the_whole_pod_does() {
+    let text = include_str!("../../tests/fixtures/cluster.yaml");
+    let mut pods = 0;
+    for doc in serde_yaml_ng::Deserializer::from_str(text) {
+        let v: serde_json::Value = serde::Deserialize::deserialize(doc).unwrap();
+        if v["kind"].as_str() != Some("Pod") {
+            continue;
+        }
+        pods += 1;
+        let whole: Pod = serde_json::from_value(v.clone()).unwrap();
+        let json = serde_json::to_string(&v).unwrap();
+        let fields: crate::cluster::pod_fields::PodFields = serde_json::from_str(&json).unwrap();
+        assert_eq!(PodView::from(&fields), PodView::from(&whole), "{json}");
+        assert_eq!(
+            kube::Resource::meta(&fields).resource_version,
+            whole.metadata.resource_version
+        );
+    }
+    assert!(pods >= 3, "the fixture has pods");
+}

@@ -4,7 +4,7 @@
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Event, Namespace, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Namespace, Service};
 use kube::api::{Api, ApiResource, DynamicObject, PartialObjectMeta};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::Client;
@@ -17,6 +17,7 @@ use crate::cluster::analysis_view::AnalysisRunView;
 use crate::cluster::backup_view::{CronJobView, JobView};
 use crate::cluster::cnpg_view::{CnpgBackupView, CnpgClusterView};
 use crate::cluster::collection::{Named, Qualify};
+use crate::cluster::pod_fields::PodFields;
 use crate::cluster::scope::Scope;
 use crate::cluster::views::NamespaceView;
 use crate::cluster::views::{
@@ -50,16 +51,52 @@ pub fn rollout_resource() -> ApiResource {
     }
 }
 
+/// How long the other kinds wait for the Deployments' first list before starting anyway
+/// (a console that may not list Deployments still watches the rest).
+const ROWS_FIRST_AT_MOST: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Starts a watcher for every kind the console shows, in `scope`.
+///
+/// The Rollouts pane's rows come first: the Deployments, Services and Rollouts are listed
+/// alone, and the other kinds (10,000 pods and their ReplicaSets on a big cluster) start
+/// once the Deployments are in. Listed together, the pods' pages held the rows back by
+/// seconds; the rows then fill in (revisions, pods) as the rest arrives.
 pub fn spawn_all(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHandle<()>> {
-    let mut handles = spawn_rollout_kinds(client.clone(), scope, tx.clone());
+    let (listed, rows_listed) = tokio::sync::watch::channel(false);
+    let mut handles = spawn_row_kinds(client.clone(), scope, tx.clone(), Some(listed));
+    let scope = scope.clone();
+    handles.push(tokio::spawn(async move {
+        let mut rows_listed = rows_listed;
+        let _ = tokio::time::timeout(ROWS_FIRST_AT_MOST, rows_listed.wait_for(|done| *done)).await;
+        // the watchers live as long as this task: aborting it aborts them
+        let _watchers = AbortOnDrop(spawn_the_rest(client, &scope, tx));
+        futures::future::pending::<()>().await;
+    }));
+    handles
+}
+
+/// Aborts the watchers it holds when dropped (their parent task was aborted).
+struct AbortOnDrop(Vec<JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for h in &self.0 {
+            h.abort();
+        }
+    }
+}
+
+/// Every kind but the rows' own.
+fn spawn_the_rest(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHandle<()>> {
+    let mut handles = vec![spawn_replica_sets(client.clone(), scope, tx.clone())];
     handles.push(spawn_kind(
-        (dynamic::<Pod>(client.clone(), scope), everything()),
+        (dynamic::<PodFields>(client.clone(), scope), everything()),
         scope.clone(),
         "pods",
         |p| PodView::from(p),
         KubeMsg::Pods,
         tx.clone(),
+        None,
     ));
     handles.push(spawn_kind(
         (
@@ -71,6 +108,7 @@ pub fn spawn_all(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHand
         |o: &serde_json::Value| AnalysisRunView::from_json(o),
         KubeMsg::AnalysisRuns,
         tx.clone(),
+        None,
     ));
     handles.push(spawn_kind(
         (
@@ -82,6 +120,7 @@ pub fn spawn_all(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHand
         |o: &serde_json::Value| CronJobView::from_json(o),
         KubeMsg::CronJobs,
         tx.clone(),
+        None,
     ));
     handles.push(spawn_kind(
         (api_in(client.clone(), scope, &job_resource()), everything()),
@@ -90,6 +129,7 @@ pub fn spawn_all(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHand
         |o: &serde_json::Value| JobView::from_json(o),
         KubeMsg::Jobs,
         tx.clone(),
+        None,
     ));
     handles.push(spawn_cnpg(client.clone(), scope.clone(), tx.clone()));
     handles.push(spawn_kind(
@@ -102,6 +142,7 @@ pub fn spawn_all(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHand
         |e| EventView::from(e),
         KubeMsg::Events,
         tx.clone(),
+        None,
     ));
     handles.push(spawn_namespaces(client, tx));
     handles
@@ -151,6 +192,7 @@ fn spawn_cnpg(client: Client, scope: Scope, tx: Sender<Msg>) -> JoinHandle<()> {
             |o: &serde_json::Value| CnpgClusterView::from_json(o),
             KubeMsg::CnpgClusters,
             tx.clone(),
+            None,
         );
         let backups = spawn_kind(
             (
@@ -162,16 +204,9 @@ fn spawn_cnpg(client: Client, scope: Scope, tx: Sender<Msg>) -> JoinHandle<()> {
             |o: &serde_json::Value| CnpgBackupView::from_json(o),
             KubeMsg::CnpgBackups,
             tx,
+            None,
         );
         // the watchers live as long as this task: aborting it aborts them
-        struct AbortOnDrop(Vec<JoinHandle<()>>);
-        impl Drop for AbortOnDrop {
-            fn drop(&mut self) {
-                for h in &self.0 {
-                    h.abort();
-                }
-            }
-        }
         let _watchers = AbortOnDrop(vec![clusters, backups]);
         futures::future::pending::<()>().await;
     })
@@ -237,6 +272,31 @@ pub fn analysis_run_resource() -> ApiResource {
 /// Starts the watchers the rollout rows are derived from (Deployments, ReplicaSets,
 /// Services, Argo Rollouts): all the headless `rollout status` needs.
 pub fn spawn_rollout_kinds(client: Client, scope: &Scope, tx: Sender<Msg>) -> Vec<JoinHandle<()>> {
+    let mut handles = spawn_row_kinds(client.clone(), scope, tx.clone(), None);
+    handles.push(spawn_replica_sets(client, scope, tx));
+    handles
+}
+
+fn spawn_replica_sets(client: Client, scope: &Scope, tx: Sender<Msg>) -> JoinHandle<()> {
+    spawn_kind(
+        (dynamic::<ReplicaSet>(client, scope), everything()),
+        scope.clone(),
+        "replicasets",
+        |r| ReplicaSetView::from(r),
+        KubeMsg::ReplicaSets,
+        tx,
+        None,
+    )
+}
+
+/// The kinds a row is made of before anything else: Deployments (which say on `listed`
+/// when their first list is in), Services and Argo Rollouts.
+fn spawn_row_kinds(
+    client: Client,
+    scope: &Scope,
+    tx: Sender<Msg>,
+    listed: Option<tokio::sync::watch::Sender<bool>>,
+) -> Vec<JoinHandle<()>> {
     let ns = scope;
     vec![
         spawn_kind(
@@ -246,14 +306,7 @@ pub fn spawn_rollout_kinds(client: Client, scope: &Scope, tx: Sender<Msg>) -> Ve
             |d| DeploymentView::from(d),
             KubeMsg::Deployments,
             tx.clone(),
-        ),
-        spawn_kind(
-            (dynamic::<ReplicaSet>(client.clone(), ns), everything()),
-            scope.clone(),
-            "replicasets",
-            |r| ReplicaSetView::from(r),
-            KubeMsg::ReplicaSets,
-            tx.clone(),
+            listed,
         ),
         spawn_kind(
             (dynamic::<Service>(client.clone(), ns), everything()),
@@ -262,6 +315,7 @@ pub fn spawn_rollout_kinds(client: Client, scope: &Scope, tx: Sender<Msg>) -> Ve
             |s| ServiceView::from(s),
             KubeMsg::Services,
             tx.clone(),
+            None,
         ),
         spawn_kind(
             (api_in(client, ns, &rollout_resource()), everything()),
@@ -270,6 +324,7 @@ pub fn spawn_rollout_kinds(client: Client, scope: &Scope, tx: Sender<Msg>) -> Ve
             |o: &serde_json::Value| RolloutView::from_json(o),
             KubeMsg::Rollouts,
             tx,
+            None,
         ),
     ]
 }
@@ -286,6 +341,7 @@ fn spawn_kind<W, V>(
     to_view: fn(&W::Read) -> V,
     wrap: fn(Change<V>) -> KubeMsg,
     tx: Sender<Msg>,
+    listed: Option<tokio::sync::watch::Sender<bool>>,
 ) -> JoinHandle<()>
 where
     W: Watched,
@@ -295,6 +351,7 @@ where
         let stream = watcher(api, config).default_backoff();
         futures::pin_mut!(stream);
         let mut failing = false;
+        let mut listing = ListTiming::default();
         while let Some(event) = stream.next().await {
             let event = match event {
                 Ok(event) => event,
@@ -323,9 +380,18 @@ where
                     return;
                 }
             }
+            listing.saw(kind, &event);
             let msg = match event {
                 watcher::Event::Init => wrap(Change::Reset),
-                watcher::Event::InitDone => wrap(Change::Ready),
+                watcher::Event::InitDone => {
+                    if let Some(listed) = &listed {
+                        // after this kind's objects, in the channel's order
+                        let _ = tx.send(Msg::Kube(wrap(Change::Ready))).await;
+                        listed.send_replace(true);
+                        continue;
+                    }
+                    wrap(Change::Ready)
+                }
                 watcher::Event::InitApply(obj) | watcher::Event::Apply(obj) => {
                     let name = qualified_name(&scope, obj.meta());
                     let ns = obj.meta().namespace.clone().unwrap_or_default();
@@ -366,6 +432,39 @@ where
             }
         }
     })
+}
+
+/// How long a kind's (re)list took and how many objects it brought, for the log: where a
+/// big cluster's start-up time goes.
+#[derive(Default)]
+struct ListTiming {
+    started: Option<std::time::Instant>,
+    objects: usize,
+}
+
+impl ListTiming {
+    fn saw<K>(&mut self, kind: &str, event: &watcher::Event<K>) {
+        match event {
+            watcher::Event::Init => {
+                self.started = Some(std::time::Instant::now());
+                self.objects = 0;
+            }
+            watcher::Event::InitApply(_) => self.objects += 1,
+            watcher::Event::InitDone => {
+                if let Some(t) = self.started.take() {
+                    tracing::info!(
+                        "{kind}: listed {} in {} ms",
+                        self.objects,
+                        t.elapsed().as_millis()
+                    );
+                }
+                if self.objects >= super::memory::TRIM_AFTER_OBJECTS {
+                    super::memory::release_free_memory();
+                }
+            }
+            watcher::Event::Apply(_) | watcher::Event::Delete(_) => {}
+        }
+    }
 }
 
 /// The console's name for an object in `scope` (`scope.rs`).

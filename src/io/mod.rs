@@ -10,6 +10,7 @@ pub mod kube_watch;
 pub mod kube_writer;
 pub mod lenient;
 pub mod logs;
+pub mod memory;
 pub mod permissions;
 pub mod prom;
 pub mod prom_source;

@@ -69,7 +69,9 @@ pub struct Page {
     pub items: Vec<Stored>,
     pub resource_version: u64,
     pub continue_token: Option<String>,
-    pub remaining: usize,
+    /// How many objects follow this page; unknown (and, as a real API server does, not
+    /// said) when a selector filters the list.
+    pub remaining: Option<usize>,
 }
 
 impl Page {
@@ -87,28 +89,40 @@ pub fn page(sim: &SimShared, path: &ApiPath, params: &Params) -> Result<Page, Ap
         .map(|l| l as usize);
     let start = params.get("continue").map(decode_continue).transpose()?;
     let storage = views::storage_of(path.res);
-    let (objects, rv) = {
+    // Served as stored and unfiltered: the stored JSON goes out untouched, never parsed.
+    let as_stored = views::serves_as_stored(path.res) && filter.is_empty();
+    let after = start
+        .as_ref()
+        .map(|(_, ns, name)| (ns.clone(), name.clone()));
+    let (objects, rv, rest) = {
         let store = sim
             .store
             .lock()
             .map_err(|_| ApiError::internal("store lock poisoned"))?;
-        (
-            store.list_keyed(storage, path.ns.as_deref()),
-            store.resource_version(),
-        )
+        let mut from = store.stored_after(storage, path.ns.as_deref(), after.as_ref());
+        // Unfiltered, a page is its own size to copy (a page of 100,000 pods used to
+        // copy all of them) and what follows it is only counted; filtered, every object
+        // must be looked at, outside the lock.
+        let (objects, rest) = match limit.filter(|_| as_stored) {
+            Some(limit) => {
+                let page: Vec<_> = from
+                    .by_ref()
+                    .take(limit)
+                    .map(|(k, s)| (k.clone(), s.clone()))
+                    .collect();
+                (page, from.count())
+            }
+            None => (from.map(|(k, s)| (k.clone(), s.clone())).collect(), 0),
+        };
+        (objects, store.resource_version(), rest)
     };
     let rv = start.as_ref().map_or(rv, |(rv, _, _)| *rv);
-    let after = |(ns, name): &(String, String)| match &start {
-        None => true,
-        Some((_, start_ns, start_name)) => {
-            (ns.as_str(), name.as_str()) > (start_ns.as_str(), start_name.as_str())
-        }
-    };
-    // Served as stored and unfiltered: the stored JSON goes out untouched, never parsed.
-    let as_stored = views::serves_as_stored(path.res) && filter.is_empty();
+    // filtered: read only until the page and one more object are found
+    let wanted = limit.map_or(usize::MAX, |l| l.saturating_add(1));
+    let unfiltered_rest = (filter.is_empty() && !as_stored)
+        .then(|| objects.len().saturating_sub(limit.unwrap_or(usize::MAX)));
     let mut items: Vec<((String, String), Stored)> = objects
         .into_iter()
-        .filter(|(key, _)| after(key))
         .filter_map(|(key, stored)| {
             if as_stored {
                 return Some((key, stored));
@@ -116,16 +130,23 @@ pub fn page(sim: &SimShared, path: &ApiPath, params: &Params) -> Result<Page, Ap
             let obj = views::present(path.res, &stored.value());
             filter.matches(&obj).then_some((key, Stored::Parsed(obj)))
         })
+        .take(wanted)
         .collect();
-    let mut continue_token = None;
-    let mut remaining = 0;
+    let mut more = rest > 0;
     if let Some(limit) = limit {
         if items.len() > limit {
-            remaining = items.len() - limit;
+            more = true;
             items.truncate(limit);
-            continue_token = items.last().map(|(key, _)| encode_continue(rv, key));
         }
     }
+    let remaining = if as_stored {
+        more.then_some(rest)
+    } else {
+        unfiltered_rest.filter(|_| more)
+    };
+    let continue_token = more
+        .then(|| items.last().map(|(key, _)| encode_continue(rv, key)))
+        .flatten();
     Ok(Page {
         items: items.into_iter().map(|(_, stored)| stored).collect(),
         resource_version: rv,
@@ -165,7 +186,9 @@ pub fn list_body(res: &Resource, page: &Page) -> Vec<u8> {
     let mut meta = serde_json::json!({"resourceVersion": page.resource_version.to_string()});
     if let Some(c) = &page.continue_token {
         meta["continue"] = serde_json::json!(c);
-        meta["remainingItemCount"] = serde_json::json!(page.remaining);
+        if let Some(remaining) = page.remaining {
+            meta["remainingItemCount"] = serde_json::json!(remaining);
+        }
     }
     let _ = write!(
         out,

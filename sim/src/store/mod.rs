@@ -184,6 +184,29 @@ impl Store {
             .collect()
     }
 
+    /// The objects of a kind (in one namespace or, None, in all) that come after `after`
+    /// in (namespace, name) order, as stored: where a list's next page starts, found in
+    /// the map rather than by walking it from the first object.
+    pub fn stored_after<'a>(
+        &'a self,
+        res: &Resource,
+        ns: Option<&'a str>,
+        after: Option<&(String, String)>,
+    ) -> Box<dyn Iterator<Item = (&'a (String, String), &'a Stored)> + 'a> {
+        use std::ops::Bound;
+        let Some(after) = after else {
+            return self.stored_range(res, ns);
+        };
+        let Some(objects) = self.collections.get(&res.key()) else {
+            return Box::new(std::iter::empty());
+        };
+        let rest = objects.range((Bound::Excluded(after.clone()), Bound::Unbounded));
+        match ns.filter(|_| res.namespaced) {
+            Some(ns) => Box::new(rest.take_while(move |((n, _), _)| n == ns)),
+            None => Box::new(rest),
+        }
+    }
+
     fn stored_range<'a>(
         &'a self,
         res: &Resource,

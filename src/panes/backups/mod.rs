@@ -52,6 +52,8 @@ pub struct Model {
     pub awaiting: Option<Action>,
     /// Each CloudNativePG Cluster's WAL archiving health last judged.
     archiving: BTreeMap<String, Archiving>,
+    /// The revisions of what was judged last (`revisions`).
+    judged: Option<[u64; 4]>,
 }
 
 impl Model {
@@ -96,6 +98,8 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
         }
         Input::Event(PaneEvent::Cancelled(_)) => model.awaiting = None,
         Input::Event(_) => {}
+        // thousands of pod changes a second must not judge the CronJobs again each time
+        Input::ClusterChanged if model.judged == Some(revisions(cx.cluster)) => {}
         Input::ClusterChanged => return judge(model, cx),
         Input::Msg(Msg::Tick(_)) => return judge(model, cx),
         Input::Msg(Msg::Log(m)) => on_log(model, cx, m),
@@ -122,6 +126,17 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
     Vec::new()
 }
 
+/// What the verdicts are derived from, as it stood: the revisions of the CronJobs, the
+/// Jobs and CloudNativePG's Clusters and Backups.
+fn revisions(cluster: &crate::cluster::ClusterData) -> [u64; 4] {
+    [
+        cluster.cronjobs.revision(),
+        cluster.jobs.revision(),
+        cluster.cnpg_clusters.revision(),
+        cluster.cnpg_backups.revision(),
+    ]
+}
+
 /// Judges every CronJob again; notes those that turned stale or failing (and back), and
 /// keeps the failed run's log tail for the selected one.
 fn judge(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
@@ -129,6 +144,7 @@ fn judge(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
     if !(cluster.cronjobs.synced && cluster.jobs.synced) {
         return Vec::new();
     }
+    model.judged = Some(revisions(cluster));
     let jobs: Vec<&JobView> = cluster.jobs.values().collect();
     let health = assess_all(cluster.cronjobs.values(), &jobs, cx.now, &model.policy);
     for h in &health {

@@ -109,15 +109,7 @@ fn columns(width: u16, longest_name: usize) -> Columns {
 
 fn render_list(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
     let t = v.theme;
-    let longest = v
-        .cluster
-        .rows
-        .iter()
-        .filter(|r| r.depth == 0)
-        .map(|r| r.name.chars().count())
-        .max()
-        .unwrap_or(0);
-    let cols = columns(area.width, longest);
+    let cols = columns(area.width, v.cluster.name_width);
     let mut header = format!(
         "{:<nw$} {:<11}{:<11} {:<pw$} ",
         "NAME",
