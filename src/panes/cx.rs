@@ -166,6 +166,8 @@ pub struct Outbox {
     /// Console alerts to open (Some) or close (None), by key: the KPI pane's alert list.
     pub alerts: Vec<(String, Option<crate::kpi::FiringAlert>)>,
     pub dirty: bool,
+    /// The key's pane action had nothing to do now: the key's global binding applies.
+    pub passed: bool,
 }
 
 /// The context of a pane's update.
@@ -235,6 +237,12 @@ impl<'a> Cx<'a> {
     pub fn alert(&mut self, key: impl Into<String>, alert: Option<crate::kpi::FiringAlert>) {
         self.out.alerts.push((key.into(), alert));
         self.out.dirty = true;
+    }
+
+    /// The key that brought this action means nothing to the pane now (Ctrl-C with no step
+    /// running): the shell applies the key's global binding instead.
+    pub fn pass(&mut self) {
+        self.out.passed = true;
     }
 
     /// Something visible changed.

@@ -2,6 +2,7 @@
 //! goes to that pane, after the read-only check that refuses a mutating action before any
 //! dialog opens. What a pane hands back (timeline entries, a toast, a dialog) is absorbed.
 
+use crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea};
 
 use super::overlay::{Overlay, PendingWrite};
@@ -16,15 +17,32 @@ use crate::panes::{PaneEvent, PaneId};
 use crate::screens::Screen;
 
 pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
+    apply(state, action).0
+}
+
+/// A key's action; when its pane passes on it (nothing to do now), the key's global
+/// binding applies instead (Ctrl-C cancels a running step, else quits).
+pub fn apply_key_action(state: &mut State, action: Action, key: &KeyEvent) -> Vec<Effect> {
+    let (mut effects, passed) = apply(state, action);
+    if passed {
+        if let Some(global) = state.keymap.resolve_global(key).filter(|g| *g != action) {
+            effects.extend(apply_action(state, global));
+        }
+    }
+    effects
+}
+
+/// The action's effects, and whether its pane passed on it.
+fn apply(state: &mut State, action: Action) -> (Vec<Effect>, bool) {
     state.dirty = true;
     match action {
-        Action::Shell(a) => apply_shell(state, a),
+        Action::Shell(a) => (apply_shell(state, a), false),
         Action::Pane(a) => {
             if state.read_only && a.is_mutating() {
                 let text = format!("read-only mode: {} refused", a.name());
                 state.toast(true, text.clone());
                 state.note(EntryKind::Refused, true, text);
-                return Vec::new();
+                return (Vec::new(), false);
             }
             if state.not_permitted(a) {
                 let needs: Vec<String> = a.needs().iter().map(|p| p.to_string()).collect();
@@ -35,13 +53,14 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
                 );
                 state.toast(true, text.clone());
                 state.note(EntryKind::Refused, true, text);
-                return Vec::new();
+                return (Vec::new(), false);
             }
             let (mut cx, panes) = state.split();
             let mut effects = panes.on_action(&mut cx, a);
             let out = cx.out;
+            let passed = out.passed;
             effects.extend(state.absorb(out, Some(a.pane())));
-            effects
+            (effects, passed)
         }
     }
 }

@@ -6,7 +6,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 
-use super::actions::{apply_action, close_input, editor_sent, input_entered, switch_scope};
+use super::actions::{
+    apply_action, apply_key_action, close_input, editor_sent, input_entered, switch_scope,
+};
 use super::guard::{guard, refusal};
 use super::overlay::{namespace_choices, palette_matches, Overlay};
 use super::sources::SourceTransition;
@@ -312,7 +314,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let action = state.keymap.resolve(state.key_context(), &key);
     match &mut state.overlay {
         Overlay::None => match action {
-            Some(action) => apply_action(state, action),
+            Some(action) => apply_key_action(state, action, &key),
             None => Vec::new(),
         },
         Overlay::Help { scroll } => {

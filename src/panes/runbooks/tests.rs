@@ -227,3 +227,55 @@ fn a_saved_run_resumes_at_its_first_unfinished_step() {
     assert_eq!(o.run.steps[2].state, StepState::Pending);
     assert!(o.run.steps[2].reason.starts_with("interrupted"));
 }
+
+fn ctrl_c() -> Msg {
+    Msg::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('c'),
+        crossterm::event::KeyModifiers::CONTROL,
+    ))
+}
+
+#[test]
+fn ctrl_c_and_esc_cancel_a_running_step_and_otherwise_keep_their_meaning() {
+    let mut s = with_runbooks(false);
+    open(&mut s, "kubechat-high-error-rate");
+    let id = run_steps(&update(&mut s, code(KeyCode::Enter)))[0].id;
+    // Ctrl-C cancels the step (its process group), the console stays
+    assert_eq!(update(&mut s, ctrl_c()), vec![Effect::CancelStep(id)]);
+    assert!(!s.should_quit);
+    update(
+        &mut s,
+        Msg::Runbook(RunbookMsg::Finished {
+            id,
+            state: StepState::Failed,
+            reason: "cancelled: the command and its process group were killed".into(),
+            exit: None,
+            dropped: 0,
+        }),
+    );
+    // so does Esc, and the run stays open
+    let id = run_steps(&update(&mut s, code(KeyCode::Enter)))[0].id;
+    assert_eq!(
+        update(&mut s, code(KeyCode::Esc)),
+        vec![Effect::CancelStep(id)]
+    );
+    assert!(s.panes.runbooks.open.is_some());
+    update(
+        &mut s,
+        Msg::Runbook(RunbookMsg::Finished {
+            id,
+            state: StepState::Failed,
+            reason: "cancelled".into(),
+            exit: None,
+            dropped: 0,
+        }),
+    );
+    // no step running: Ctrl-C quits, as everywhere
+    assert!(update(&mut s, ctrl_c()).is_empty());
+    assert!(s.should_quit);
+
+    // in the list too
+    let mut s = with_runbooks(false);
+    update(&mut s, ctrl_c());
+    assert!(s.should_quit);
+}

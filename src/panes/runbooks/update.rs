@@ -114,8 +114,14 @@ fn on_action(model: &mut Model, cx: &mut Cx, action: Action) -> Vec<Effect> {
                 );
                 Vec::new()
             }
-            Action::Back => {
+            Action::Back if !model.filter.is_empty() => {
                 model.filter.clear();
+                Vec::new()
+            }
+            // nothing of the pane's to go back from or cancel: Esc and Ctrl-C keep their
+            // global meaning
+            Action::Back | Action::Cancel => {
+                cx.pass();
                 Vec::new()
             }
             _ => Vec::new(),
@@ -509,7 +515,10 @@ fn cancel(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
             cx.toast(false, "cancelling the step");
             vec![Effect::CancelStep(id)]
         }
-        None => Vec::new(),
+        None => {
+            cx.pass();
+            Vec::new()
+        }
     }
 }
 
