@@ -109,10 +109,15 @@ async fn oomkill_walkthrough_heals_the_pods_and_resumes_after_sigkill() {
     t.wait_for("the previous container's crash", |s| {
         s.contains("2 Review container logs passed") && s.contains("out of memory")
     });
-    // the memory patch: a write, so Enter twice
+    // the memory patch: a write, confirmed by the dialog every write has, which shows the
+    // command as it will run
     t.keys(&["j", "j", "j", "Enter"]);
-    t.wait_text("this step writes to the cluster: Enter again");
-    t.keys(&["Enter"]);
+    let dialog = t.wait_text("Confirm — changes the cluster");
+    assert!(
+        dialog.contains("kubectl patch deployment kubechat-api-gateway-blue -n kubechat-system"),
+        "{dialog}"
+    );
+    t.keys(&["y"]);
     t.wait_for("the patch applied", |s| {
         s.contains("5 Increase resource limits if OOMKilled writes passed")
             && s.contains("deployment.apps/kubechat-api-gateway-blue patched")

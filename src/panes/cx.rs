@@ -74,14 +74,31 @@ impl Nav {
     }
 }
 
+/// What the confirmation dialog asks about: one of the console's writes, or a runbook
+/// step's shell command that writes (shown exactly as it will run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Write(ClusterWrite),
+    Command(String),
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::Write(w) => w.fmt(f),
+            Change::Command(line) => f.write_str(line),
+        }
+    }
+}
+
 /// What only the pane concerned hears.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaneEvent {
     Nav(Nav),
     /// The yes to the confirmation this pane asked for.
-    Confirmed(ClusterWrite),
+    Confirmed(Change),
     /// The no to it.
-    Cancelled(ClusterWrite),
+    Cancelled(Change),
     /// Enter in the text input this pane asked for, with what was typed.
     Entered(String),
     /// Another pane sent the user here (`Cx::go`).
@@ -131,7 +148,7 @@ pub enum Input<'m, A> {
 pub enum DialogRequest {
     /// "Scale deployment X from 3 to 5 replicas?" and what it would write.
     Confirm {
-        write: ClusterWrite,
+        change: Change,
         prompt: String,
         caution: Option<String>,
     },
@@ -221,7 +238,17 @@ impl<'a> Cx<'a> {
 
     pub fn confirm(&mut self, write: ClusterWrite, prompt: String, caution: Option<String>) {
         self.dialog(DialogRequest::Confirm {
-            write,
+            change: Change::Write(write),
+            prompt,
+            caution,
+        });
+    }
+
+    /// The same confirmation for a shell command that writes: `prompt` shows it as it
+    /// will run.
+    pub fn confirm_command(&mut self, line: String, prompt: String, caution: Option<String>) {
+        self.dialog(DialogRequest::Confirm {
+            change: Change::Command(line),
             prompt,
             caution,
         });

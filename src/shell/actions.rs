@@ -13,7 +13,7 @@ use crate::cluster::ClusterData;
 use crate::effect::Effect;
 use crate::feed::EntryKind;
 use crate::panes::cx::{DialogRequest, Goto, Outbox};
-use crate::panes::{PaneEvent, PaneId};
+use crate::panes::{Change, PaneEvent, PaneId};
 use crate::screens::Screen;
 
 pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
@@ -108,13 +108,13 @@ fn apply_shell(state: &mut State, action: ShellAction) -> Vec<Effect> {
         ShellAction::Nav(nav) => return to_pane(state, state.focus, PaneEvent::Nav(nav)),
         ShellAction::Confirm => {
             if let Overlay::Confirm(p) = std::mem::take(&mut state.overlay) {
-                return to_pane(state, p.owner, PaneEvent::Confirmed(p.write));
+                return to_pane(state, p.owner, PaneEvent::Confirmed(p.change));
             }
         }
         ShellAction::Cancel => {
             if let Overlay::Confirm(p) = std::mem::take(&mut state.overlay) {
-                state.toast(false, format!("cancelled: {}", p.write));
-                return to_pane(state, p.owner, PaneEvent::Cancelled(p.write));
+                state.toast(false, format!("cancelled: {}", p.change));
+                return to_pane(state, p.owner, PaneEvent::Cancelled(p.change));
             }
         }
     }
@@ -251,24 +251,31 @@ impl State {
             return effects;
         };
         match dialog {
-            DialogRequest::Confirm { write, .. } if self.denied.contains(&write.needs()) => {
+            DialogRequest::Confirm {
+                change: Change::Write(write),
+                ..
+            } if self.denied.contains(&write.needs()) => {
                 // refused before the confirmation, not after the write fails
                 let text = format!("not permitted (RBAC): {write} needs {}", write.needs());
                 // the number input that led here closes; the pane forgets what it asked;
                 // the toast then says why
                 self.overlay = Overlay::None;
-                effects.extend(to_pane(self, owner, PaneEvent::Cancelled(write)));
+                effects.extend(to_pane(
+                    self,
+                    owner,
+                    PaneEvent::Cancelled(Change::Write(write)),
+                ));
                 self.toast(true, text.clone());
                 self.note(EntryKind::Refused, true, text);
             }
             DialogRequest::Confirm {
-                write,
+                change,
                 prompt,
                 caution,
             } => {
                 self.overlay = Overlay::Confirm(PendingWrite {
                     owner,
-                    write,
+                    change,
                     prompt,
                     caution,
                 })

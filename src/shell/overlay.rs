@@ -5,14 +5,13 @@ use ratatui_textarea::TextArea;
 
 use crate::action::{Action, ShellAction};
 use crate::cluster::scope::Scope;
-use crate::effect::ClusterWrite;
-use crate::panes::PaneId;
+use crate::panes::{Change, PaneId};
 
 /// A cluster change waiting for the user's yes; the answer goes back to `owner`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingWrite {
     pub owner: PaneId,
-    pub write: ClusterWrite,
+    pub change: Change,
     /// "Scale deployment kubechat-api-gateway-blue from 3 to 5 replicas?"
     pub prompt: String,
     /// Said under the prompt when something looks risky.

@@ -79,7 +79,7 @@ fn palette_filters_and_runs() {
     let effects = update(&mut s, code(KeyCode::Enter));
     assert!(effects.is_empty());
     assert!(
-        matches!(&s.overlay, Overlay::Confirm(p) if matches!(p.write, crate::effect::ClusterWrite::Restart { .. }))
+        matches!(&s.overlay, Overlay::Confirm(p) if matches!(p.change, crate::panes::Change::Write(crate::effect::ClusterWrite::Restart { .. })))
     );
 
     update(&mut s, code(KeyCode::Esc));

@@ -13,8 +13,8 @@ mod view;
 use std::collections::BTreeMap;
 
 use crate::cluster::ClusterData;
-use crate::effect::ClusterWrite;
 use crate::kpi::KpiBoard;
+use crate::panes::Change;
 use crate::runbook::placeholder::{fill, Quoting};
 use crate::runbook::run::{run_id, OutputTail, SavedRun, StepRecord, StepState, MAX_LINES};
 use crate::runbook::{Runbook, Step, What};
@@ -62,10 +62,9 @@ pub struct Open {
     pub running: Option<(u64, usize)>,
     /// Steps to run after the running one (a section's read-only steps).
     pub queue: Vec<usize>,
-    /// The native action waiting for its confirmation or result: (write, step).
-    pub awaiting: Option<(ClusterWrite, usize)>,
-    /// A step that writes, armed by a first Enter (the second runs it).
-    pub armed: Option<usize>,
+    /// The step that writes waiting for its confirmation (a native action: or its
+    /// result): (what is confirmed, step).
+    pub awaiting: Option<(Change, usize)>,
     pub viewer: bool,
     /// Lines scrolled up from the newest in the viewer.
     pub scroll: usize,
@@ -95,7 +94,6 @@ impl Open {
             running: None,
             queue: Vec::new(),
             awaiting: None,
-            armed: None,
             viewer: false,
             scroll: 0,
             search: None,

@@ -279,3 +279,38 @@ fn ctrl_c_and_esc_cancel_a_running_step_and_otherwise_keep_their_meaning() {
     update(&mut s, ctrl_c());
     assert!(s.should_quit);
 }
+
+#[test]
+fn a_writing_command_is_confirmed_by_the_dialog_showing_it_as_it_runs() {
+    let mut s = with_runbooks(false);
+    open(&mut s, "kubechat-high-error-rate");
+    // mitigation 1: kubectl scale
+    s.panes.runbooks.open.as_mut().unwrap().cursor = 4;
+    assert!(run_steps(&update(&mut s, code(KeyCode::Enter))).is_empty());
+    let Overlay::Confirm(p) = &s.overlay else {
+        panic!("expected the confirmation, got {:?}", s.overlay)
+    };
+    let line = opened(&s).run.steps[4].resolved.clone();
+    assert!(line.starts_with("kubectl scale deployment kubechat-api-gateway-blue"));
+    assert_eq!(p.change, crate::panes::Change::Command(line.clone()));
+    assert!(p.prompt.ends_with(&format!("\n{line}")), "{}", p.prompt);
+    // no: nothing runs, the step stays pending
+    assert!(update(&mut s, key('n')).is_empty());
+    assert_eq!(opened(&s).run.steps[4].state, StepState::Pending);
+    assert!(opened(&s).awaiting.is_none());
+    // yes: it runs, as shown
+    update(&mut s, code(KeyCode::Enter));
+    let effects = update(&mut s, key('y'));
+    let runs = run_steps(&effects);
+    assert_eq!(runs.len(), 1, "{effects:?}");
+    assert!(runs[0].mutates);
+    assert_eq!(
+        runs[0].work,
+        StepWork::Command {
+            line,
+            expect: Default::default(),
+            timeout: None
+        }
+    );
+    assert_eq!(opened(&s).run.steps[4].state, StepState::Running);
+}

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use super::{
     known_values, new_run, pod_candidates, restored, shown, Action, Asking, Entry, Model, Open,
 };
-use crate::effect::{ClusterWrite, Effect, StepRun, StepWork};
+use crate::effect::{Effect, StepRun, StepWork};
 use crate::feed::EntryKind;
 use crate::msg::{Msg, RunbookMsg};
 use crate::panes::cx::DialogRequest;
-use crate::panes::{Cx, Input, Nav, PaneEvent};
+use crate::panes::{Change, Cx, Input, Nav, PaneEvent};
 use crate::runbook::placeholder::{fill, Quoting};
 use crate::runbook::run::StepState;
 use crate::runbook::{Check, NativeAction, What};
@@ -23,7 +23,7 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
             Vec::new()
         }
         Input::Event(PaneEvent::Entered(text)) => entered(model, cx, text),
-        Input::Event(PaneEvent::Confirmed(w)) => confirmed(model, cx, w),
+        Input::Event(PaneEvent::Confirmed(c)) => confirmed(model, cx, c),
         Input::Event(PaneEvent::Cancelled(w)) => {
             if let Some(open) = &mut model.open {
                 if open.awaiting.as_ref().is_some_and(|(a, _)| a == w) {
@@ -37,7 +37,7 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
             let Some(open) = &mut model.open else {
                 return Vec::new();
             };
-            let Some((w, step)) = open.awaiting.clone() else {
+            let Some((Change::Write(w), step)) = open.awaiting.clone() else {
                 return Vec::new();
             };
             if w != outcome.write {
@@ -72,7 +72,6 @@ fn on_nav(model: &mut Model, cx: &mut Cx, nav: Nav) {
         }
         Some(open) => {
             open.cursor = nav.apply(open.cursor, open.run.steps.len());
-            open.armed = None;
         }
         None => {
             let len = model.entries(cx.kpis).len();
@@ -320,6 +319,12 @@ fn ask_value(model: &mut Model, cx: &mut Cx, name: String, step: usize) {
 }
 
 fn run_step(model: &mut Model, cx: &mut Cx, i: usize) -> Vec<Effect> {
+    start_step(model, cx, i, None)
+}
+
+/// Runs step `i`; a command that writes only once `confirmed` is its line as it would run
+/// now (else the confirmation is asked).
+fn start_step(model: &mut Model, cx: &mut Cx, i: usize, confirmed: Option<&str>) -> Vec<Effect> {
     let Some(open) = &model.open else {
         return Vec::new();
     };
@@ -363,7 +368,7 @@ fn run_step(model: &mut Model, cx: &mut Cx, i: usize) -> Vec<Effect> {
                 None,
             );
         }
-        open.awaiting = Some((write.clone(), i));
+        open.awaiting = Some((Change::Write(write.clone()), i));
         cx.confirm(
             write.clone(),
             format!("Runbook step \"{}\": {write}?", step.title),
@@ -371,15 +376,19 @@ fn run_step(model: &mut Model, cx: &mut Cx, i: usize) -> Vec<Effect> {
         );
         return Vec::new();
     }
-    if step.mutates && !cx.read_only && open.armed != Some(i) {
-        open.armed = Some(i);
-        cx.toast(
-            true,
-            format!("this step writes to the cluster: Enter again to run {text}"),
+    if step.mutates && !cx.read_only && confirmed != Some(text.as_str()) {
+        // confirmed like every other write, with the command exactly as it will run
+        open.awaiting = Some((Change::Command(text.clone()), i));
+        cx.confirm_command(
+            text.clone(),
+            format!(
+                "Runbook step \"{}\" writes to the cluster. Run it?\n{text}",
+                step.title
+            ),
+            step.note.clone(),
         );
         return Vec::new();
     }
-    open.armed = None;
     let work = match &step.what {
         What::Command(c) => StepWork::Command {
             line: fill(c, &values, Quoting::Shell).unwrap_or_default(),
@@ -601,16 +610,23 @@ fn entered(model: &mut Model, cx: &mut Cx, text: &str) -> Vec<Effect> {
     }
 }
 
-fn confirmed(model: &mut Model, cx: &mut Cx, w: &ClusterWrite) -> Vec<Effect> {
+fn confirmed(model: &mut Model, cx: &mut Cx, c: &Change) -> Vec<Effect> {
     let Some(open) = &mut model.open else {
         return Vec::new();
     };
     let Some((awaited, step)) = open.awaiting.clone() else {
         return Vec::new();
     };
-    if &awaited != w {
+    if &awaited != c {
         return Vec::new();
     }
+    let w = match c {
+        Change::Write(w) => w,
+        Change::Command(line) => {
+            open.awaiting = None;
+            return start_step(model, cx, step, Some(line));
+        }
+    };
     let rec = &mut open.run.steps[step];
     rec.state = StepState::Running;
     rec.started = Some(cx.now);
