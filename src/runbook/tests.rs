@@ -135,8 +135,41 @@ fn malformed_yaml_names_file_line_and_field() {
 
 #[test]
 fn native_actions_and_checks() {
+    let now = jiff::Timestamp::from_second(1_764_000_123).unwrap();
+    let to_write = |a: &str| NativeAction::to_write(a, now);
     assert_eq!(
-        NativeAction::to_write("scale deployment/web 10"),
+        to_write("run-cronjob postgres-backup"),
+        Ok(ClusterWrite::RunCronJob {
+            cronjob: "postgres-backup".into(),
+            job: "postgres-backup-manual-123".into()
+        })
+    );
+    assert_eq!(
+        to_write("run-cronjob cronjob/postgres-backup job/nightly-now"),
+        Ok(ClusterWrite::RunCronJob {
+            cronjob: "postgres-backup".into(),
+            job: "nightly-now".into()
+        })
+    );
+    assert_eq!(
+        to_write("suspend-cronjob postgres-backup"),
+        Ok(ClusterWrite::SuspendCronJob {
+            name: "postgres-backup".into(),
+            suspend: true
+        })
+    );
+    assert_eq!(
+        to_write("resume-cronjob cronjob/postgres-backup"),
+        Ok(ClusterWrite::SuspendCronJob {
+            name: "postgres-backup".into(),
+            suspend: false
+        })
+    );
+    assert!(to_write("run-cronjob")
+        .unwrap_err()
+        .contains("expected `run-cronjob CRONJOB [JOB]`"));
+    assert_eq!(
+        to_write("scale deployment/web 10"),
         Ok(ClusterWrite::Scale {
             kind: WorkloadKind::Deployment,
             name: "web".into(),
@@ -144,13 +177,13 @@ fn native_actions_and_checks() {
         })
     );
     assert_eq!(
-        NativeAction::to_write("switch kubechat-api-gateway green"),
+        to_write("switch kubechat-api-gateway green"),
         Ok(ClusterWrite::SwitchSlot {
             service: "kubechat-api-gateway".into(),
             slot: "green".into()
         })
     );
-    assert!(NativeAction::to_write("scale web")
+    assert!(to_write("scale web")
         .unwrap_err()
         .contains("expected `scale"));
     let rb = parse(

@@ -348,7 +348,7 @@ fn start_step(model: &mut Model, cx: &mut Cx, i: usize, confirmed: Option<&str>)
     open.run.steps[i].resolved = text.clone();
     if let What::Action(a) = &step.what {
         let resolved = fill(&a.template, &values, Quoting::Plain).unwrap_or_default();
-        let write = match NativeAction::to_write(&resolved) {
+        let write = match NativeAction::to_write(&resolved, cx.now) {
             Ok(w) => w,
             Err(e) => return finish(model, cx, i, StepState::Failed, e, None),
         };
