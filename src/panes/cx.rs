@@ -167,6 +167,9 @@ pub enum DialogRequest {
         text: String,
         hint: String,
     },
+    /// A live object to pick from a list, the likeliest first (type to filter; with no
+    /// match, Enter takes what is typed). The choice comes back as `Entered`.
+    Pick { title: String, choices: Vec<String> },
     /// What was typed is not valid: say why under the input.
     InputError(String),
     /// What was typed is taken: close the input.
@@ -187,11 +190,17 @@ pub struct Outbox {
     pub passed: bool,
 }
 
+/// What was under the cursor in the pane the user was in before (placeholder names:
+/// `pod`, `deployment`, `rollout`).
+pub type Selection = std::collections::BTreeMap<String, String>;
+
 /// The context of a pane's update.
 pub struct Cx<'a> {
     pub now: Timestamp,
     pub read_only: bool,
     pub cluster: &'a ClusterData,
+    /// The object under the cursor in the pane the user came from.
+    pub selection: &'a Selection,
     pub kpis: &'a KpiBoard,
     pub timeline: &'a Timeline,
     pub out: Outbox,
@@ -204,11 +213,13 @@ impl<'a> Cx<'a> {
         cluster: &'a ClusterData,
         kpis: &'a KpiBoard,
         timeline: &'a Timeline,
+        selection: &'a Selection,
     ) -> Self {
         Cx {
             now,
             read_only,
             cluster,
+            selection,
             kpis,
             timeline,
             out: Outbox::default(),

@@ -307,3 +307,53 @@ fn ids_inputs_and_output() {
     assert_eq!(printable(b"a\x1b[31mb\xff\r"), "a\u{FFFD}[31mb\u{FFFD}");
     assert!(printable(&[b'x'; 5000]).ends_with("(904 bytes cut)"));
 }
+
+#[test]
+fn values_come_from_the_selection_then_the_alert_labels() {
+    use super::placeholder::{initial_values, kind_of, Kind};
+    let map = |kv: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+        kv.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let wanted: Vec<String> = ["pod_name", "deployment", "namespace", "backup_dir"]
+        .map(String::from)
+        .to_vec();
+    let labels = map(&[
+        ("alertname", "KubeChatPodCrashLooping"),
+        ("pod", "web-blue-1"),
+        ("namespace", "kubechat-system"),
+        ("deployment", "web-blue"),
+    ]);
+    // the alert's labels alone: `pod` fills [POD_NAME]; a label no placeholder uses is left
+    assert_eq!(
+        initial_values(&wanted, &map(&[]), &labels),
+        map(&[
+            ("pod_name", "web-blue-1"),
+            ("deployment", "web-blue"),
+            ("namespace", "kubechat-system")
+        ])
+    );
+    // the selection first
+    let selection = map(&[("deployment", "web-green"), ("pod", "web-green-2")]);
+    assert_eq!(
+        initial_values(&wanted, &selection, &labels),
+        map(&[
+            ("pod_name", "web-green-2"),
+            ("deployment", "web-green"),
+            ("namespace", "kubechat-system")
+        ])
+    );
+    // a name given outright wins over an alias; nothing known: nothing filled
+    let labels = map(&[("pod", "a"), ("pod_name", "b")]);
+    assert_eq!(
+        initial_values(&wanted, &map(&[]), &labels),
+        map(&[("pod_name", "b")])
+    );
+    assert!(initial_values(&wanted, &map(&[]), &map(&[])).is_empty());
+    // the kinds a picker lists
+    assert_eq!(kind_of("pod_name"), Some(Kind::Pod));
+    assert_eq!(kind_of("deployment"), Some(Kind::Deployment));
+    assert_eq!(kind_of("rollout_name"), Some(Kind::Rollout));
+    assert_eq!(kind_of("backup_dir"), None);
+}

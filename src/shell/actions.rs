@@ -34,6 +34,16 @@ pub fn apply_key_action(state: &mut State, action: Action, key: &KeyEvent) -> Ve
 
 /// The action's effects, and whether its pane passed on it.
 fn apply(state: &mut State, action: Action) -> (Vec<Effect>, bool) {
+    let before = state.focus;
+    let out = apply_here(state, action);
+    if state.focus != before {
+        // leaving a pane: what was under its cursor is the selection (runbook values)
+        state.selection = state.selection_in(before);
+    }
+    out
+}
+
+fn apply_here(state: &mut State, action: Action) -> (Vec<Effect>, bool) {
     state.dirty = true;
     match action {
         Action::Shell(a) => (apply_shell(state, a), false),
@@ -167,7 +177,7 @@ fn show(state: &mut State, screen: Screen) {
     }
 }
 
-fn to_pane(state: &mut State, pane: PaneId, event: PaneEvent) -> Vec<Effect> {
+pub(crate) fn to_pane(state: &mut State, pane: PaneId, event: PaneEvent) -> Vec<Effect> {
     let (mut cx, panes) = state.split();
     let mut effects = panes.on_event(pane, &mut cx, event);
     let out = cx.out;
@@ -309,13 +319,25 @@ impl State {
                     editor: Box::new(editor),
                 };
             }
+            DialogRequest::Pick { title, choices } => {
+                self.overlay = Overlay::Pick {
+                    owner,
+                    title,
+                    choices,
+                    query: String::new(),
+                    selected: 0,
+                };
+            }
             DialogRequest::InputError(e) => {
                 if let Overlay::Input { error, .. } = &mut self.overlay {
                     *error = Some(e);
                 }
             }
             DialogRequest::Close => {
-                if matches!(self.overlay, Overlay::Input { .. } | Overlay::Editor { .. }) {
+                if matches!(
+                    self.overlay,
+                    Overlay::Input { .. } | Overlay::Editor { .. } | Overlay::Pick { .. }
+                ) {
                     self.overlay = Overlay::None;
                 }
             }

@@ -15,13 +15,13 @@ pub mod view;
 
 use jiff::Timestamp;
 
-use crate::cluster::rows::RolloutRow;
+use crate::cluster::rows::{RolloutRow, RowTarget};
 use crate::cluster::scope::Scope;
 use crate::cluster::ClusterData;
 use crate::feed::{EntryKind, Timeline, TimelineEntry};
 use crate::keymap::{KeyContext, Keymap};
 use crate::kpi::KpiBoard;
-use crate::panes::{Cx, PaneId, Panes};
+use crate::panes::{Cx, PaneId, Panes, Selection};
 use crate::screens::Screen;
 use overlay::Overlay;
 use sources::SourceHealth;
@@ -86,6 +86,8 @@ pub struct State {
     pub panes: Panes,
     /// The writes RBAC does not permit (the self-check's answers; empty until they come).
     pub denied: Vec<crate::effect::Permission>,
+    /// What was under the cursor in the pane focused before this one.
+    pub selection: Selection,
 }
 
 impl State {
@@ -123,6 +125,7 @@ impl State {
             timeline: Timeline::default(),
             panes: Panes::default(),
             denied: Vec::new(),
+            selection: Selection::new(),
         }
     }
 
@@ -134,6 +137,42 @@ impl State {
     /// The row under the Rollouts cursor.
     pub fn selected_row(&self) -> Option<&RolloutRow> {
         self.cluster.rows.get(self.panes.rollouts.cursor)
+    }
+
+    /// The object under the cursor in `pane`: the Rollouts row's workload (a blue/green
+    /// pair's live slot), the one pod the Logs pane reads.
+    pub fn selection_in(&self, pane: PaneId) -> Selection {
+        let mut out = Selection::new();
+        match pane {
+            PaneId::Rollouts => match self.selected_row().map(|r| &r.target) {
+                Some(RowTarget::Deployment(d) | RowTarget::Slot { deployment: d, .. }) => {
+                    out.insert("deployment".into(), d.clone());
+                }
+                Some(RowTarget::BlueGreen { live, slots, .. }) => {
+                    let live = slots.iter().find(|(s, _)| Some(s) == live.as_ref());
+                    if let Some((_, d)) = live {
+                        out.insert("deployment".into(), d.clone());
+                    }
+                }
+                Some(RowTarget::Rollout(r)) => {
+                    out.insert("rollout".into(), r.clone());
+                }
+                None => {}
+            },
+            PaneId::Logs => {
+                let logs = &self.panes.logs;
+                let pod = match logs.only {
+                    Some(i) => logs.pods.get(i),
+                    None if logs.pods.len() == 1 => logs.pods.first(),
+                    None => None,
+                };
+                if let Some(p) = pod {
+                    out.insert("pod".into(), p.clone());
+                }
+            }
+            _ => {}
+        }
+        out
     }
 
     /// The key context keys are looked up in now.
@@ -173,6 +212,7 @@ impl State {
             &self.cluster,
             &self.kpis,
             &self.timeline,
+            &self.selection,
         );
         (cx, &mut self.panes)
     }

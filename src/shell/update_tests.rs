@@ -414,6 +414,7 @@ fn prometheus_alerts_firing_and_resolved_reach_the_timeline() {
         severity: Some("warning".into()),
         summary: Some("5xx above 1%".into()),
         active_at: None,
+        labels: Default::default(),
     };
     let at = ts("2026-11-28T15:10:00Z");
     let pending = FiringAlert {

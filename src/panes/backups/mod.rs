@@ -152,6 +152,7 @@ fn judge(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
                     severity: Some("critical".into()),
                     summary: Some(h.reason.clone()),
                     active_at: Some(cx.now),
+                    labels: Default::default(),
                 }),
             );
         } else if was_alarming {
@@ -252,6 +253,7 @@ fn judge_archiving(model: &mut Model, cx: &mut Cx) {
                     severity: Some("critical".into()),
                     summary: Some(last.clone()),
                     active_at: Some(cx.now),
+                    labels: Default::default(),
                 }),
             );
         } else if before.is_some_and(bad) {

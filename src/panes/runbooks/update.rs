@@ -4,14 +4,15 @@
 use std::collections::BTreeMap;
 
 use super::{
-    known_values, new_run, pod_candidates, restored, shown, Action, Asking, Entry, Model, Open,
+    alert_labels, candidates, known_values, new_run, restored, shown, Action, Asking, Entry, Model,
+    Open,
 };
 use crate::effect::{Effect, StepRun, StepWork};
 use crate::feed::EntryKind;
 use crate::msg::{Msg, RunbookMsg};
 use crate::panes::cx::DialogRequest;
 use crate::panes::{Change, Cx, Input, Nav, PaneEvent};
-use crate::runbook::placeholder::{fill, Quoting};
+use crate::runbook::placeholder::{fill, initial_values, kind_of, Kind, Quoting};
 use crate::runbook::run::StepState;
 use crate::runbook::{Check, NativeAction, What};
 
@@ -239,7 +240,13 @@ fn open_entry(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
     let (rb, run) = match entry {
         Entry::Runbook { index, .. } => {
             let rb = model.runbooks[index].clone();
-            let run = new_run(&rb, cx.now);
+            let mut run = new_run(&rb, cx.now);
+            // the selection, then the firing alert's labels; the rest is picked or typed
+            run.values = initial_values(
+                &rb.placeholders(),
+                cx.selection,
+                &alert_labels(cx.kpis, &rb),
+            );
             (rb, run)
         }
         Entry::Saved(i) => {
@@ -291,30 +298,35 @@ fn missing(model: &Model, cx: &Cx, i: usize) -> Vec<String> {
         .collect()
 }
 
+/// Asks for a placeholder's value: a pick list of the live objects of its kind (pods
+/// crash-looping first), else a line to type.
 fn ask_value(model: &mut Model, cx: &mut Cx, name: String, step: usize) {
-    let (question, initial) = if name == "pod_name" {
-        let pods = pod_candidates(cx.cluster);
-        let shown: Vec<&str> = pods.iter().take(4).map(String::as_str).collect();
-        (
-            format!("POD_NAME (crash-looping first: {})", shown.join(", ")),
-            pods.first().cloned().unwrap_or_default(),
-        )
-    } else {
-        let desc = model
-            .open
-            .as_ref()
-            .and_then(|o| o.runbook.inputs.iter().find(|d| d.name == name))
-            .map(|d| format!(" — {}", d.description))
-            .unwrap_or_default();
-        (format!("{name}{desc}"), String::new())
-    };
+    if let Some(kind) = kind_of(&name) {
+        let choices = candidates(kind, cx.cluster);
+        let title = match kind {
+            Kind::Pod => format!("{} — a pod, crash-looping first", name.to_uppercase()),
+            Kind::Deployment | Kind::Rollout => name.to_uppercase(),
+        };
+        model.asking = Some(Asking::Value { name, step });
+        cx.dialog(DialogRequest::Pick { title, choices });
+        return;
+    }
+    let desc = model
+        .open
+        .as_ref()
+        .and_then(|o| o.runbook.inputs.iter().find(|d| d.name == name))
+        .map(|d| format!(" — {}", d.description))
+        .unwrap_or_default();
     ask(
         model,
         cx,
-        Asking::Value { name, step },
+        Asking::Value {
+            name: name.clone(),
+            step,
+        },
         "Placeholder",
-        question,
-        initial,
+        format!("{name}{desc}"),
+        String::new(),
     );
 }
 
