@@ -663,13 +663,10 @@ fn on_runbook_msg(model: &mut Model, cx: &mut Cx, m: &RunbookMsg) -> Vec<Effect>
                 return Vec::new();
             }
             let tail = &mut open.tails[step];
-            let before = tail.lines.len();
-            for l in lines {
-                tail.push(l.clone());
-            }
-            // a viewer scrolled up stays on the same lines
+            let added = tail.push_all(lines);
+            // a viewer scrolled up stays on the same lines (while they are kept)
             if open.scroll > 0 {
-                open.scroll += tail.lines.len().saturating_sub(before);
+                open.scroll = (open.scroll + added).min(tail.lines.len().saturating_sub(1));
             }
             Vec::new()
         }
