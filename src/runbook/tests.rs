@@ -307,9 +307,15 @@ fn ids_inputs_and_output() {
     // a batch longer than the tail: only its last lines are kept, the rest counted
     let batch: Vec<String> = (5..12).map(|i| i.to_string()).collect();
     assert_eq!(tail.push_all(&batch), 3);
-    assert_eq!(tail.to_vec(), ["… 9 earlier lines dropped", "9", "10", "11"]);
+    assert_eq!(
+        tail.to_vec(),
+        ["… 9 earlier lines dropped", "9", "10", "11"]
+    );
     assert_eq!(tail.push_all(&["12".to_string()]), 1);
-    assert_eq!(tail.to_vec(), ["… 10 earlier lines dropped", "10", "11", "12"]);
+    assert_eq!(
+        tail.to_vec(),
+        ["… 10 earlier lines dropped", "10", "11", "12"]
+    );
     assert_eq!(printable(b"a\x1b[31mb\xff\r"), "a\u{FFFD}[31mb\u{FFFD}");
     assert!(printable(&[b'x'; 5000]).ends_with("(904 bytes cut)"));
 }

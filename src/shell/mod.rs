@@ -7,6 +7,7 @@ pub mod guard;
 pub mod overlay;
 #[cfg(test)]
 mod permissions_tests;
+mod selection;
 pub mod sources;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -15,7 +16,7 @@ pub mod view;
 
 use jiff::Timestamp;
 
-use crate::cluster::rows::{RolloutRow, RowTarget};
+use crate::cluster::rows::RolloutRow;
 use crate::cluster::scope::Scope;
 use crate::cluster::ClusterData;
 use crate::feed::{EntryKind, Timeline, TimelineEntry};
@@ -137,42 +138,6 @@ impl State {
     /// The row under the Rollouts cursor.
     pub fn selected_row(&self) -> Option<&RolloutRow> {
         self.cluster.rows.get(self.panes.rollouts.cursor)
-    }
-
-    /// The object under the cursor in `pane`: the Rollouts row's workload (a blue/green
-    /// pair's live slot), the one pod the Logs pane reads.
-    pub fn selection_in(&self, pane: PaneId) -> Selection {
-        let mut out = Selection::new();
-        match pane {
-            PaneId::Rollouts => match self.selected_row().map(|r| &r.target) {
-                Some(RowTarget::Deployment(d) | RowTarget::Slot { deployment: d, .. }) => {
-                    out.insert("deployment".into(), d.clone());
-                }
-                Some(RowTarget::BlueGreen { live, slots, .. }) => {
-                    let live = slots.iter().find(|(s, _)| Some(s) == live.as_ref());
-                    if let Some((_, d)) = live {
-                        out.insert("deployment".into(), d.clone());
-                    }
-                }
-                Some(RowTarget::Rollout(r)) => {
-                    out.insert("rollout".into(), r.clone());
-                }
-                None => {}
-            },
-            PaneId::Logs => {
-                let logs = &self.panes.logs;
-                let pod = match logs.only {
-                    Some(i) => logs.pods.get(i),
-                    None if logs.pods.len() == 1 => logs.pods.first(),
-                    None => None,
-                };
-                if let Some(p) = pod {
-                    out.insert("pod".into(), p.clone());
-                }
-            }
-            _ => {}
-        }
-        out
     }
 
     /// The key context keys are looked up in now.
