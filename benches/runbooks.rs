@@ -134,7 +134,8 @@ async fn main() {
             Ok(Some(m)) => m,
             _ => break,
         };
-        let finished = matches!(msg, Msg::Runbook(RunbookMsg::Finished { .. }));
+        let is_finished = |m: &Msg| matches!(m, Msg::Runbook(RunbookMsg::Finished { .. }));
+        let mut finished = is_finished(&msg);
         if let (None, Msg::Runbook(RunbookMsg::Lines { lines, .. })) = (&first_line, &msg) {
             first_line = lines.first().and_then(|l| l.trim().parse::<f64>().ok());
         }
@@ -147,6 +148,9 @@ async fn main() {
             if let Msg::Runbook(RunbookMsg::Lines { lines, .. }) = &m {
                 lines_seen += lines.len();
             }
+            // the end may come in the same drain as the last lines (missing it here left
+            // the loop waiting out its 30 s receive timeout: the "42 s" step)
+            finished |= is_finished(&m);
             effects.extend(update(&mut s, m));
         }
         work += t.elapsed();
