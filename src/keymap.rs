@@ -263,6 +263,13 @@ impl Keymap {
         if local.is_some() || ctx == KeyContext::Dialog {
             return local;
         }
+        self.resolve_global(key)
+    }
+
+    /// The action of a key in `global` alone (what a pane's key falls back to when the pane
+    /// passes on it).
+    pub fn resolve_global(&self, key: &KeyEvent) -> Option<Action> {
+        let spec = KeySpec::from_event(key);
         self.bindings
             .get(&KeyContext::Global)
             .and_then(|t| t.get(&spec))

@@ -68,21 +68,27 @@ async fn oomkill() -> (SimHandle, tempfile::TempDir, std::path::PathBuf) {
     (sim, files, kubeconfig)
 }
 
-/// Opens the firing runbook and runs its first step, `[POD_NAME]` taken as offered.
+/// Opens the firing runbook and runs its first step: `[POD_NAME]` is the crashing pod the
+/// firing alert names (its `pod` label), nothing asked.
 fn open_and_describe(t: &tmux::Tmux) {
     t.keys(&["6"]);
     t.wait_text("┏ 6 Runbooks");
-    t.wait_for("the alert's runbook on top", |s| {
+    let screen = t.wait_for("the alert's runbook on top, with the crashing pod", |s| {
         s.lines().nth(2).is_some_and(|l| {
             l.contains("kubechat-pod-crash-looping")
                 && l.contains("firing: KubeChatPodCrashLooping")
+                && l.contains("pod=kubechat-api-gateway-blue-")
         })
     });
+    let top = screen.lines().nth(2).unwrap_or_default();
+    let pod: String = top[top.find("pod=").unwrap() + 4..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
     t.keys(&["Enter"]);
     t.wait_text("[investigate]");
-    t.keys(&["Enter"]);
-    let prompt = t.wait_text("POD_NAME (crash-looping first:");
-    assert!(prompt.contains("kubechat-api-gateway-blue-"), "{prompt}");
+    // the steps show the command as it will run, the pod filled in
+    t.wait_text(&format!("kubectl describe pod {pod} -n kubechat-system"));
     t.keys(&["Enter"]);
     t.wait_for(
         "step 1 passed, with the OOMKill in the pod's description",
@@ -109,10 +115,15 @@ async fn oomkill_walkthrough_heals_the_pods_and_resumes_after_sigkill() {
     t.wait_for("the previous container's crash", |s| {
         s.contains("2 Review container logs passed") && s.contains("out of memory")
     });
-    // the memory patch: a write, so Enter twice
+    // the memory patch: a write, confirmed by the dialog every write has, which shows the
+    // command as it will run
     t.keys(&["j", "j", "j", "Enter"]);
-    t.wait_text("this step writes to the cluster: Enter again");
-    t.keys(&["Enter"]);
+    let dialog = t.wait_text("Confirm — changes the cluster");
+    assert!(
+        dialog.contains("kubectl patch deployment kubechat-api-gateway-blue -n kubechat-system"),
+        "{dialog}"
+    );
+    t.keys(&["y"]);
     t.wait_for("the patch applied", |s| {
         s.contains("5 Increase resource limits if OOMKilled writes passed")
             && s.contains("deployment.apps/kubechat-api-gateway-blue patched")
@@ -257,4 +268,44 @@ fn an_interactive_step_gets_the_terminal_and_gives_it_back() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
     t.restored().expect("terminal restored");
+}
+
+/// Ctrl-C while a step runs cancels the step (its whole process group), not the console;
+/// with no step running it quits as everywhere.
+#[test]
+fn ctrl_c_cancels_a_running_step_then_quits() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let runbooks = dir.path().join("config/kubechat-ops/runbooks");
+    std::fs::create_dir_all(&runbooks).unwrap();
+    let marker = dir.path().join("child-alive");
+    std::fs::write(
+        runbooks.join("slow.yaml"),
+        format!(
+            "id: slow\ntitle: Slow\nsections:\n  - name: wait\n    steps:\n      - title: waits a while\n        command: \"(sleep 300; touch {}) & echo started; sleep 300\"\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let t = start(dir.path(), "--demo", &[]);
+    t.wait_text("kubechat-api-gateway");
+    t.keys(&["6", "/"]);
+    t.type_text("slow");
+    t.keys(&["Enter"]);
+    t.wait_text("slow ");
+    t.keys(&["Enter"]);
+    t.wait_text("[wait]");
+    t.keys(&["Enter"]);
+    t.wait_text("1 waits a while running");
+    t.wait_text("started");
+    t.keys(&["C-c"]);
+    t.wait_text(
+        "1 waits a while failed — cancelled: the command and its process group were killed",
+    );
+    // the console is still there; now Ctrl-C quits it
+    t.keys(&["C-c"]);
+    assert_eq!(t.wait_exit(), 0);
+    assert!(!marker.exists());
 }

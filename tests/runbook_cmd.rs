@@ -496,3 +496,64 @@ async fn the_seeds_investigation_runs_with_kubectl() {
     assert!(stdout.contains("name: kubechat-config"), "{stdout}");
     c.finish().await;
 }
+
+/// The configuration backup starts with the database backup run now: a native action,
+/// `run-cronjob postgres-backup`, that creates a Job from the CronJob as the Backups pane
+/// does; refused in read-only mode with nothing sent.
+#[tokio::test]
+async fn the_database_backup_runs_now_as_a_job_from_its_cronjob() {
+    use k8s_openapi::api::batch::v1::Job;
+    let c = Cluster::start("default").await;
+    let args = [
+        "run",
+        "configuration-backup",
+        "--section",
+        "database",
+        "--yes",
+    ];
+    let out = c.run(&[&args[..], &["--read-only"]].concat()).await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("is read-only: nothing was run"),
+        "{out:?}"
+    );
+    assert!(
+        c.sim.client_writes().is_empty(),
+        "{:?}",
+        c.sim.client_writes()
+    );
+
+    let out = c.run(&args).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("action: run-cronjob postgres-backup"),
+        "{out:?}"
+    );
+    let jobs: kube::Api<Job> = kube::Api::namespaced(c.sim.client(), "kubechat-system");
+    let manual: Vec<Job> = jobs
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|j| {
+            j.metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("postgres-backup-manual-"))
+        })
+        .collect();
+    assert_eq!(manual.len(), 1, "one Job made from the CronJob");
+    let owner = &manual[0].metadata.owner_references.as_ref().unwrap()[0];
+    assert_eq!(
+        (owner.kind.as_str(), owner.name.as_str()),
+        ("CronJob", "postgres-backup")
+    );
+    let writes = c.sim.client_writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(
+        writes[0].starts_with("POST /apis/batch/v1/namespaces/kubechat-system/jobs"),
+        "{writes:?}"
+    );
+    c.finish().await;
+}

@@ -281,7 +281,7 @@ async fn http(
 /// Carries out a native action (placeholders filled in) with the writer; without one
 /// (read-only) it is refused.
 pub async fn run_action(resolved: &str, writer: Option<&KubeWriter>) -> (StepState, String) {
-    let write = match NativeAction::to_write(resolved) {
+    let write = match NativeAction::to_write(resolved, jiff::Timestamp::now()) {
         Ok(w) => w,
         Err(e) => return (StepState::Failed, e),
     };

@@ -2,7 +2,7 @@
 //! go back in batches without ever blocking the step (what the console cannot take yet
 //! waits in a bounded buffer, past it lines are counted as dropped), its cancel kept by id.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,7 +29,8 @@ pub struct RunbookIo {
 struct Batcher {
     id: u64,
     tx: Sender<Msg>,
-    pending: Vec<String>,
+    /// At most [`MAX_LINES`]: past it the oldest goes (O(1), the step never waits).
+    pending: VecDeque<String>,
     last: std::time::Instant,
     dropped: u64,
 }
@@ -37,10 +38,10 @@ struct Batcher {
 impl Batcher {
     fn push(&mut self, line: &str) {
         if self.pending.len() >= MAX_LINES {
-            self.pending.remove(0);
+            self.pending.pop_front();
             self.dropped += 1;
         }
-        self.pending.push(line.to_string());
+        self.pending.push_back(line.to_string());
         if self.last.elapsed() >= BATCH {
             self.flush();
         }
@@ -50,7 +51,7 @@ impl Batcher {
         if self.pending.is_empty() {
             return;
         }
-        let lines = std::mem::take(&mut self.pending);
+        let lines: Vec<String> = std::mem::take(&mut self.pending).into();
         match self
             .tx
             .try_send(Msg::Runbook(RunbookMsg::Lines { id: self.id, lines }))
@@ -58,7 +59,7 @@ impl Batcher {
             Ok(()) => self.last = std::time::Instant::now(),
             Err(tokio::sync::mpsc::error::TrySendError::Full(Msg::Runbook(
                 RunbookMsg::Lines { lines, .. },
-            ))) => self.pending = lines,
+            ))) => self.pending = lines.into(),
             Err(_) => {}
         }
     }
@@ -84,7 +85,7 @@ impl RunbookIo {
             let batch = Arc::new(Mutex::new(Batcher {
                 id: run.id,
                 tx: tx.clone(),
-                pending: Vec::new(),
+                pending: VecDeque::new(),
                 last: std::time::Instant::now(),
                 dropped: 0,
             }));
@@ -122,7 +123,7 @@ impl RunbookIo {
             lock(&cancels).remove(&run.id);
             let (lines, dropped) = {
                 let mut b = lock(&batch);
-                (std::mem::take(&mut b.pending), b.dropped)
+                (Vec::from(std::mem::take(&mut b.pending)), b.dropped)
             };
             if !lines.is_empty() {
                 let _ = tx

@@ -331,6 +331,7 @@ mod tests {
             severity: Some("warning".into()),
             summary: None,
             active_at: Some(t(0)),
+            labels: Default::default(),
         };
         b.apply(
             KpiMsg::Alerts {

@@ -58,6 +58,9 @@ pub struct FiringAlert {
     /// The `summary` (or `description`) annotation.
     pub summary: Option<String>,
     pub active_at: Option<Timestamp>,
+    /// Its other labels (`pod`, `namespace`, `deployment`, …): they fill the same-named
+    /// placeholders of its runbook.
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// Where an alert is in Prometheus' life cycle.

@@ -74,14 +74,31 @@ impl Nav {
     }
 }
 
+/// What the confirmation dialog asks about: one of the console's writes, or a runbook
+/// step's shell command that writes (shown exactly as it will run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Write(ClusterWrite),
+    Command(String),
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::Write(w) => w.fmt(f),
+            Change::Command(line) => f.write_str(line),
+        }
+    }
+}
+
 /// What only the pane concerned hears.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaneEvent {
     Nav(Nav),
     /// The yes to the confirmation this pane asked for.
-    Confirmed(ClusterWrite),
+    Confirmed(Change),
     /// The no to it.
-    Cancelled(ClusterWrite),
+    Cancelled(Change),
     /// Enter in the text input this pane asked for, with what was typed.
     Entered(String),
     /// Another pane sent the user here (`Cx::go`).
@@ -131,7 +148,7 @@ pub enum Input<'m, A> {
 pub enum DialogRequest {
     /// "Scale deployment X from 3 to 5 replicas?" and what it would write.
     Confirm {
-        write: ClusterWrite,
+        change: Change,
         prompt: String,
         caution: Option<String>,
     },
@@ -150,6 +167,9 @@ pub enum DialogRequest {
         text: String,
         hint: String,
     },
+    /// A live object to pick from a list, the likeliest first (type to filter; with no
+    /// match, Enter takes what is typed). The choice comes back as `Entered`.
+    Pick { title: String, choices: Vec<String> },
     /// What was typed is not valid: say why under the input.
     InputError(String),
     /// What was typed is taken: close the input.
@@ -166,13 +186,21 @@ pub struct Outbox {
     /// Console alerts to open (Some) or close (None), by key: the KPI pane's alert list.
     pub alerts: Vec<(String, Option<crate::kpi::FiringAlert>)>,
     pub dirty: bool,
+    /// The key's pane action had nothing to do now: the key's global binding applies.
+    pub passed: bool,
 }
+
+/// What was under the cursor in the pane the user was in before (placeholder names:
+/// `pod`, `deployment`, `rollout`).
+pub type Selection = std::collections::BTreeMap<String, String>;
 
 /// The context of a pane's update.
 pub struct Cx<'a> {
     pub now: Timestamp,
     pub read_only: bool,
     pub cluster: &'a ClusterData,
+    /// The object under the cursor in the pane the user came from.
+    pub selection: &'a Selection,
     pub kpis: &'a KpiBoard,
     pub timeline: &'a Timeline,
     pub out: Outbox,
@@ -185,11 +213,13 @@ impl<'a> Cx<'a> {
         cluster: &'a ClusterData,
         kpis: &'a KpiBoard,
         timeline: &'a Timeline,
+        selection: &'a Selection,
     ) -> Self {
         Cx {
             now,
             read_only,
             cluster,
+            selection,
             kpis,
             timeline,
             out: Outbox::default(),
@@ -219,7 +249,17 @@ impl<'a> Cx<'a> {
 
     pub fn confirm(&mut self, write: ClusterWrite, prompt: String, caution: Option<String>) {
         self.dialog(DialogRequest::Confirm {
-            write,
+            change: Change::Write(write),
+            prompt,
+            caution,
+        });
+    }
+
+    /// The same confirmation for a shell command that writes: `prompt` shows it as it
+    /// will run.
+    pub fn confirm_command(&mut self, line: String, prompt: String, caution: Option<String>) {
+        self.dialog(DialogRequest::Confirm {
+            change: Change::Command(line),
             prompt,
             caution,
         });
@@ -235,6 +275,12 @@ impl<'a> Cx<'a> {
     pub fn alert(&mut self, key: impl Into<String>, alert: Option<crate::kpi::FiringAlert>) {
         self.out.alerts.push((key.into(), alert));
         self.out.dirty = true;
+    }
+
+    /// The key that brought this action means nothing to the pane now (Ctrl-C with no step
+    /// running): the shell applies the key's global binding instead.
+    pub fn pass(&mut self) {
+        self.out.passed = true;
     }
 
     /// Something visible changed.

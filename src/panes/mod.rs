@@ -24,7 +24,9 @@ use ratatui::layout::Rect;
 
 use crate::effect::Effect;
 use crate::msg::Msg;
-pub use cx::{ActionSpec, Cx, Goto, Input, LogSource, LogTarget, Nav, PaneEvent, View};
+pub use cx::{
+    ActionSpec, Change, Cx, Goto, Input, LogSource, LogTarget, Nav, PaneEvent, Selection, View,
+};
 
 macro_rules! registry {
     ($($id:ident: $module:ident $title:literal),* $(,)?) => {

@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use jiff::Timestamp;
+
+use crate::cluster::backup::manual_job_name;
 use crate::effect::{ClusterWrite, WorkloadKind};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,11 +141,16 @@ pub const NATIVE_ACTIONS: &[(&str, &str)] = &[
     ("abort", "abort ROLLOUT"),
     ("retry", "retry ROLLOUT"),
     ("delete", "delete DEPLOYMENT"),
+    ("run-cronjob", "run-cronjob CRONJOB [JOB]"),
+    ("suspend-cronjob", "suspend-cronjob CRONJOB"),
+    ("resume-cronjob", "resume-cronjob CRONJOB"),
 ];
 
 impl NativeAction {
-    /// The write this action stands for, its placeholders already filled in.
-    pub fn to_write(resolved: &str) -> Result<ClusterWrite, String> {
+    /// The write this action stands for, its placeholders already filled in, at `now`
+    /// (a CronJob's run is a Job named `CRONJOB-manual-SECONDS`, as the Backups pane names
+    /// it, unless the action names it).
+    pub fn to_write(resolved: &str, now: Timestamp) -> Result<ClusterWrite, String> {
         let words: Vec<&str> = resolved.split_whitespace().collect();
         let usage = |verb: &str| {
             let form = NATIVE_ACTIONS
@@ -221,6 +229,18 @@ impl NativeAction {
             },
             ("delete", [name]) => ClusterWrite::DeleteDeployment {
                 name: workload(name)?.1,
+            },
+            ("run-cronjob", [cronjob, job @ ..]) if job.len() <= 1 => {
+                let cronjob = cronjob.trim_start_matches("cronjob/").to_string();
+                let job = match job.first() {
+                    Some(j) => j.trim_start_matches("job/").to_string(),
+                    None => manual_job_name(&cronjob, now),
+                };
+                ClusterWrite::RunCronJob { cronjob, job }
+            }
+            ("suspend-cronjob" | "resume-cronjob", [name]) => ClusterWrite::SuspendCronJob {
+                name: name.trim_start_matches("cronjob/").to_string(),
+                suspend: verb == "suspend-cronjob",
             },
             (v, _) if NATIVE_ACTIONS.iter().any(|(n, _)| *n == v) => return Err(usage(v)),
             (v, _) => {

@@ -202,7 +202,8 @@ impl TryFrom<RawStep> for ParsedStep {
                 .collect();
             let filled = placeholder::fill(&a, &stand_in, placeholder::Quoting::Plain)
                 .unwrap_or_else(|_| a.clone());
-            NativeAction::to_write(&filled).map_err(|e| format!("action: {e}"))?;
+            NativeAction::to_write(&filled, jiff::Timestamp::UNIX_EPOCH)
+                .map_err(|e| format!("action: {e}"))?;
             what.push(What::Action(NativeAction { template: a }));
         }
         match raw.check {

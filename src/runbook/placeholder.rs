@@ -144,3 +144,62 @@ pub fn parse_set(s: &str) -> Result<(String, String), String> {
     }
     Ok((k.to_ascii_lowercase().replace('-', "_"), v.to_string()))
 }
+
+/// Names that stand for the same object: a `pod` label or selection also fills `pod_name`
+/// (as the seed writes `[POD_NAME]`), and so on.
+const ALIASES: &[(&str, &str)] = &[
+    ("pod", "pod_name"),
+    ("deployment", "deployment_name"),
+    ("rollout", "rollout_name"),
+];
+
+/// What kind of live object a placeholder names, to offer a list of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Pod,
+    Deployment,
+    Rollout,
+}
+
+/// The kind of object `name` stands for, if it is one.
+pub fn kind_of(name: &str) -> Option<Kind> {
+    let base = ALIASES
+        .iter()
+        .find(|(_, alias)| *alias == name)
+        .map_or(name, |(base, _)| base);
+    match base {
+        "pod" => Some(Kind::Pod),
+        "deployment" => Some(Kind::Deployment),
+        "rollout" => Some(Kind::Rollout),
+        _ => None,
+    }
+}
+
+/// `source` with every name's aliases added (a name given outright wins over an alias).
+fn with_aliases(source: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut out = source.clone();
+    for (base, alias) in ALIASES {
+        if let Some(v) = source.get(*base) {
+            out.entry(alias.to_string()).or_insert_with(|| v.clone());
+        }
+    }
+    out
+}
+
+/// The values a run starts with for the placeholders `wanted`, in the order they are
+/// taken: the selection (the object under the cursor in the pane the user came from),
+/// then the firing alert's labels. What neither gives is `--set` or picked later.
+pub fn initial_values(
+    wanted: &[String],
+    selection: &BTreeMap<String, String>,
+    alert_labels: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let (selection, labels) = (with_aliases(selection), with_aliases(alert_labels));
+    wanted
+        .iter()
+        .filter_map(|name| {
+            let v = selection.get(name).or_else(|| labels.get(name))?;
+            (!v.is_empty()).then(|| (name.clone(), v.clone()))
+        })
+        .collect()
+}

@@ -113,6 +113,17 @@ impl OutputTail {
         self.lines.push_back(line);
     }
 
+    /// Appends a batch of lines; of a batch longer than the tail only the last lines are
+    /// copied (the rest would fall out at once: counted as dropped). The lines added.
+    pub fn push_all(&mut self, lines: &[String]) -> usize {
+        let skip = lines.len().saturating_sub(self.cap);
+        self.dropped += skip as u64;
+        for l in &lines[skip..] {
+            self.push(l.clone());
+        }
+        lines.len() - skip
+    }
+
     /// The tail with a first line saying what was dropped, when anything was.
     pub fn to_vec(&self) -> Vec<String> {
         let mut out = Vec::with_capacity(self.lines.len() + 1);

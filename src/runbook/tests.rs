@@ -135,8 +135,41 @@ fn malformed_yaml_names_file_line_and_field() {
 
 #[test]
 fn native_actions_and_checks() {
+    let now = jiff::Timestamp::from_second(1_764_000_123).unwrap();
+    let to_write = |a: &str| NativeAction::to_write(a, now);
     assert_eq!(
-        NativeAction::to_write("scale deployment/web 10"),
+        to_write("run-cronjob postgres-backup"),
+        Ok(ClusterWrite::RunCronJob {
+            cronjob: "postgres-backup".into(),
+            job: "postgres-backup-manual-123".into()
+        })
+    );
+    assert_eq!(
+        to_write("run-cronjob cronjob/postgres-backup job/nightly-now"),
+        Ok(ClusterWrite::RunCronJob {
+            cronjob: "postgres-backup".into(),
+            job: "nightly-now".into()
+        })
+    );
+    assert_eq!(
+        to_write("suspend-cronjob postgres-backup"),
+        Ok(ClusterWrite::SuspendCronJob {
+            name: "postgres-backup".into(),
+            suspend: true
+        })
+    );
+    assert_eq!(
+        to_write("resume-cronjob cronjob/postgres-backup"),
+        Ok(ClusterWrite::SuspendCronJob {
+            name: "postgres-backup".into(),
+            suspend: false
+        })
+    );
+    assert!(to_write("run-cronjob")
+        .unwrap_err()
+        .contains("expected `run-cronjob CRONJOB [JOB]`"));
+    assert_eq!(
+        to_write("scale deployment/web 10"),
         Ok(ClusterWrite::Scale {
             kind: WorkloadKind::Deployment,
             name: "web".into(),
@@ -144,13 +177,13 @@ fn native_actions_and_checks() {
         })
     );
     assert_eq!(
-        NativeAction::to_write("switch kubechat-api-gateway green"),
+        to_write("switch kubechat-api-gateway green"),
         Ok(ClusterWrite::SwitchSlot {
             service: "kubechat-api-gateway".into(),
             slot: "green".into()
         })
     );
-    assert!(NativeAction::to_write("scale web")
+    assert!(to_write("scale web")
         .unwrap_err()
         .contains("expected `scale"));
     let rb = parse(
@@ -271,6 +304,68 @@ fn ids_inputs_and_output() {
         tail.push(format!("{i}"));
     }
     assert_eq!(tail.to_vec(), ["… 2 earlier lines dropped", "2", "3", "4"]);
+    // a batch longer than the tail: only its last lines are kept, the rest counted
+    let batch: Vec<String> = (5..12).map(|i| i.to_string()).collect();
+    assert_eq!(tail.push_all(&batch), 3);
+    assert_eq!(
+        tail.to_vec(),
+        ["… 9 earlier lines dropped", "9", "10", "11"]
+    );
+    assert_eq!(tail.push_all(&["12".to_string()]), 1);
+    assert_eq!(
+        tail.to_vec(),
+        ["… 10 earlier lines dropped", "10", "11", "12"]
+    );
     assert_eq!(printable(b"a\x1b[31mb\xff\r"), "a\u{FFFD}[31mb\u{FFFD}");
     assert!(printable(&[b'x'; 5000]).ends_with("(904 bytes cut)"));
+}
+
+#[test]
+fn values_come_from_the_selection_then_the_alert_labels() {
+    use super::placeholder::{initial_values, kind_of, Kind};
+    let map = |kv: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+        kv.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let wanted: Vec<String> = ["pod_name", "deployment", "namespace", "backup_dir"]
+        .map(String::from)
+        .to_vec();
+    let labels = map(&[
+        ("alertname", "KubeChatPodCrashLooping"),
+        ("pod", "web-blue-1"),
+        ("namespace", "kubechat-system"),
+        ("deployment", "web-blue"),
+    ]);
+    // the alert's labels alone: `pod` fills [POD_NAME]; a label no placeholder uses is left
+    assert_eq!(
+        initial_values(&wanted, &map(&[]), &labels),
+        map(&[
+            ("pod_name", "web-blue-1"),
+            ("deployment", "web-blue"),
+            ("namespace", "kubechat-system")
+        ])
+    );
+    // the selection first
+    let selection = map(&[("deployment", "web-green"), ("pod", "web-green-2")]);
+    assert_eq!(
+        initial_values(&wanted, &selection, &labels),
+        map(&[
+            ("pod_name", "web-green-2"),
+            ("deployment", "web-green"),
+            ("namespace", "kubechat-system")
+        ])
+    );
+    // a name given outright wins over an alias; nothing known: nothing filled
+    let labels = map(&[("pod", "a"), ("pod_name", "b")]);
+    assert_eq!(
+        initial_values(&wanted, &map(&[]), &labels),
+        map(&[("pod_name", "b")])
+    );
+    assert!(initial_values(&wanted, &map(&[]), &map(&[])).is_empty());
+    // the kinds a picker lists
+    assert_eq!(kind_of("pod_name"), Some(Kind::Pod));
+    assert_eq!(kind_of("deployment"), Some(Kind::Deployment));
+    assert_eq!(kind_of("rollout_name"), Some(Kind::Rollout));
+    assert_eq!(kind_of("backup_dir"), None);
 }

@@ -2,6 +2,7 @@
 //! goes to that pane, after the read-only check that refuses a mutating action before any
 //! dialog opens. What a pane hands back (timeline entries, a toast, a dialog) is absorbed.
 
+use crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea};
 
 use super::overlay::{Overlay, PendingWrite};
@@ -12,19 +13,46 @@ use crate::cluster::ClusterData;
 use crate::effect::Effect;
 use crate::feed::EntryKind;
 use crate::panes::cx::{DialogRequest, Goto, Outbox};
-use crate::panes::{PaneEvent, PaneId};
+use crate::panes::{Change, PaneEvent, PaneId};
 use crate::screens::Screen;
 
 pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
+    apply(state, action).0
+}
+
+/// A key's action; when its pane passes on it (nothing to do now), the key's global
+/// binding applies instead (Ctrl-C cancels a running step, else quits).
+pub fn apply_key_action(state: &mut State, action: Action, key: &KeyEvent) -> Vec<Effect> {
+    let (mut effects, passed) = apply(state, action);
+    if passed {
+        if let Some(global) = state.keymap.resolve_global(key).filter(|g| *g != action) {
+            effects.extend(apply_action(state, global));
+        }
+    }
+    effects
+}
+
+/// The action's effects, and whether its pane passed on it.
+fn apply(state: &mut State, action: Action) -> (Vec<Effect>, bool) {
+    let before = state.focus;
+    let out = apply_here(state, action);
+    if state.focus != before {
+        // leaving a pane: what was under its cursor is the selection (runbook values)
+        state.selection = state.selection_in(before);
+    }
+    out
+}
+
+fn apply_here(state: &mut State, action: Action) -> (Vec<Effect>, bool) {
     state.dirty = true;
     match action {
-        Action::Shell(a) => apply_shell(state, a),
+        Action::Shell(a) => (apply_shell(state, a), false),
         Action::Pane(a) => {
             if state.read_only && a.is_mutating() {
                 let text = format!("read-only mode: {} refused", a.name());
                 state.toast(true, text.clone());
                 state.note(EntryKind::Refused, true, text);
-                return Vec::new();
+                return (Vec::new(), false);
             }
             if state.not_permitted(a) {
                 let needs: Vec<String> = a.needs().iter().map(|p| p.to_string()).collect();
@@ -35,13 +63,14 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
                 );
                 state.toast(true, text.clone());
                 state.note(EntryKind::Refused, true, text);
-                return Vec::new();
+                return (Vec::new(), false);
             }
             let (mut cx, panes) = state.split();
             let mut effects = panes.on_action(&mut cx, a);
             let out = cx.out;
+            let passed = out.passed;
             effects.extend(state.absorb(out, Some(a.pane())));
-            effects
+            (effects, passed)
         }
     }
 }
@@ -89,13 +118,13 @@ fn apply_shell(state: &mut State, action: ShellAction) -> Vec<Effect> {
         ShellAction::Nav(nav) => return to_pane(state, state.focus, PaneEvent::Nav(nav)),
         ShellAction::Confirm => {
             if let Overlay::Confirm(p) = std::mem::take(&mut state.overlay) {
-                return to_pane(state, p.owner, PaneEvent::Confirmed(p.write));
+                return to_pane(state, p.owner, PaneEvent::Confirmed(p.change));
             }
         }
         ShellAction::Cancel => {
             if let Overlay::Confirm(p) = std::mem::take(&mut state.overlay) {
-                state.toast(false, format!("cancelled: {}", p.write));
-                return to_pane(state, p.owner, PaneEvent::Cancelled(p.write));
+                state.toast(false, format!("cancelled: {}", p.change));
+                return to_pane(state, p.owner, PaneEvent::Cancelled(p.change));
             }
         }
     }
@@ -148,7 +177,7 @@ fn show(state: &mut State, screen: Screen) {
     }
 }
 
-fn to_pane(state: &mut State, pane: PaneId, event: PaneEvent) -> Vec<Effect> {
+pub(crate) fn to_pane(state: &mut State, pane: PaneId, event: PaneEvent) -> Vec<Effect> {
     let (mut cx, panes) = state.split();
     let mut effects = panes.on_event(pane, &mut cx, event);
     let out = cx.out;
@@ -232,24 +261,31 @@ impl State {
             return effects;
         };
         match dialog {
-            DialogRequest::Confirm { write, .. } if self.denied.contains(&write.needs()) => {
+            DialogRequest::Confirm {
+                change: Change::Write(write),
+                ..
+            } if self.denied.contains(&write.needs()) => {
                 // refused before the confirmation, not after the write fails
                 let text = format!("not permitted (RBAC): {write} needs {}", write.needs());
                 // the number input that led here closes; the pane forgets what it asked;
                 // the toast then says why
                 self.overlay = Overlay::None;
-                effects.extend(to_pane(self, owner, PaneEvent::Cancelled(write)));
+                effects.extend(to_pane(
+                    self,
+                    owner,
+                    PaneEvent::Cancelled(Change::Write(write)),
+                ));
                 self.toast(true, text.clone());
                 self.note(EntryKind::Refused, true, text);
             }
             DialogRequest::Confirm {
-                write,
+                change,
                 prompt,
                 caution,
             } => {
                 self.overlay = Overlay::Confirm(PendingWrite {
                     owner,
-                    write,
+                    change,
                     prompt,
                     caution,
                 })
@@ -283,13 +319,25 @@ impl State {
                     editor: Box::new(editor),
                 };
             }
+            DialogRequest::Pick { title, choices } => {
+                self.overlay = Overlay::Pick {
+                    owner,
+                    title,
+                    choices,
+                    query: String::new(),
+                    selected: 0,
+                };
+            }
             DialogRequest::InputError(e) => {
                 if let Overlay::Input { error, .. } = &mut self.overlay {
                     *error = Some(e);
                 }
             }
             DialogRequest::Close => {
-                if matches!(self.overlay, Overlay::Input { .. } | Overlay::Editor { .. }) {
+                if matches!(
+                    self.overlay,
+                    Overlay::Input { .. } | Overlay::Editor { .. } | Overlay::Pick { .. }
+                ) {
                     self.overlay = Overlay::None;
                 }
             }

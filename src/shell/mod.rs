@@ -7,6 +7,7 @@ pub mod guard;
 pub mod overlay;
 #[cfg(test)]
 mod permissions_tests;
+mod selection;
 pub mod sources;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -21,7 +22,7 @@ use crate::cluster::ClusterData;
 use crate::feed::{EntryKind, Timeline, TimelineEntry};
 use crate::keymap::{KeyContext, Keymap};
 use crate::kpi::KpiBoard;
-use crate::panes::{Cx, PaneId, Panes};
+use crate::panes::{Cx, PaneId, Panes, Selection};
 use crate::screens::Screen;
 use overlay::Overlay;
 use sources::SourceHealth;
@@ -86,6 +87,8 @@ pub struct State {
     pub panes: Panes,
     /// The writes RBAC does not permit (the self-check's answers; empty until they come).
     pub denied: Vec<crate::effect::Permission>,
+    /// What was under the cursor in the pane focused before this one.
+    pub selection: Selection,
 }
 
 impl State {
@@ -123,6 +126,7 @@ impl State {
             timeline: Timeline::default(),
             panes: Panes::default(),
             denied: Vec::new(),
+            selection: Selection::new(),
         }
     }
 
@@ -173,6 +177,7 @@ impl State {
             &self.cluster,
             &self.kpis,
             &self.timeline,
+            &self.selection,
         );
         (cx, &mut self.panes)
     }

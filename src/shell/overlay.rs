@@ -5,14 +5,13 @@ use ratatui_textarea::TextArea;
 
 use crate::action::{Action, ShellAction};
 use crate::cluster::scope::Scope;
-use crate::effect::ClusterWrite;
-use crate::panes::PaneId;
+use crate::panes::{Change, PaneId};
 
 /// A cluster change waiting for the user's yes; the answer goes back to `owner`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingWrite {
     pub owner: PaneId,
-    pub write: ClusterWrite,
+    pub change: Change,
     /// "Scale deployment kubechat-api-gateway-blue from 3 to 5 replicas?"
     pub prompt: String,
     /// Said under the prompt when something looks risky.
@@ -45,6 +44,15 @@ pub enum Overlay {
         error: Option<String>,
     },
     Confirm(PendingWrite),
+    /// A list a pane asked to pick from (a pod for `[POD_NAME]`); Enter hands the choice
+    /// (or, with no match, what was typed) to `owner`.
+    Pick {
+        owner: PaneId,
+        title: String,
+        choices: Vec<String>,
+        query: String,
+        selected: usize,
+    },
     /// Several lines a pane asked to be edited (a communication); Ctrl-S hands them to
     /// `owner`.
     Editor {
@@ -94,6 +102,15 @@ pub fn palette_matches(query: &str) -> Vec<Action> {
     let mut out = substring.clone();
     out.extend(subsequence);
     out
+}
+
+/// The choices of a pick list containing `query` (any case), in their order.
+pub fn pick_matches<'a>(query: &str, choices: &'a [String]) -> Vec<&'a String> {
+    let q = query.trim().to_lowercase();
+    choices
+        .iter()
+        .filter(|c| c.to_lowercase().contains(&q))
+        .collect()
 }
 
 /// What the namespace picker offers for `query`: "all" first, then the live namespaces

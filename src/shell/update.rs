@@ -6,9 +6,11 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 
-use super::actions::{apply_action, close_input, editor_sent, input_entered, switch_scope};
+use super::actions::{
+    apply_action, apply_key_action, close_input, editor_sent, input_entered, switch_scope, to_pane,
+};
 use super::guard::{guard, refusal};
-use super::overlay::{namespace_choices, palette_matches, Overlay};
+use super::overlay::{namespace_choices, palette_matches, pick_matches, Overlay};
 use super::sources::SourceTransition;
 use super::{State, TOAST_SECS};
 use crate::action::{Action, ShellAction};
@@ -312,7 +314,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let action = state.keymap.resolve(state.key_context(), &key);
     match &mut state.overlay {
         Overlay::None => match action {
-            Some(action) => apply_action(state, action),
+            Some(action) => apply_key_action(state, action, &key),
             None => Vec::new(),
         },
         Overlay::Help { scroll } => {
@@ -430,6 +432,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
         },
         Overlay::Editor { .. } => on_editor_key(state, key, ctrl_c),
+        Overlay::Pick { .. } => on_pick_key(state, key, ctrl_c),
         Overlay::Confirm(_) => match action {
             Some(action @ Action::Shell(ShellAction::Confirm | ShellAction::Cancel)) => {
                 apply_action(state, action)
@@ -441,6 +444,49 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             _ => Vec::new(),
         },
     }
+}
+
+/// A key in a pick list: type to filter, ↑/↓ choose, Enter hands the choice (with no
+/// match, what was typed) to its pane, Esc cancels.
+fn on_pick_key(state: &mut State, key: KeyEvent, ctrl_c: bool) -> Vec<Effect> {
+    let Overlay::Pick {
+        owner,
+        choices,
+        query,
+        selected,
+        ..
+    } = &mut state.overlay
+    else {
+        return Vec::new();
+    };
+    match key.code {
+        _ if ctrl_c => state.should_quit = true,
+        KeyCode::Esc => close_input(state),
+        KeyCode::Up => *selected = selected.saturating_sub(1),
+        KeyCode::Down => {
+            let n = pick_matches(query, choices).len();
+            *selected = (*selected + 1).min(n.saturating_sub(1));
+        }
+        KeyCode::Backspace => {
+            query.pop();
+            *selected = 0;
+        }
+        KeyCode::Char(c) => {
+            query.push(c);
+            *selected = 0;
+        }
+        KeyCode::Enter => {
+            let owner = *owner;
+            let chosen = pick_matches(query, choices)
+                .get(*selected)
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| query.trim().to_string());
+            state.overlay = Overlay::None;
+            return to_pane(state, owner, crate::panes::PaneEvent::Entered(chosen));
+        }
+        _ => {}
+    }
+    Vec::new()
 }
 
 /// A key in the editor: Ctrl-S hands the text to its pane, Esc cancels, the rest edits.

@@ -79,7 +79,7 @@ fn palette_filters_and_runs() {
     let effects = update(&mut s, code(KeyCode::Enter));
     assert!(effects.is_empty());
     assert!(
-        matches!(&s.overlay, Overlay::Confirm(p) if matches!(p.write, crate::effect::ClusterWrite::Restart { .. }))
+        matches!(&s.overlay, Overlay::Confirm(p) if matches!(p.change, crate::panes::Change::Write(crate::effect::ClusterWrite::Restart { .. })))
     );
 
     update(&mut s, code(KeyCode::Esc));
@@ -414,6 +414,7 @@ fn prometheus_alerts_firing_and_resolved_reach_the_timeline() {
         severity: Some("warning".into()),
         summary: Some("5xx above 1%".into()),
         active_at: None,
+        labels: Default::default(),
     };
     let at = ts("2026-11-28T15:10:00Z");
     let pending = FiringAlert {

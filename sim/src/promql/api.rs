@@ -275,8 +275,14 @@ async fn alerts(State(api): State<Arc<Api>>) -> Response {
             let name = alert_name(def);
             let since = *active.entry(name.clone()).or_insert(now);
             let severity = if def.alert == def.target { "critical" } else { "warning" };
+            let mut labels = json!({"alertname": name, "severity": severity, "kpi": def.id});
+            if name == POD_ALERT {
+                if let (Some(extra), Some(map)) = (worst_pod(api.src.tsdb(), t), labels.as_object_mut()) {
+                    map.extend(extra.into_iter().map(|(k, v)| (k, Json_::String(v))));
+                }
+            }
             json!({
-                "labels": {"alertname": name, "severity": severity, "kpi": def.id},
+                "labels": labels,
                 "annotations": {"summary": format!("{} is {} ({})", def.title, format_value(def.unit, v), format_thresholds(def))},
                 "state": "firing",
                 "activeAt": since.to_string(),
@@ -285,6 +291,31 @@ async fn alerts(State(api): State<Arc<Api>>) -> Response {
         })
         .collect();
     success(json!({"alerts": list}))
+}
+
+/// The alert about a pod: like the real rule (one alert a crash-looping pod), it carries
+/// the pod's labels: the pod restarting most.
+const POD_ALERT: &str = "KubeChatPodCrashLooping";
+
+/// `namespace`, `pod`, `container` of the container with the most restarts, if any restarted.
+fn worst_pod(tsdb: &Tsdb, t: i64) -> Option<Vec<(String, String)>> {
+    let expr = eval::parse("kube_pod_container_status_restarts_total").ok()?;
+    let Ok(Value::Vector(samples)) = eval::eval(tsdb, &expr, t) else {
+        return None;
+    };
+    let worst = samples
+        .iter()
+        .filter(|s| s.v > 0.0)
+        .max_by(|a, b| a.v.total_cmp(&b.v))?;
+    let keep = ["namespace", "pod", "container"];
+    Some(
+        worst
+            .labels
+            .iter()
+            .filter(|(k, _)| keep.contains(&k.as_str()))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
 }
 
 fn alert_name(def: &KpiDef) -> String {

@@ -166,6 +166,11 @@ fn firing_alert(a: PromAlert) -> FiringAlert {
             .or_else(|| a.annotations.get("description"))
             .cloned(),
         active_at: a.active_at.and_then(|s| s.parse().ok()),
+        labels: a
+            .labels
+            .into_iter()
+            .filter(|(k, _)| k != "alertname" && k != "severity")
+            .collect(),
     }
 }
 

@@ -15,7 +15,7 @@ use jiff::tz::TimeZone;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Cx, Goto, Input, LogSource, LogTarget, PaneEvent, View};
+use super::{Change, Cx, Goto, Input, LogSource, LogTarget, PaneEvent, View};
 use crate::cluster::backup::{assess_all, manual_job_name, BackupHealth, BackupPolicy, Verdict};
 use crate::cluster::backup_view::JobView;
 use crate::cluster::cnpg_view::Archiving;
@@ -87,7 +87,9 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
             cx.changed();
             return follow_failed_log(model);
         }
-        Input::Event(PaneEvent::Confirmed(write)) if model.awaiting.take().is_some() => {
+        Input::Event(PaneEvent::Confirmed(Change::Write(write)))
+            if model.awaiting.take().is_some() =>
+        {
             let what = write.to_string();
             cx.note(EntryKind::Action, false, format!("{what}: requested"));
             cx.toast(false, format!("{what}: requested"));
@@ -166,6 +168,7 @@ fn judge(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
                     severity: Some("critical".into()),
                     summary: Some(h.reason.clone()),
                     active_at: Some(cx.now),
+                    labels: Default::default(),
                 }),
             );
         } else if was_alarming {
@@ -266,6 +269,7 @@ fn judge_archiving(model: &mut Model, cx: &mut Cx) {
                     severity: Some("critical".into()),
                     summary: Some(last.clone()),
                     active_at: Some(cx.now),
+                    labels: Default::default(),
                 }),
             );
         } else if before.is_some_and(bad) {

@@ -424,6 +424,7 @@ fn declaring_while_an_alert_fires_starts_from_the_alert() {
                 severity: Some("critical".into()),
                 summary: Some("gateway pods restart".into()),
                 active_at: Some(since),
+                labels: Default::default(),
             }],
             at: now,
         }),

@@ -81,6 +81,7 @@ fn board_with_every_state() -> KpiBoard {
                 severity: Some("warning".into()),
                 summary: Some("5xx ratio above 1 %".into()),
                 active_at: Some(t(-60)),
+                labels: Default::default(),
             }],
             at: t(0),
         },

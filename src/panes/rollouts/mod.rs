@@ -14,7 +14,7 @@ mod view;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Cx, Goto, Input, LogSource, LogTarget, PaneEvent, View};
+use super::{Change, Cx, Goto, Input, LogSource, LogTarget, PaneEvent, View};
 use crate::cluster::rows::{RolloutRow, RowKey, RowTarget};
 use crate::cluster::ClusterData;
 use crate::effect::{ClusterWrite, Effect};
@@ -77,7 +77,7 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
             cx.changed();
         }
         Input::Event(PaneEvent::Entered(text)) => dialogs::number_entered(model, cx, text),
-        Input::Event(PaneEvent::Confirmed(write)) => {
+        Input::Event(PaneEvent::Confirmed(Change::Write(write))) => {
             return match model.awaiting.take() {
                 Some(Action::GuidedSwitch) => guided::confirmed(model, cx, write.clone()),
                 _ => confirmed(cx, write.clone()),
@@ -87,7 +87,8 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
             model.awaiting = None;
             model.guided_offer = None;
         }
-        Input::Event(PaneEvent::Open(_)) => {}
+        // a command's confirmation is a runbook's
+        Input::Event(PaneEvent::Open(_) | PaneEvent::Confirmed(Change::Command(_))) => {}
         Input::ClusterChanged => model.follow(cx.cluster),
         Input::Msg(msg) => return on_msg(model, cx, msg),
     }

@@ -64,7 +64,9 @@ impl ActionSpec for Action {
             Action::Run => "open the runbook / run the step (a manual one: tick it off)",
             Action::RunSection => "run the section's read-only steps in order",
             Action::Back => "cancel the running step / close the output / back to the list",
-            Action::Cancel => "cancel the running step (its whole process group)",
+            Action::Cancel => {
+                "cancel the running step (its whole process group); none running: the key's global meaning"
+            }
             Action::Skip => "skip the step",
             Action::Done => "mark the step done",
             Action::Note => "a note on the step",

@@ -13,9 +13,9 @@ mod view;
 use std::collections::BTreeMap;
 
 use crate::cluster::ClusterData;
-use crate::effect::ClusterWrite;
 use crate::kpi::KpiBoard;
-use crate::runbook::placeholder::{fill, Quoting};
+use crate::panes::Change;
+use crate::runbook::placeholder::{fill, Kind, Quoting};
 use crate::runbook::run::{run_id, OutputTail, SavedRun, StepRecord, StepState, MAX_LINES};
 use crate::runbook::{Runbook, Step, What};
 pub use action::Action;
@@ -62,10 +62,9 @@ pub struct Open {
     pub running: Option<(u64, usize)>,
     /// Steps to run after the running one (a section's read-only steps).
     pub queue: Vec<usize>,
-    /// The native action waiting for its confirmation or result: (write, step).
-    pub awaiting: Option<(ClusterWrite, usize)>,
-    /// A step that writes, armed by a first Enter (the second runs it).
-    pub armed: Option<usize>,
+    /// The step that writes waiting for its confirmation (a native action: or its
+    /// result): (what is confirmed, step).
+    pub awaiting: Option<(Change, usize)>,
     pub viewer: bool,
     /// Lines scrolled up from the newest in the viewer.
     pub scroll: usize,
@@ -95,7 +94,6 @@ impl Open {
             running: None,
             queue: Vec::new(),
             awaiting: None,
-            armed: None,
             viewer: false,
             scroll: 0,
             search: None,
@@ -173,8 +171,8 @@ impl Model {
             if !matches(rb) {
                 continue;
             }
-            match firing.iter().find(|(name, _)| rb.alerts.contains(name)) {
-                Some((name, label)) => top.push(Entry::Runbook {
+            match firing.iter().find(|(name, _, _)| rb.alerts.contains(name)) {
+                Some((name, label, _)) => top.push(Entry::Runbook {
                     index,
                     firing: Some(format!("{name} {label}")),
                 }),
@@ -208,31 +206,44 @@ impl Model {
 }
 
 /// The alerts firing now (Prometheus' alerts and KPIs in alert that name a runbook), with
-/// a label to show (severity, or the KPI's value).
-pub fn firing_alerts(kpis: &KpiBoard) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = kpis
+/// a label to show (severity, the labels naming objects, the summary; or the KPI's value)
+/// and the alert's labels.
+pub fn firing_alerts(kpis: &KpiBoard) -> Vec<(String, String, BTreeMap<String, String>)> {
+    let mut out: Vec<(String, String, BTreeMap<String, String>)> = kpis
         .alerts
         .iter()
         .map(|a| {
-            let label = match (&a.severity, &a.summary) {
-                (Some(s), Some(sum)) => format!("severity={s} · {sum}"),
-                (Some(s), None) => format!("severity={s}"),
-                (None, Some(sum)) => sum.clone(),
-                (None, None) => String::new(),
-            };
-            (a.name.clone(), label)
+            let mut parts: Vec<String> =
+                a.severity.iter().map(|s| format!("severity={s}")).collect();
+            parts.extend(
+                ["pod", "deployment", "rollout"]
+                    .iter()
+                    .filter_map(|k| a.labels.get(*k).map(|v| format!("{k}={v}"))),
+            );
+            parts.extend(a.summary.clone());
+            (a.name.clone(), parts.join(" · "), a.labels.clone())
         })
         .collect();
     for e in kpis.entries() {
         if e.state == crate::kpi::KpiState::Alert {
             if let Some(name) = &e.def.runbook {
-                if !out.iter().any(|(n, _)| n == name) {
-                    out.push((name.clone(), format!("{} = {}", e.def.id, e.value_text())));
+                if !out.iter().any(|(n, _, _)| n == name) {
+                    let label = format!("{} = {}", e.def.id, e.value_text());
+                    out.push((name.clone(), label, BTreeMap::new()));
                 }
             }
         }
     }
     out
+}
+
+/// The labels of the firing alert that calls for `rb` (none firing: none).
+pub fn alert_labels(kpis: &KpiBoard, rb: &Runbook) -> BTreeMap<String, String> {
+    firing_alerts(kpis)
+        .into_iter()
+        .find(|(name, _, _)| rb.alerts.contains(name))
+        .map(|(_, _, labels)| labels)
+        .unwrap_or_default()
 }
 
 /// The values the console knows by itself: the namespace, and the live/idle blue/green slot
@@ -259,17 +270,29 @@ pub fn known_values(namespace: &str, cluster: &ClusterData) -> BTreeMap<String, 
     v
 }
 
-/// Pods for `[POD_NAME]`, crash-looping (or restarting) first, most restarts first.
-pub fn pod_candidates(cluster: &ClusterData) -> Vec<String> {
-    let mut pods: Vec<_> = cluster.pods.values().collect();
-    pods.sort_by_key(|p| {
-        let crashing = p
-            .reason
-            .as_deref()
-            .is_some_and(|r| r == "CrashLoopBackOff" || r == "OOMKilled");
-        (!crashing, -p.restarts, p.name.clone())
-    });
-    pods.into_iter().map(|p| p.name.clone()).collect()
+/// The live objects a placeholder of `kind` can name, the likeliest first: pods
+/// crash-looping (or restarting) first, most restarts first; deployments and rollouts by
+/// name.
+pub fn candidates(kind: Kind, cluster: &ClusterData) -> Vec<String> {
+    match kind {
+        Kind::Pod => {
+            let mut pods: Vec<_> = cluster.pods.values().collect();
+            pods.sort_by_key(|p| {
+                let crashing = p
+                    .reason
+                    .as_deref()
+                    .is_some_and(|r| r == "CrashLoopBackOff" || r == "OOMKilled");
+                (!crashing, -p.restarts, p.name.clone())
+            });
+            pods.into_iter().map(|p| p.name.clone()).collect()
+        }
+        Kind::Deployment => cluster
+            .deployments
+            .values()
+            .map(|d| d.name.clone())
+            .collect(),
+        Kind::Rollout => cluster.rollouts.values().map(|r| r.name.clone()).collect(),
+    }
 }
 
 /// A new run of `rb`.

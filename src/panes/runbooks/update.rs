@@ -4,14 +4,15 @@
 use std::collections::BTreeMap;
 
 use super::{
-    known_values, new_run, pod_candidates, restored, shown, Action, Asking, Entry, Model, Open,
+    alert_labels, candidates, known_values, new_run, restored, shown, Action, Asking, Entry, Model,
+    Open,
 };
-use crate::effect::{ClusterWrite, Effect, StepRun, StepWork};
+use crate::effect::{Effect, StepRun, StepWork};
 use crate::feed::EntryKind;
 use crate::msg::{Msg, RunbookMsg};
 use crate::panes::cx::DialogRequest;
-use crate::panes::{Cx, Input, Nav, PaneEvent};
-use crate::runbook::placeholder::{fill, Quoting};
+use crate::panes::{Change, Cx, Input, Nav, PaneEvent};
+use crate::runbook::placeholder::{fill, initial_values, kind_of, Kind, Quoting};
 use crate::runbook::run::StepState;
 use crate::runbook::{Check, NativeAction, What};
 
@@ -23,7 +24,7 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
             Vec::new()
         }
         Input::Event(PaneEvent::Entered(text)) => entered(model, cx, text),
-        Input::Event(PaneEvent::Confirmed(w)) => confirmed(model, cx, w),
+        Input::Event(PaneEvent::Confirmed(c)) => confirmed(model, cx, c),
         Input::Event(PaneEvent::Cancelled(w)) => {
             if let Some(open) = &mut model.open {
                 if open.awaiting.as_ref().is_some_and(|(a, _)| a == w) {
@@ -37,7 +38,7 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
             let Some(open) = &mut model.open else {
                 return Vec::new();
             };
-            let Some((w, step)) = open.awaiting.clone() else {
+            let Some((Change::Write(w), step)) = open.awaiting.clone() else {
                 return Vec::new();
             };
             if w != outcome.write {
@@ -72,7 +73,6 @@ fn on_nav(model: &mut Model, cx: &mut Cx, nav: Nav) {
         }
         Some(open) => {
             open.cursor = nav.apply(open.cursor, open.run.steps.len());
-            open.armed = None;
         }
         None => {
             let len = model.entries(cx.kpis).len();
@@ -114,8 +114,14 @@ fn on_action(model: &mut Model, cx: &mut Cx, action: Action) -> Vec<Effect> {
                 );
                 Vec::new()
             }
-            Action::Back => {
+            Action::Back if !model.filter.is_empty() => {
                 model.filter.clear();
+                Vec::new()
+            }
+            // nothing of the pane's to go back from or cancel: Esc and Ctrl-C keep their
+            // global meaning
+            Action::Back | Action::Cancel => {
+                cx.pass();
                 Vec::new()
             }
             _ => Vec::new(),
@@ -234,7 +240,13 @@ fn open_entry(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
     let (rb, run) = match entry {
         Entry::Runbook { index, .. } => {
             let rb = model.runbooks[index].clone();
-            let run = new_run(&rb, cx.now);
+            let mut run = new_run(&rb, cx.now);
+            // the selection, then the firing alert's labels; the rest is picked or typed
+            run.values = initial_values(
+                &rb.placeholders(),
+                cx.selection,
+                &alert_labels(cx.kpis, &rb),
+            );
             (rb, run)
         }
         Entry::Saved(i) => {
@@ -286,34 +298,45 @@ fn missing(model: &Model, cx: &Cx, i: usize) -> Vec<String> {
         .collect()
 }
 
+/// Asks for a placeholder's value: a pick list of the live objects of its kind (pods
+/// crash-looping first), else a line to type.
 fn ask_value(model: &mut Model, cx: &mut Cx, name: String, step: usize) {
-    let (question, initial) = if name == "pod_name" {
-        let pods = pod_candidates(cx.cluster);
-        let shown: Vec<&str> = pods.iter().take(4).map(String::as_str).collect();
-        (
-            format!("POD_NAME (crash-looping first: {})", shown.join(", ")),
-            pods.first().cloned().unwrap_or_default(),
-        )
-    } else {
-        let desc = model
-            .open
-            .as_ref()
-            .and_then(|o| o.runbook.inputs.iter().find(|d| d.name == name))
-            .map(|d| format!(" — {}", d.description))
-            .unwrap_or_default();
-        (format!("{name}{desc}"), String::new())
-    };
+    if let Some(kind) = kind_of(&name) {
+        let choices = candidates(kind, cx.cluster);
+        let title = match kind {
+            Kind::Pod => format!("{} — a pod, crash-looping first", name.to_uppercase()),
+            Kind::Deployment | Kind::Rollout => name.to_uppercase(),
+        };
+        model.asking = Some(Asking::Value { name, step });
+        cx.dialog(DialogRequest::Pick { title, choices });
+        return;
+    }
+    let desc = model
+        .open
+        .as_ref()
+        .and_then(|o| o.runbook.inputs.iter().find(|d| d.name == name))
+        .map(|d| format!(" — {}", d.description))
+        .unwrap_or_default();
     ask(
         model,
         cx,
-        Asking::Value { name, step },
+        Asking::Value {
+            name: name.clone(),
+            step,
+        },
         "Placeholder",
-        question,
-        initial,
+        format!("{name}{desc}"),
+        String::new(),
     );
 }
 
 fn run_step(model: &mut Model, cx: &mut Cx, i: usize) -> Vec<Effect> {
+    start_step(model, cx, i, None)
+}
+
+/// Runs step `i`; a command that writes only once `confirmed` is its line as it would run
+/// now (else the confirmation is asked).
+fn start_step(model: &mut Model, cx: &mut Cx, i: usize, confirmed: Option<&str>) -> Vec<Effect> {
     let Some(open) = &model.open else {
         return Vec::new();
     };
@@ -337,7 +360,7 @@ fn run_step(model: &mut Model, cx: &mut Cx, i: usize) -> Vec<Effect> {
     open.run.steps[i].resolved = text.clone();
     if let What::Action(a) = &step.what {
         let resolved = fill(&a.template, &values, Quoting::Plain).unwrap_or_default();
-        let write = match NativeAction::to_write(&resolved) {
+        let write = match NativeAction::to_write(&resolved, cx.now) {
             Ok(w) => w,
             Err(e) => return finish(model, cx, i, StepState::Failed, e, None),
         };
@@ -357,7 +380,7 @@ fn run_step(model: &mut Model, cx: &mut Cx, i: usize) -> Vec<Effect> {
                 None,
             );
         }
-        open.awaiting = Some((write.clone(), i));
+        open.awaiting = Some((Change::Write(write.clone()), i));
         cx.confirm(
             write.clone(),
             format!("Runbook step \"{}\": {write}?", step.title),
@@ -365,15 +388,19 @@ fn run_step(model: &mut Model, cx: &mut Cx, i: usize) -> Vec<Effect> {
         );
         return Vec::new();
     }
-    if step.mutates && !cx.read_only && open.armed != Some(i) {
-        open.armed = Some(i);
-        cx.toast(
-            true,
-            format!("this step writes to the cluster: Enter again to run {text}"),
+    if step.mutates && !cx.read_only && confirmed != Some(text.as_str()) {
+        // confirmed like every other write, with the command exactly as it will run
+        open.awaiting = Some((Change::Command(text.clone()), i));
+        cx.confirm_command(
+            text.clone(),
+            format!(
+                "Runbook step \"{}\" writes to the cluster. Run it?\n{text}",
+                step.title
+            ),
+            step.note.clone(),
         );
         return Vec::new();
     }
-    open.armed = None;
     let work = match &step.what {
         What::Command(c) => StepWork::Command {
             line: fill(c, &values, Quoting::Shell).unwrap_or_default(),
@@ -509,7 +536,10 @@ fn cancel(model: &mut Model, cx: &mut Cx) -> Vec<Effect> {
             cx.toast(false, "cancelling the step");
             vec![Effect::CancelStep(id)]
         }
-        None => Vec::new(),
+        None => {
+            cx.pass();
+            Vec::new()
+        }
     }
 }
 
@@ -592,16 +622,23 @@ fn entered(model: &mut Model, cx: &mut Cx, text: &str) -> Vec<Effect> {
     }
 }
 
-fn confirmed(model: &mut Model, cx: &mut Cx, w: &ClusterWrite) -> Vec<Effect> {
+fn confirmed(model: &mut Model, cx: &mut Cx, c: &Change) -> Vec<Effect> {
     let Some(open) = &mut model.open else {
         return Vec::new();
     };
     let Some((awaited, step)) = open.awaiting.clone() else {
         return Vec::new();
     };
-    if &awaited != w {
+    if &awaited != c {
         return Vec::new();
     }
+    let w = match c {
+        Change::Write(w) => w,
+        Change::Command(line) => {
+            open.awaiting = None;
+            return start_step(model, cx, step, Some(line));
+        }
+    };
     let rec = &mut open.run.steps[step];
     rec.state = StepState::Running;
     rec.started = Some(cx.now);
@@ -626,13 +663,10 @@ fn on_runbook_msg(model: &mut Model, cx: &mut Cx, m: &RunbookMsg) -> Vec<Effect>
                 return Vec::new();
             }
             let tail = &mut open.tails[step];
-            let before = tail.lines.len();
-            for l in lines {
-                tail.push(l.clone());
-            }
-            // a viewer scrolled up stays on the same lines
+            let added = tail.push_all(lines);
+            // a viewer scrolled up stays on the same lines (while they are kept)
             if open.scroll > 0 {
-                open.scroll += tail.lines.len().saturating_sub(before);
+                open.scroll = (open.scroll + added).min(tail.lines.len().saturating_sub(1));
             }
             Vec::new()
         }

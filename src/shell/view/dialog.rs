@@ -20,7 +20,17 @@ impl Widget for ConfirmDialog<'_> {
         let t = self.theme;
         let w = 70.min(area.width);
         let inner_w = w.saturating_sub(4).max(1) as usize;
-        let prompt_h = self.pending.prompt.chars().count().div_ceil(inner_w) as u16;
+        // a prompt may hold lines of its own (a step's command under the question)
+        let prompt_h: u16 = self
+            .pending
+            .prompt
+            .lines()
+            .map(|l| {
+                // wrapping at word ends may take a row more than the characters fill
+                let rows = l.chars().count().div_ceil(inner_w).max(1);
+                (rows + usize::from(rows > 1)) as u16
+            })
+            .sum();
         let h = prompt_h + 5 + u16::from(self.pending.caution.is_some());
         let rect = centered(area, w, h);
         Clear.render(rect, buf);
@@ -28,7 +38,12 @@ impl Widget for ConfirmDialog<'_> {
             .borders(Borders::ALL)
             .border_style(t.warn)
             .title(Span::styled(" Confirm — changes the cluster ", t.warn));
-        let mut lines = vec![Line::styled(self.pending.prompt.clone(), t.title)];
+        let mut lines: Vec<Line> = self
+            .pending
+            .prompt
+            .lines()
+            .map(|l| Line::styled(l.to_string(), t.title))
+            .collect();
         if let Some(c) = &self.pending.caution {
             lines.push(Line::styled(format!("⚠ {c}"), t.warn));
         }

@@ -85,6 +85,20 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame) {
         }
         .render(body, buf),
         Overlay::Confirm(pending) => dialog::ConfirmDialog { pending, theme }.render(body, buf),
+        Overlay::Pick {
+            title,
+            choices,
+            query,
+            selected,
+            ..
+        } => palette::PickList {
+            theme,
+            title,
+            choices,
+            query,
+            selected: *selected,
+        }
+        .render(body, buf),
         Overlay::Editor { title, editor, .. } => dialog::EditorDialog {
             title,
             editor,
@@ -113,6 +127,9 @@ fn render_bottom(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Overlay::Namespaces { .. } => Some("type to filter  ↑/↓ choose  Enter watch  Esc close"),
         Overlay::Input { hint, .. } | Overlay::Editor { hint, .. } => Some(hint.as_str()),
         Overlay::Confirm(_) => Some("y/Enter yes  n/Esc no"),
+        Overlay::Pick { .. } => {
+            Some("type to filter  ↑/↓ choose  Enter take it (no match: what is typed)  Esc cancel")
+        }
     };
     if let Some(text) = fixed_hints {
         let line = Line::styled(format!(" {text}"), theme.muted);

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
-use crate::shell::overlay::{namespace_choices, palette_matches};
+use crate::shell::overlay::{namespace_choices, palette_matches, pick_matches};
 use crate::shell::State;
 use crate::theme::Theme;
 
@@ -110,6 +110,36 @@ impl Picker<'_> {
                 buf.set_line(inner.x, y, &line, inner.width);
             }
         }
+    }
+}
+
+/// A list a pane asked to pick from (a pod for `[POD_NAME]`), filtered by what is typed.
+pub struct PickList<'a> {
+    pub theme: &'a Theme,
+    pub title: &'a str,
+    pub choices: &'a [String],
+    pub query: &'a str,
+    pub selected: usize,
+}
+
+impl Widget for PickList<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let lines = pick_matches(self.query, self.choices)
+            .into_iter()
+            .map(|c| Line::styled(c.clone(), t.text))
+            .collect();
+        let title = format!(" {} (Enter takes it, Esc cancels) ", self.title);
+        Picker {
+            width: 72,
+            title: &title,
+            prompt: "> ",
+            query: self.query,
+            selected: self.selected,
+            lines,
+            empty: "none matches: Enter takes what is typed",
+        }
+        .render(area, buf, t);
     }
 }
 
