@@ -12,6 +12,7 @@ pub mod cnpg_view;
 pub mod collection;
 pub mod detail;
 pub mod load;
+pub mod restore;
 pub mod rollout_status;
 pub mod rollout_view;
 pub mod row_refresh;

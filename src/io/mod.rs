@@ -13,6 +13,7 @@ pub mod logs;
 pub mod permissions;
 pub mod prom;
 pub mod prom_source;
+pub mod restore;
 pub mod runbook_checks;
 mod runbook_exec;
 pub mod runbook_files;

@@ -241,6 +241,14 @@ fn write_file(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
         .with_context(|| format!("{}: cannot write", path.display()))
 }
 
+/// A snapshot's manifest; an error names the file.
+pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: not a snapshot (cannot read it)", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
 /// A snapshot's objects by their path under it without `.yaml`
 /// ("namespace/deployments.apps/web"); a file that cannot be read names itself and its line.
 pub fn read(dir: &Path) -> anyhow::Result<BTreeMap<String, Value>> {
