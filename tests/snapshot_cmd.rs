@@ -116,7 +116,7 @@ async fn a_snapshot_redacts_every_secret_and_says_so() {
     );
     let secret =
         std::fs::read_to_string(out.join("namespace/secrets/postgres-credentials.yaml")).unwrap();
-    assert!(secret.contains("password: sha256:"), "{secret}");
+    assert!(secret.contains("password: hmac-sha256:"), "{secret}");
     let cronjob =
         std::fs::read_to_string(out.join("namespace/cronjobs.batch/postgres-backup.yaml")).unwrap();
     for noise in [
@@ -600,5 +600,93 @@ async fn restore_refuses_redacted_secrets_and_read_only_contexts() {
     .await;
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("applied Secret postgres-credentials"), "{out}");
+    sim.shutdown().await;
+}
+
+/// Secrets are digested under a random key made once on this machine (0600, in the data
+/// dir): two snapshots taken here diff a changed value (and only it), the manifest names
+/// the key's id, and neither the key nor a plain SHA-256 of a value is in any snapshot.
+#[tokio::test]
+async fn secret_digests_are_keyed_by_a_local_key() {
+    let (sim, dir, kubeconfig) = start("default").await;
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "--out", a.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let key_file = dir.path().join("data/kubechat-ops/snapshot-digest.key");
+    let key = std::fs::read(&key_file).unwrap();
+    assert_eq!(key.len(), 32);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let secrets: Api<Secret> = Api::namespaced(sim.client(), NS);
+    secrets
+        .patch(
+            "postgres-credentials",
+            &PatchParams::default(),
+            &Patch::Merge(serde_json::json!({"stringData": {"password": "hunter2"}})),
+        )
+        .await
+        .unwrap();
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "--out", b.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(&key_file).unwrap(), key, "made once");
+    let manifest = |d: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(d.join("manifest.json")).unwrap()).unwrap()
+    };
+    let id = manifest(&a)["digest_key"].clone();
+    assert!(id.as_str().is_some_and(|i| i.len() == 16), "{id}");
+    assert_eq!(manifest(&b)["digest_key"], id);
+    let (code, text, _) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "diff", a.to_str().unwrap(), b.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("~ namespace/secrets/postgres-credentials: data.password\n"),
+        "{text}"
+    );
+    assert!(text.contains("0 added, 0 removed, 1 changed"), "{text}");
+    // nothing readable: not the key, not a plain SHA-256 of a value
+    let key_hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    use sha2::Digest as _;
+    let plain: String = sha2::Sha256::digest(b"aHVudGVyMg==")
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    for (file, text) in all_files(&a).into_iter().chain(all_files(&b)) {
+        assert!(!text.contains(&key_hex), "the key in {}", file.display());
+        assert!(
+            !text.contains(&plain),
+            "an unkeyed digest in {}",
+            file.display()
+        );
+        assert!(!text.contains("hunter2") && !text.contains("aHVudGVyMg=="));
+    }
+    // another machine (another data dir), another key
+    let other = tempfile::tempdir().unwrap();
+    let c = other.path().join("c");
+    let (code, _, err) = run(
+        &kubeconfig,
+        other.path(),
+        &["snapshot", "--out", c.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_ne!(manifest(&c)["digest_key"], id);
     sim.shutdown().await;
 }

@@ -156,7 +156,7 @@ fn names(paths: &[&String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::snapshot::redact_secret;
+    use crate::cluster::snapshot::{redact_secret, DigestKey};
     use serde_json::json;
 
     fn obj(kind: &str, name: &str) -> Value {
@@ -171,7 +171,7 @@ mod tests {
             ),
             (
                 "namespace/secrets/pg".into(),
-                redact_secret(&obj("Secret", "pg")),
+                redact_secret(&obj("Secret", "pg"), &DigestKey::from_bytes([0; 32])),
             ),
             (
                 "cluster/clusterrolebindings.rbac.authorization.k8s.io/admin".into(),

@@ -17,7 +17,7 @@ use crate::cluster::restore::{plan, Plan, SecretsSource};
 use crate::cluster::snapshot::diff;
 use crate::config::Config;
 use crate::io::kube_writer::KubeWriter;
-use crate::io::snapshot::{prune, read, read_manifest, take};
+use crate::io::snapshot::{digest_key, prune, read, read_manifest, take, Secrets};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -221,14 +221,12 @@ async fn snapshot(
         Some(p) => p.clone(),
         None => snapshots_dir.join(format!("{namespace}-{}", now.strftime("%Y%m%d-%H%M%S"))),
     };
-    let manifest = take(
-        &client,
-        &context_name,
-        namespace,
-        args.include_secrets,
-        &out,
-    )
-    .await?;
+    let secrets = if args.include_secrets {
+        Secrets::Included
+    } else {
+        Secrets::Redacted(digest_key(snapshots_dir)?)
+    };
+    let manifest = take(&client, &context_name, namespace, &secrets, &out).await?;
     let total: usize = manifest.counts.values().sum();
     println!(
         "snapshot of {namespace} ({context_name}): {total} objects in {}",
@@ -241,7 +239,8 @@ async fn snapshot(
         );
     } else {
         println!(
-            "secrets redacted: each value is its SHA-256 digest (--include-secrets to keep them)"
+            "secrets redacted: each value is its HMAC-SHA256 under this machine's key {} (--include-secrets to keep them)",
+            manifest.digest_key.as_deref().unwrap_or_default()
         );
     }
     for (kind, why) in &manifest.skipped {
