@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::cluster::rows::RowKey;
 use crate::cluster::ClusterData;
-use crate::effect::ClusterWrite;
+use crate::effect::{ClusterWrite, Permission};
 use crate::feed::{EntryKind, Timeline, TimelineEntry};
 use crate::kpi::KpiBoard;
 use crate::msg::Msg;
@@ -172,6 +172,9 @@ pub struct Outbox {
 pub struct Cx<'a> {
     pub now: Timestamp,
     pub read_only: bool,
+    /// What the RBAC self-check said is not permitted: a write that needs one of these is
+    /// refused before its confirmation.
+    pub denied: &'a [Permission],
     pub cluster: &'a ClusterData,
     pub kpis: &'a KpiBoard,
     pub timeline: &'a Timeline,
@@ -182,6 +185,7 @@ impl<'a> Cx<'a> {
     pub fn new(
         now: Timestamp,
         read_only: bool,
+        denied: &'a [Permission],
         cluster: &'a ClusterData,
         kpis: &'a KpiBoard,
         timeline: &'a Timeline,
@@ -189,11 +193,20 @@ impl<'a> Cx<'a> {
         Cx {
             now,
             read_only,
+            denied,
             cluster,
             kpis,
             timeline,
             out: Outbox::default(),
         }
+    }
+
+    /// Why RBAC refuses `write` ("not permitted (RBAC): … needs …"), or None.
+    pub fn not_permitted(&self, write: &ClusterWrite) -> Option<String> {
+        let needs = write.needs();
+        self.denied
+            .contains(&needs)
+            .then(|| format!("not permitted (RBAC): {write} needs {needs}"))
     }
 
     /// A timeline entry stamped now.

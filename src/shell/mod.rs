@@ -170,6 +170,7 @@ impl State {
         let cx = Cx::new(
             self.now_or_epoch(),
             self.read_only,
+            &self.denied,
             &self.cluster,
             &self.kpis,
             &self.timeline,

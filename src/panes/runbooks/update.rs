@@ -357,6 +357,16 @@ fn run_step(model: &mut Model, cx: &mut Cx, i: usize) -> Vec<Effect> {
                 None,
             );
         }
+        if let Some(why) = cx.not_permitted(&write) {
+            // refused before the confirmation, not after the write fails
+            cx.toast(true, why.clone());
+            cx.note(
+                EntryKind::Refused,
+                true,
+                format!("runbook step refused: {why}"),
+            );
+            return finish(model, cx, i, StepState::Refused, why, None);
+        }
         open.awaiting = Some((write.clone(), i));
         cx.confirm(
             write.clone(),
