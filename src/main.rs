@@ -256,7 +256,6 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     });
     state.kpis = kpi_board;
     state.panes.incidents = incidents_model(&paths, &config, &mut state.pending_warnings);
-    state.panes.security.namespace = namespace.clone();
     state.panes.rollouts.guided_config = kubechat_ops::panes::rollouts::guided::GuidedConfig {
         error_rate_kpi: config.rollouts.switch_error_rate_kpi.clone(),
         window: jiff::SignedDuration::from_secs(config.rollouts.switch_monitor_seconds as i64),

@@ -5,11 +5,14 @@
 use jiff::Timestamp;
 
 use crate::cluster::rows::RowKey;
+use crate::cluster::scope::Scope;
 use crate::cluster::ClusterData;
 use crate::effect::{ClusterWrite, Permission};
 use crate::feed::{EntryKind, Timeline, TimelineEntry};
 use crate::kpi::KpiBoard;
 use crate::msg::Msg;
+use crate::panes::PaneId;
+use crate::screens::Screen;
 use crate::theme::Theme;
 
 /// What every action enum offers: names for keymap files and the palette, a line for
@@ -175,25 +178,64 @@ pub struct Cx<'a> {
     /// What the RBAC self-check said is not permitted: a write that needs one of these is
     /// refused before its confirmation.
     pub denied: &'a [Permission],
+    /// What the console watches (`-A`, `:ns`).
+    pub scope: &'a Scope,
+    /// Which panes are on screen.
+    pub shown: Shown,
     pub cluster: &'a ClusterData,
     pub kpis: &'a KpiBoard,
     pub timeline: &'a Timeline,
     pub out: Outbox,
 }
 
+/// Which panes the screen shows: the current screen's, or the focused one alone when zoomed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    pub screen: Screen,
+    pub zoomed: bool,
+    pub focus: PaneId,
+}
+
+impl Shown {
+    pub fn contains(self, pane: PaneId) -> bool {
+        if self.zoomed {
+            self.focus == pane
+        } else {
+            self.screen.shows(pane)
+        }
+    }
+}
+
+/// What the shell shares with the panes' updates besides the data.
+#[derive(Debug, Clone, Copy)]
+pub struct Console<'a> {
+    pub now: Timestamp,
+    pub read_only: bool,
+    pub denied: &'a [Permission],
+    pub scope: &'a Scope,
+    pub shown: Shown,
+}
+
 impl<'a> Cx<'a> {
     pub fn new(
-        now: Timestamp,
-        read_only: bool,
-        denied: &'a [Permission],
+        console: Console<'a>,
         cluster: &'a ClusterData,
         kpis: &'a KpiBoard,
         timeline: &'a Timeline,
     ) -> Self {
+        let Console {
+            now,
+            read_only,
+            denied,
+            scope,
+            shown,
+        } = console;
         Cx {
             now,
             read_only,
             denied,
+            scope,
+            shown,
             cluster,
             kpis,
             timeline,
