@@ -61,10 +61,14 @@ async fn main() -> anyhow::Result<()> {
     let rss_before = proc::rss_kib("self");
     let mut times = Vec::new();
     let mut objects = 0;
+    let secrets = kubechat_ops::io::snapshot::Secrets::Redacted(
+        kubechat_ops::io::snapshot::digest_key(&dir.join("snapshots"))?,
+    );
     for i in 0..RUNS {
         let out = dir.join(format!("snap-{i}"));
         let t = Instant::now();
-        let m = kubechat_ops::io::snapshot::take(&client, "bench", NAMESPACE, false, &out).await?;
+        let m =
+            kubechat_ops::io::snapshot::take(&client, "bench", NAMESPACE, &secrets, &out).await?;
         times.push(t.elapsed());
         objects = m.counts.values().sum::<usize>();
     }

@@ -211,6 +211,12 @@ impl Config {
         }
     }
 
+    /// Whether `context` is read-only: `--read-only` (`flag`) or the config's
+    /// `read_only_contexts`. Every headless writer and the console ask this.
+    pub fn read_only(&self, flag: bool, context: &str) -> bool {
+        flag || self.forces_read_only(context)
+    }
+
     /// True when `context` matches one of `read_only_contexts`.
     pub fn forces_read_only(&self, context: &str) -> bool {
         self.read_only_contexts

@@ -112,8 +112,15 @@ async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
                 .or(config.namespace.clone())
                 .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
             let dir = paths.data_dir.join("snapshots");
-            let code =
-                kubechat_ops::commands::snapshot::run(args, cli.context, namespace, dir).await;
+            let code = kubechat_ops::commands::snapshot::run(
+                args,
+                cli.context,
+                namespace,
+                dir,
+                cli.read_only,
+                &config,
+            )
+            .await;
             return Ok(ExitCode::from(code));
         }
         None => {}
@@ -178,7 +185,7 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
             (config, context)
         }
     };
-    let read_only = cli.read_only || config.forces_read_only(&context);
+    let read_only = config.read_only(cli.read_only, &context);
     if read_only && !cli.read_only {
         warnings.push(format!(
             "context {context} is read-only by the config's read_only_contexts"
@@ -249,7 +256,6 @@ async fn console(cli: Cli, started: Instant) -> anyhow::Result<()> {
     });
     state.kpis = kpi_board;
     state.panes.incidents = incidents_model(&paths, &config, &mut state.pending_warnings);
-    state.panes.security.namespace = namespace.clone();
     state.panes.rollouts.guided_config = kubechat_ops::panes::rollouts::guided::GuidedConfig {
         error_rate_kpi: config.rollouts.switch_error_rate_kpi.clone(),
         window: jiff::SignedDuration::from_secs(config.rollouts.switch_monitor_seconds as i64),

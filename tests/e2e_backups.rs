@@ -95,7 +95,7 @@ fn default_run_now_succeeds_and_the_backup_is_fresh() {
     let snap = taken[0].as_ref().unwrap().path();
     let secret =
         std::fs::read_to_string(snap.join("namespace/secrets/postgres-credentials.yaml")).unwrap();
-    assert!(secret.contains("password: sha256:"), "{secret}");
+    assert!(secret.contains("password: hmac-sha256:"), "{secret}");
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0, "exit status; screen:\n{}", t.screen());
     // the scenario's secret (assets/scenarios/default.yaml, postgres-credentials), base64

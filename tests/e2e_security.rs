@@ -20,9 +20,10 @@ fn demo_security_pane_shows_exactly_the_seeded_problems() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let t = start(dir.path(), "--demo", &[]);
+    let t = start(dir.path(), "--demo -A", &[]);
     t.wait_text("kubechat-api-gateway");
     t.keys(&["8"]);
+    // the pane audits what the console watches: every namespace with -A
     t.wait_text("Security all namespaces");
     let screen = t.wait_text("4 findings (4 high, 0 medium, 0 low)");
     let line = |start: &str| -> String {

@@ -46,3 +46,74 @@ async fn a_restricted_user_is_told_what_is_not_permitted() {
     let answers = review("default").await;
     assert!(answers.iter().all(|(_, a)| *a == Ok(true)), "{answers:?}");
 }
+
+/// A user who may look but change nothing: every write the console can make is denied.
+const VIEWER: &str = r#"
+name: viewer
+description: the default cluster, for a user who may change nothing
+base: default
+permissions:
+  deny:
+    - {verb: patch, resource: "*"}
+    - {verb: update, resource: "*"}
+    - {verb: delete, resource: "*"}
+    - {verb: create, resource: jobs.batch}
+    - {verb: create, resource: configmaps}
+"#;
+
+/// The console as the viewer sees it: the self-check's real answers from the simulator,
+/// then every action that writes — rollouts, backups, whatever a pane offers — is refused
+/// before any confirmation opens and marked "not permitted (RBAC)" in help.
+#[tokio::test]
+async fn a_viewer_is_refused_every_write_before_its_confirmation() {
+    use kubechat_ops::action::Action;
+    use kubechat_ops::panes::{PaneAction, PaneId};
+    use kubechat_ops::shell::{actions::apply_action, overlay::Overlay, State, StateInit};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("viewer.yaml");
+    std::fs::write(&path, VIEWER).unwrap();
+    let answers = review(path.to_str().unwrap()).await;
+    assert!(answers.iter().all(|(_, a)| *a == Ok(false)), "{answers:?}");
+    let mut s = State::new(StateInit {
+        context: "kubechat-sim".into(),
+        scope: kubechat_ops::cluster::scope::Scope::Namespace("kubechat-system".into()),
+        read_only: false,
+        demo: None,
+        keymap: kubechat_ops::keymap::Keymap::defaults(),
+        prometheus: None,
+        warnings: vec![],
+    });
+    kubechat_ops::shell::update(&mut s, kubechat_ops::msg::Msg::Permissions(answers));
+    let mut refused = Vec::new();
+    for pane in PaneId::ALL {
+        for a in PaneAction::all(*pane)
+            .into_iter()
+            .filter(|a| a.is_mutating())
+        {
+            let effects = apply_action(&mut s, Action::Pane(a));
+            assert!(effects.is_empty(), "{}: {effects:?}", a.name());
+            assert!(
+                matches!(s.overlay, Overlay::None),
+                "{}: {:?}",
+                a.name(),
+                s.overlay
+            );
+            let toast = &s.toast.as_ref().unwrap().text;
+            assert!(
+                toast.starts_with(&format!("not permitted (RBAC): {}", a.name())),
+                "{toast}"
+            );
+            refused.push(a.name());
+        }
+    }
+    for name in [
+        "scale",
+        "switch-slot",
+        "promote",
+        "backup-run-now",
+        "backup-suspend",
+    ] {
+        assert!(refused.contains(&name), "{name} in {refused:?}");
+    }
+}

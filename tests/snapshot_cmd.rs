@@ -116,7 +116,7 @@ async fn a_snapshot_redacts_every_secret_and_says_so() {
     );
     let secret =
         std::fs::read_to_string(out.join("namespace/secrets/postgres-credentials.yaml")).unwrap();
-    assert!(secret.contains("password: sha256:"), "{secret}");
+    assert!(secret.contains("password: hmac-sha256:"), "{secret}");
     let cronjob =
         std::fs::read_to_string(out.join("namespace/cronjobs.batch/postgres-backup.yaml")).unwrap();
     for noise in [
@@ -382,5 +382,311 @@ async fn a_snapshot_re_applies_to_an_empty_cluster_and_diffs_empty_but_for_secre
             .all(|r| r.as_str().unwrap().starts_with("namespace/secrets/")),
         "only the redacted Secrets differ: {json}"
     );
+    sim.shutdown().await;
+}
+
+/// The scenario with no objects at all, speeded up so the restored Deployments turn
+/// Available soon.
+async fn start_empty(dir: &Path) -> (SimHandle, PathBuf) {
+    let empty = dir.join("empty.yaml");
+    std::fs::write(
+        &empty,
+        "name: empty\ndescription: no objects\nobjects: []\n",
+    )
+    .unwrap();
+    let sim = SimHandle::start(SimOptions {
+        scenario: empty.display().to_string(),
+        speed: 20.0,
+        ..SimOptions::default()
+    })
+    .await
+    .unwrap();
+    let kubeconfig = dir.join("kubeconfig-empty");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    (sim, kubeconfig)
+}
+
+/// The application recovery, natively: a snapshot of `default` taken with its
+/// Secrets restores to an empty cluster (CRDs, cluster RBAC, the namespace, its objects,
+/// then every Deployment Available), and a snapshot of the result diffs empty.
+#[tokio::test]
+async fn restore_applies_a_snapshot_to_an_empty_cluster_and_it_snapshots_the_same() {
+    let (sim, dir, kubeconfig) = start("default").await;
+    let a = dir.path().join("a");
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &[
+            "snapshot",
+            "--include-secrets",
+            "--out",
+            a.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    sim.shutdown().await;
+
+    let (sim, kubeconfig) = start_empty(dir.path()).await;
+    // a dry run lists, in order, and applies nothing
+    let (code, plan, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "restore", a.to_str().unwrap(), "--dry-run"],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        plan.contains("would apply Deployment postgres-primary"),
+        "{plan}"
+    );
+    assert!(sim.client_writes().is_empty(), "{:?}", sim.client_writes());
+    // without --yes: nothing
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "restore", a.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("give --yes"), "{err}");
+    assert!(sim.client_writes().is_empty(), "{:?}", sim.client_writes());
+
+    let (code, out, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &[
+            "snapshot",
+            "restore",
+            a.to_str().unwrap(),
+            "--yes",
+            "--timeout",
+            "2m",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    let at = |line: &str| {
+        out.find(line)
+            .unwrap_or_else(|| panic!("no {line:?} in:\n{out}"))
+    };
+    assert!(at("applied CustomResourceDefinition") < at("applied ClusterRole"));
+    assert!(at("applied ClusterRoleBinding") < at("namespace kubechat-system ready"));
+    assert!(at("namespace kubechat-system ready") < at("applied Secret postgres-credentials"));
+    assert!(
+        at("applied Deployment postgres-primary") < at("available Deployment postgres-primary")
+    );
+    // no secret value printed
+    for v in secret_values(&sim).await {
+        assert!(!out.contains(&v) && !err.contains(&v));
+    }
+
+    let b = dir.path().join("b");
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &[
+            "snapshot",
+            "--include-secrets",
+            "--out",
+            b.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let (code, text, _) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "diff", a.to_str().unwrap(), b.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!((code, text.as_str()), (0, "no difference\n"));
+    sim.shutdown().await;
+}
+
+/// A redacted snapshot is refused (its values are digests) unless told where the values
+/// come from; a read-only context refuses a restore; neither writes anything.
+#[tokio::test]
+async fn restore_refuses_redacted_secrets_and_read_only_contexts() {
+    let (sim, dir, kubeconfig) = start("default").await;
+    let redacted = dir.path().join("redacted");
+    let clear = dir.path().join("clear");
+    for (out, extra) in [(&redacted, None), (&clear, Some("--include-secrets"))] {
+        let mut args = vec!["snapshot", "--out", out.to_str().unwrap()];
+        args.extend(extra);
+        let (code, _, err) = run(&kubeconfig, dir.path(), &args).await;
+        assert_eq!(code, 0, "{err}");
+    }
+    sim.shutdown().await;
+
+    let (sim, kubeconfig) = start_empty(dir.path()).await;
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "restore", redacted.to_str().unwrap(), "--yes"],
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("redacted")
+            && err.contains("postgres-credentials")
+            && err.contains("--secrets-from"),
+        "{err}"
+    );
+    // a redacted snapshot as the values' source does not do either
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &[
+            "snapshot",
+            "restore",
+            redacted.to_str().unwrap(),
+            "--secrets-from",
+            redacted.to_str().unwrap(),
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no clear values"), "{err}");
+    // read-only: the flag, and the config's read_only_contexts
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &[
+            "snapshot",
+            "restore",
+            clear.to_str().unwrap(),
+            "--yes",
+            "--read-only",
+        ],
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("context kubechat-sim is read-only"), "{err}");
+    let cfg = dir.path().join("config/kubechat-ops");
+    std::fs::create_dir_all(&cfg).unwrap();
+    std::fs::write(
+        cfg.join("config.toml"),
+        "read_only_contexts = [\"kubechat-*\"]\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "restore", clear.to_str().unwrap(), "--yes"],
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is read-only"), "{err}");
+    assert!(sim.client_writes().is_empty(), "{:?}", sim.client_writes());
+    std::fs::remove_file(cfg.join("config.toml")).unwrap();
+
+    // told where the values come from, it restores
+    let (code, out, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &[
+            "snapshot",
+            "restore",
+            redacted.to_str().unwrap(),
+            "--secrets-from",
+            clear.to_str().unwrap(),
+            "--yes",
+            "--timeout",
+            "2m",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("applied Secret postgres-credentials"), "{out}");
+    sim.shutdown().await;
+}
+
+/// Secrets are digested under a random key made once on this machine (0600, in the data
+/// dir): two snapshots taken here diff a changed value (and only it), the manifest names
+/// the key's id, and neither the key nor a plain SHA-256 of a value is in any snapshot.
+#[tokio::test]
+async fn secret_digests_are_keyed_by_a_local_key() {
+    let (sim, dir, kubeconfig) = start("default").await;
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "--out", a.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let key_file = dir.path().join("data/kubechat-ops/snapshot-digest.key");
+    let key = std::fs::read(&key_file).unwrap();
+    assert_eq!(key.len(), 32);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let secrets: Api<Secret> = Api::namespaced(sim.client(), NS);
+    secrets
+        .patch(
+            "postgres-credentials",
+            &PatchParams::default(),
+            &Patch::Merge(serde_json::json!({"stringData": {"password": "hunter2"}})),
+        )
+        .await
+        .unwrap();
+    let (code, _, err) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "--out", b.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(&key_file).unwrap(), key, "made once");
+    let manifest = |d: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(d.join("manifest.json")).unwrap()).unwrap()
+    };
+    let id = manifest(&a)["digest_key"].clone();
+    assert!(id.as_str().is_some_and(|i| i.len() == 16), "{id}");
+    assert_eq!(manifest(&b)["digest_key"], id);
+    let (code, text, _) = run(
+        &kubeconfig,
+        dir.path(),
+        &["snapshot", "diff", a.to_str().unwrap(), b.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("~ namespace/secrets/postgres-credentials: data.password\n"),
+        "{text}"
+    );
+    assert!(text.contains("0 added, 0 removed, 1 changed"), "{text}");
+    // nothing readable: not the key, not a plain SHA-256 of a value
+    let key_hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    use sha2::Digest as _;
+    let plain: String = sha2::Sha256::digest(b"aHVudGVyMg==")
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    for (file, text) in all_files(&a).into_iter().chain(all_files(&b)) {
+        assert!(!text.contains(&key_hex), "the key in {}", file.display());
+        assert!(
+            !text.contains(&plain),
+            "an unkeyed digest in {}",
+            file.display()
+        );
+        assert!(!text.contains("hunter2") && !text.contains("aHVudGVyMg=="));
+    }
+    // another machine (another data dir), another key
+    let other = tempfile::tempdir().unwrap();
+    let c = other.path().join("c");
+    let (code, _, err) = run(
+        &kubeconfig,
+        other.path(),
+        &["snapshot", "--out", c.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_ne!(manifest(&c)["digest_key"], id);
     sim.shutdown().await;
 }

@@ -12,12 +12,14 @@
 //! - **fresh**: otherwise.
 //!
 //! Schedules are read as the Kubernetes CronJob controller reads them (five fields, the
-//! `@daily` nicknames) in UTC; a CronJob's `spec.timeZone` is shown, not applied.
+//! `@daily` nicknames) in the CronJob's `spec.timeZone` (an IANA name; UTC without one): the
+//! next run, the interval and so the RPO follow the zone's clock, daylight saving included.
 
 use std::collections::BTreeMap;
 use std::str::FromStr as _;
 
 use chrono::{DateTime, Utc};
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
@@ -114,29 +116,73 @@ pub struct BackupHealth {
     pub reason: String,
 }
 
-/// A schedule read as the CronJob controller reads it.
-pub struct Schedule(croner::Cron);
+/// A schedule read as the CronJob controller reads it, in its time zone.
+pub struct Schedule {
+    cron: croner::Cron,
+    tz: TimeZone,
+}
+
+/// A wall-clock time as croner takes it: the same digits, read as UTC.
+fn as_utc_digits(civil: jiff::civil::DateTime) -> Option<DateTime<Utc>> {
+    let t = civil.to_zoned(TimeZone::UTC).ok()?.timestamp();
+    DateTime::<Utc>::from_timestamp(t.as_second(), 0)
+}
+
+fn from_utc_digits(d: DateTime<Utc>) -> Option<jiff::civil::DateTime> {
+    Some(
+        Timestamp::from_second(d.timestamp())
+            .ok()?
+            .to_zoned(TimeZone::UTC)
+            .datetime(),
+    )
+}
 
 impl Schedule {
+    /// A schedule in UTC.
     pub fn parse(text: &str) -> Result<Schedule, String> {
         if text.trim().is_empty() {
             return Err("no schedule".into());
         }
         croner::Cron::from_str(text.trim())
-            .map(Schedule)
+            .map(|cron| Schedule {
+                cron,
+                tz: TimeZone::UTC,
+            })
             .map_err(|e| format!("cannot read schedule {text:?}: {e}"))
+    }
+
+    /// A schedule in `spec.timeZone` (None: UTC, as the controller on managed clusters).
+    pub fn parse_in(text: &str, time_zone: Option<&str>) -> Result<Schedule, String> {
+        let mut s = Schedule::parse(text)?;
+        if let Some(name) = time_zone {
+            s.tz = TimeZone::get(name).map_err(|e| format!("unknown timeZone {name:?}: {e}"))?;
+        }
+        Ok(s)
     }
 
     /// "At 02:00" (croner's English, without the final full stop).
     pub fn words(&self) -> String {
-        self.0.describe().trim_end_matches('.').to_string()
+        self.cron.describe().trim_end_matches('.').to_string()
     }
 
-    /// The first time it fires strictly after `t`.
+    /// The first time it fires strictly after `t`: the next matching wall-clock time in the
+    /// zone; one that daylight saving skips fires when the clock resumes, one it repeats
+    /// fires once (the earlier).
     pub fn next_after(&self, t: Timestamp) -> Option<Timestamp> {
-        let from = DateTime::<Utc>::from_timestamp(t.as_second(), 0)?;
-        let next = self.0.find_next_occurrence(&from, false).ok()?;
-        Timestamp::from_second(next.timestamp()).ok()
+        let mut wall = t.to_zoned(self.tz.clone()).datetime();
+        // a repeated hour can give back a wall time at or before `t`: look further
+        for _ in 0..4 {
+            let next = self
+                .cron
+                .find_next_occurrence(&as_utc_digits(wall)?, false)
+                .ok()?;
+            wall = from_utc_digits(next)?;
+            let at = self.tz.to_ambiguous_timestamp(wall).compatible().ok()?;
+            if at > t {
+                return Some(at);
+            }
+        }
+        None
     }
 
     /// The time between the next two runs after `t`.
@@ -154,7 +200,7 @@ pub fn assess(
     now: Timestamp,
     policy: &BackupPolicy,
 ) -> BackupHealth {
-    let schedule = Schedule::parse(&cj.schedule);
+    let schedule = Schedule::parse_in(&cj.schedule, cj.time_zone.as_deref());
     let (words, next_run, interval) = match &schedule {
         Ok(s) => (
             s.words(),

@@ -184,3 +184,61 @@ fn manual_job_names_are_valid_label_values() {
     let long = "x".repeat(80);
     assert!(manual_job_name(&long, now).len() <= 63);
 }
+
+fn zoned(tz: &str, schedule: &str) -> CronJobView {
+    CronJobView {
+        schedule: schedule.into(),
+        time_zone: Some(tz.into()),
+        ..nightly(None)
+    }
+}
+
+#[test]
+fn the_schedule_runs_in_the_cronjobs_time_zone() {
+    let policy = BackupPolicy::default();
+    // 02:00 in Tokyo (UTC+9) is 17:00 UTC the day before
+    let h = assess(
+        &zoned("Asia/Tokyo", "0 2 * * *"),
+        &[],
+        ts("2026-12-01T10:00:00Z"),
+        &policy,
+    );
+    assert_eq!(h.next_run, Some(ts("2026-12-01T17:00:00Z")));
+    assert_eq!(h.time_zone.as_deref(), Some("Asia/Tokyo"));
+    // New York springs forward on 8 March 2026: 02:00 does not exist, the run is at 03:00
+    // EDT, and the next a day of 23 hours later — the RPO shrinks with it
+    let h = assess(
+        &zoned("America/New_York", "0 2 * * *"),
+        &[],
+        ts("2026-03-08T05:00:00Z"),
+        &policy,
+    );
+    assert_eq!(h.next_run, Some(ts("2026-03-08T07:00:00Z")));
+    assert_eq!(h.interval_seconds, Some(23 * 3600));
+    assert_eq!(h.rpo_seconds, Some(24 * 3600));
+    // a last success 23.5 hours before the run: late in New York, fresh if read in UTC
+    let mut cj = zoned("America/New_York", "0 2 * * *");
+    cj.last_successful = Some(ts("2026-03-07T07:30:00Z"));
+    let now = ts("2026-03-08T06:59:00Z");
+    assert_eq!(assess(&cj, &[], now, &policy).verdict, Verdict::Late);
+    cj.time_zone = None;
+    assert_eq!(assess(&cj, &[], now, &policy).verdict, Verdict::Fresh);
+    // falling back on 1 November 2026, 01:30 comes twice: it runs once, then 25 hours on
+    let h = assess(
+        &zoned("America/New_York", "30 1 * * *"),
+        &[],
+        ts("2026-11-01T04:00:00Z"),
+        &policy,
+    );
+    assert_eq!(h.next_run, Some(ts("2026-11-01T05:30:00Z")));
+    assert_eq!(h.interval_seconds, Some(25 * 3600));
+    // a zone nobody knows: nothing can be said
+    let h = assess(
+        &zoned("Mars/Olympus_Mons", "0 2 * * *"),
+        &[],
+        ts("2026-12-01T10:00:00Z"),
+        &policy,
+    );
+    assert_eq!(h.verdict, Verdict::Unknown);
+    assert!(h.reason.contains("unknown timeZone"), "{}", h.reason);
+}

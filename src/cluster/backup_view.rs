@@ -10,7 +10,8 @@ pub struct CronJobView {
     pub name: String,
     pub uid: String,
     pub schedule: String,
-    /// `spec.timeZone` (None: the controller's, UTC on every managed cluster).
+    /// `spec.timeZone`, which the schedule is read in (None: the controller's, UTC on every
+    /// managed cluster).
     pub time_zone: Option<String>,
     pub suspend: bool,
     pub created: Option<Timestamp>,

@@ -13,6 +13,7 @@ pub mod collection;
 pub mod detail;
 pub mod load;
 pub mod pod_fields;
+pub mod restore;
 pub mod rollout_status;
 pub mod rollout_view;
 pub mod row_refresh;

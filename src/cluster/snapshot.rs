@@ -1,9 +1,10 @@
 //! Configuration snapshots, pure: an object cleaned so it re-applies (no status, no
-//! server-set metadata, no generated noise), a Secret redacted to digests, and the
+//! server-set metadata, no generated noise), a Secret redacted to keyed digests, and the
 //! difference between two snapshots (objects added, removed, changed with field paths).
 
 use std::collections::BTreeMap;
 
+use hmac::{Hmac, Mac};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -73,26 +74,63 @@ pub fn clean(obj: &Value) -> Value {
     o
 }
 
-/// "sha256:<hex>" of a value.
-pub fn digest(value: &str) -> String {
-    let hash = Sha256::digest(value.as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A Secret with every value replaced by its digest: the keys stay, so a diff still shows
-/// a change, but nothing can be read back. Marked with [`REDACTED_ANNOTATION`].
-pub fn redact_secret(secret: &Value) -> Value {
+/// The key a Secret's values are digested under: random, made once per machine (the data
+/// dir), never written into a snapshot — so two snapshots taken on one machine digest a
+/// value alike (a diff shows a change), while a digest cannot be brute-forced back to a
+/// short password without the key. Its `id` (not the key) names it in the manifest.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DigestKey([u8; 32]);
+
+impl std::fmt::Debug for DigestKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DigestKey({})", self.id())
+    }
+}
+
+impl DigestKey {
+    pub const LEN: usize = 32;
+
+    pub fn from_bytes(bytes: [u8; 32]) -> DigestKey {
+        DigestKey(bytes)
+    }
+
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Names the key without revealing it: the first 8 bytes of its SHA-256, in hex.
+    pub fn id(&self) -> String {
+        hex(&Sha256::digest(self.0)[..8])
+    }
+
+    /// "hmac-sha256:<hex>" of a value under this key.
+    pub fn digest(&self, value: &str) -> String {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(value.as_bytes());
+        format!("hmac-sha256:{}", hex(&mac.finalize().into_bytes()))
+    }
+}
+
+/// A Secret with every value replaced by its keyed digest: the keys stay, so a diff still
+/// shows a change, but nothing can be read back. Marked with [`REDACTED_ANNOTATION`], whose
+/// value names the digest and the key's id ("hmac-sha256:<id>").
+pub fn redact_secret(secret: &Value, key: &DigestKey) -> Value {
     let mut s = secret.clone();
     for field in ["data", "stringData"] {
         if let Some(map) = s[field].as_object_mut() {
             for v in map.values_mut() {
-                *v = Value::String(digest(v.as_str().unwrap_or_default()));
+                *v = Value::String(key.digest(v.as_str().unwrap_or_default()));
             }
         }
     }
     if s["metadata"].is_object() {
-        s["metadata"]["annotations"][REDACTED_ANNOTATION] = Value::String("sha256".into());
+        s["metadata"]["annotations"][REDACTED_ANNOTATION] =
+            Value::String(format!("hmac-sha256:{}", key.id()));
     }
     s
 }
@@ -228,13 +266,44 @@ mod tests {
 
     #[test]
     fn secrets_keep_keys_and_lose_values() {
+        let key = DigestKey::from_bytes([7; 32]);
         let s = json!({"kind": "Secret", "metadata": {"name": "pg"},
             "data": {"password": "c2VjcmV0LXZhbHVl"}, "stringData": {"token": "plain-token"}});
-        let r = redact_secret(&s);
+        let r = redact_secret(&s, &key);
         let text = r.to_string();
         assert!(!text.contains("c2VjcmV0LXZhbHVl") && !text.contains("plain-token"));
-        assert_eq!(r["data"]["password"], json!(digest("c2VjcmV0LXZhbHVl")));
+        assert_eq!(r["data"]["password"], json!(key.digest("c2VjcmV0LXZhbHVl")));
         assert!(is_redacted(&r));
+        assert_eq!(
+            r["metadata"]["annotations"][REDACTED_ANNOTATION],
+            json!(format!("hmac-sha256:{}", key.id()))
+        );
+    }
+
+    #[test]
+    fn digests_are_keyed() {
+        let (a, b) = (
+            DigestKey::from_bytes([1; 32]),
+            DigestKey::from_bytes([2; 32]),
+        );
+        // RFC 4231 test case 2: HMAC-SHA256("Jefe", "what do ya want for nothing?")
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
+        mac.update(b"what do ya want for nothing?");
+        assert_eq!(
+            hex(&mac.finalize().into_bytes()),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        // one key: the same value digests alike, a changed one differently
+        assert_eq!(a.digest("hunter2"), a.digest("hunter2"));
+        assert_ne!(a.digest("hunter2"), a.digest("hunter3"));
+        // another key, or no key: nothing in common (a dictionary of SHA-256 does not help)
+        assert_ne!(a.digest("hunter2"), b.digest("hunter2"));
+        let plain = hex(&Sha256::digest(b"hunter2"));
+        assert!(!a.digest("hunter2").contains(&plain));
+        // the id names the key without showing it
+        assert_eq!(a.id().len(), 16);
+        assert_ne!(a.id(), b.id());
+        assert!(!format!("{a:?}").contains(&hex(a.bytes())));
     }
 
     #[test]

@@ -3,9 +3,7 @@
 //! kube-rs (`io::audit`), the checks are the pure `crate::audit`. Exit 0 nothing at or
 //! above the threshold, 1 findings, 2 the audit could not run.
 
-use anyhow::Context;
 use clap::Args;
-use kube::config::KubeConfigOptions;
 
 use crate::audit::{at_or_above, report, AuditReport, Severity};
 use crate::cluster::scope::Scope;
@@ -126,13 +124,5 @@ pub async fn run(
 }
 
 async fn client(context: Option<String>) -> anyhow::Result<kube::Client> {
-    let options = KubeConfigOptions {
-        context,
-        ..Default::default()
-    };
-    let config = kube::Config::from_kubeconfig(&options)
-        .await
-        .or_else(|e| kube::Config::incluster().map_err(|_| e))
-        .context("cannot load the Kubernetes configuration")?;
-    kube::Client::try_from(config).context("cannot build the Kubernetes client")
+    super::connect(context).await.map(|(client, _)| client)
 }

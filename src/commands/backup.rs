@@ -9,7 +9,6 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use kube::config::KubeConfigOptions;
 use kubechat_spec::parse_duration;
 use serde::Serialize;
 
@@ -178,15 +177,7 @@ async fn status(
     namespace: &str,
     policy: &BackupPolicy,
 ) -> anyhow::Result<u8> {
-    let options = KubeConfigOptions {
-        context,
-        ..Default::default()
-    };
-    let config = kube::Config::from_kubeconfig(&options)
-        .await
-        .or_else(|e| kube::Config::incluster().map_err(|_| e))
-        .context("cannot load the Kubernetes configuration")?;
-    let client = kube::Client::try_from(config).context("cannot build the Kubernetes client")?;
+    let (client, _) = super::connect(context).await?;
     let objects = tokio::time::timeout(args.timeout, crate::io::backups::read(&client, namespace))
         .await
         .map_err(|_| anyhow::anyhow!("the cluster did not answer within {:?}", args.timeout))?

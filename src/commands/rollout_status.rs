@@ -5,9 +5,7 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
-use kube::config::KubeConfigOptions;
 use kubechat_spec::parse_duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -89,15 +87,7 @@ async fn status(
     context: Option<String>,
     namespace: String,
 ) -> anyhow::Result<u8> {
-    let options = KubeConfigOptions {
-        context,
-        ..Default::default()
-    };
-    let config = kube::Config::from_kubeconfig(&options)
-        .await
-        .or_else(|e| kube::Config::incluster().map_err(|_| e))
-        .context("cannot load the Kubernetes configuration")?;
-    let client = kube::Client::try_from(config).context("cannot build the Kubernetes client")?;
+    let (client, _) = super::connect(context).await?;
     let (tx, mut rx) = mpsc::channel::<Msg>(256);
     let scope = crate::cluster::scope::Scope::Namespace(namespace.clone());
     let watchers = spawn_rollout_kinds(client, &scope, tx);

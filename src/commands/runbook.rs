@@ -383,7 +383,7 @@ async fn run_runbook(
         .clone()
         .or(config.namespace.clone())
         .unwrap_or_else(|| "kubechat-system".to_string());
-    let read_only = globals.read_only || config.forces_read_only(&context);
+    let read_only = config.read_only(globals.read_only, &context);
     let kube_config = kube::Config::from_custom_kubeconfig(
         kubeconfig.clone(),
         &KubeConfigOptions {

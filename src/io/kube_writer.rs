@@ -16,6 +16,7 @@ use crate::cluster::scope::Scope;
 use crate::effect::{ClusterWrite, WorkloadKind, WriteError, WriteResult};
 
 pub mod incidents;
+pub mod restore;
 
 const REVISION: &str = "deployment.kubernetes.io/revision";
 

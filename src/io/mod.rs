@@ -14,6 +14,7 @@ pub mod memory;
 pub mod permissions;
 pub mod prom;
 pub mod prom_source;
+pub mod restore;
 pub mod runbook_checks;
 mod runbook_exec;
 pub mod runbook_files;
@@ -143,7 +144,14 @@ impl Executor {
         tokio::spawn(async move {
             let now = jiff::Timestamp::now();
             let out = dir.join(format!("{namespace}-{}", now.strftime("%Y%m%d-%H%M%S")));
-            let result = snapshot::take(&client, &context, &namespace, false, &out)
+            let secrets = match snapshot::digest_key(&dir) {
+                Ok(key) => snapshot::Secrets::Redacted(key),
+                Err(e) => {
+                    let _ = tx.send(Msg::Snapshot(Err(format!("{e:#}")))).await;
+                    return;
+                }
+            };
+            let result = snapshot::take(&client, &context, &namespace, &secrets, &out)
                 .await
                 .map(|m| {
                     let total: usize = m.counts.values().sum();

@@ -27,6 +27,9 @@ pub struct RunEnv {
     pub kubeconfig: PathBuf,
     pub context: String,
     pub namespace: String,
+    /// The steps' PATH: this program's directory first, so `kubechat-ops` in a step is
+    /// this very program, then the inherited PATH.
+    pub path: String,
     dir: PathBuf,
 }
 
@@ -91,8 +94,21 @@ impl RunEnv {
             kubeconfig,
             context: context.to_string(),
             namespace: namespace.to_string(),
+            path: step_path(),
             dir,
         })
+    }
+}
+
+fn step_path() -> String {
+    let inherited = std::env::var("PATH").unwrap_or_default();
+    let own = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.display().to_string()));
+    match own {
+        Some(dir) if inherited.is_empty() => dir,
+        Some(dir) => format!("{dir}:{inherited}"),
+        None => inherited,
     }
 }
 
@@ -157,11 +173,12 @@ pub async fn run_command(
     mut cancel: oneshot::Receiver<()>,
     mut on_line: impl FnMut(&str),
 ) -> CommandResult {
-    let path = std::env::var("PATH").unwrap_or_default();
+    let path = &env.path;
     let mut cmd = tokio::process::Command::new("/bin/sh");
     cmd.arg("-c")
         .arg(line)
         .env("KUBECONFIG", &env.kubeconfig)
+        .env("PATH", &env.path)
         .env("KUBECHAT_CONTEXT", &env.context)
         .env("KUBECHAT_NAMESPACE", &env.namespace)
         .stdin(Stdio::null())
@@ -255,7 +272,7 @@ pub async fn run_command(
             "cancelled: the command and its process group were killed".to_string(),
         )
     } else {
-        judge_command(expect, exit, matched, &path)
+        judge_command(expect, exit, matched, path)
     };
     CommandResult {
         state,
@@ -281,11 +298,12 @@ pub fn run_interactive(
     expect: &Expect,
 ) -> (StepState, String, Option<i32>) {
     use std::os::unix::process::CommandExt;
-    let path = std::env::var("PATH").unwrap_or_default();
+    let path = &env.path;
     let mut cmd = std::process::Command::new("/bin/sh");
     cmd.arg("-c")
         .arg(line)
         .env("KUBECONFIG", &env.kubeconfig)
+        .env("PATH", &env.path)
         .env("KUBECHAT_CONTEXT", &env.context)
         .env("KUBECHAT_NAMESPACE", &env.namespace);
     // SAFETY: isatty only reads the descriptor's state
@@ -326,7 +344,7 @@ pub fn run_interactive(
                 output: None,
                 ..expect.clone()
             };
-            let (state, reason) = judge_command(&expect, st.code(), false, &path);
+            let (state, reason) = judge_command(&expect, st.code(), false, path);
             (state, reason, st.code())
         }
         Err(e) => (

@@ -2,7 +2,7 @@
 //! backup-kubernetes-configs.sh saves (and the kinds `get all` misses), the CRDs and the
 //! cluster RBAC, cleaned and (by default) with Secrets redacted, as one YAML file per
 //! object under a directory with a `manifest.json`; reading one back for `snapshot diff`;
-//! and the retention that prunes old snapshots.
+//! the retention that prunes old snapshots; and the local key Secrets are digested under.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -15,7 +15,7 @@ use kube::Client;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::cluster::snapshot::{clean, is_generated, redact_secret};
+use crate::cluster::snapshot::{clean, is_generated, redact_secret, DigestKey};
 
 /// One kind a snapshot saves: (group, version, kind, plural, namespaced).
 type KindSpec = (&'static str, &'static str, &'static str, &'static str, bool);
@@ -96,12 +96,53 @@ pub struct Manifest {
     pub context: String,
     pub namespace: String,
     pub taken_at: Timestamp,
-    /// "redacted" (values are SHA-256 digests) or "included" (in clear, files 0600).
+    /// "redacted" (values are HMAC-SHA256 digests) or "included" (in clear, files 0600).
     pub secrets: String,
+    /// Redacted: the id of the local key the digests were made under (never the key);
+    /// snapshots with the same id digest a value alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest_key: Option<String>,
     /// Objects saved, by kind (plural, with the group when not core).
     pub counts: BTreeMap<String, usize>,
     /// Kinds the cluster does not serve or would not list, and why.
     pub skipped: BTreeMap<String, String>,
+}
+
+/// What a snapshot does with Secrets' values.
+#[derive(Debug, Clone)]
+pub enum Secrets {
+    /// Each value replaced by its HMAC-SHA256 under the key.
+    Redacted(DigestKey),
+    /// In clear: every file written 0600.
+    Included,
+}
+
+/// The digest key's file, in the data dir (beside the snapshots directory).
+pub const KEY_FILE: &str = "snapshot-digest.key";
+
+/// The machine's digest key for the snapshots under `snapshots_dir`: read from the data
+/// dir, or made there (random, 0600) the first time.
+pub fn digest_key(snapshots_dir: &Path) -> anyhow::Result<DigestKey> {
+    let dir = snapshots_dir.parent().unwrap_or(snapshots_dir);
+    create_dir(dir, true)?;
+    let path = dir.join(KEY_FILE);
+    let mut bytes = [0u8; DigestKey::LEN];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for the key: {e}"))?;
+    match write_file(&path, &bytes, true) {
+        Ok(()) => return Ok(DigestKey::from_bytes(bytes)),
+        Err(_) if path.exists() => {}
+        Err(e) => return Err(e),
+    }
+    let read = std::fs::read(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let bytes: [u8; DigestKey::LEN] = read.try_into().map_err(|r: Vec<u8>| {
+        anyhow::anyhow!(
+            "{}: {} bytes, a digest key is {} (remove it to make a new one)",
+            path.display(),
+            r.len(),
+            DigestKey::LEN
+        )
+    })?;
+    Ok(DigestKey::from_bytes(bytes))
 }
 
 pub const TOOL: &str = "kubechat-ops";
@@ -120,9 +161,10 @@ pub async fn take(
     client: &Client,
     context: &str,
     namespace: &str,
-    include_secrets: bool,
+    secrets: &Secrets,
     out: &Path,
 ) -> anyhow::Result<Manifest> {
+    let include_secrets = matches!(secrets, Secrets::Included);
     if out.exists() {
         anyhow::bail!(
             "{}: already exists (a snapshot goes to a new directory)",
@@ -142,6 +184,10 @@ pub async fn take(
             "redacted"
         }
         .into(),
+        digest_key: match secrets {
+            Secrets::Redacted(key) => Some(key.id()),
+            Secrets::Included => None,
+        },
         counts: BTreeMap::new(),
         skipped: BTreeMap::new(),
     };
@@ -182,8 +228,8 @@ pub async fn take(
             value["apiVersion"] = Value::String(ar.api_version.clone());
             value["kind"] = Value::String(kind.into());
             let mut cleaned = clean(&value);
-            if kind == "Secret" && !include_secrets {
-                cleaned = redact_secret(&cleaned);
+            if let (Secrets::Redacted(key), "Secret") = (secrets, kind) {
+                cleaned = redact_secret(&cleaned, key);
             }
             let name = obj.metadata.name.clone().unwrap_or_default();
             if count == 0 {
@@ -239,6 +285,14 @@ fn write_file(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
         .with_context(|| format!("{}: cannot create", path.display()))?;
     f.write_all(bytes)
         .with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// A snapshot's manifest; an error names the file.
+pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: not a snapshot (cannot read it)", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// A snapshot's objects by their path under it without `.yaml`

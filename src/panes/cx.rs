@@ -5,11 +5,14 @@
 use jiff::Timestamp;
 
 use crate::cluster::rows::RowKey;
+use crate::cluster::scope::Scope;
 use crate::cluster::ClusterData;
-use crate::effect::ClusterWrite;
+use crate::effect::{ClusterWrite, Permission};
 use crate::feed::{EntryKind, Timeline, TimelineEntry};
 use crate::kpi::KpiBoard;
 use crate::msg::Msg;
+use crate::panes::PaneId;
+use crate::screens::Screen;
 use crate::theme::Theme;
 
 /// What every action enum offers: names for keymap files and the palette, a line for
@@ -198,6 +201,13 @@ pub type Selection = std::collections::BTreeMap<String, String>;
 pub struct Cx<'a> {
     pub now: Timestamp,
     pub read_only: bool,
+    /// What the RBAC self-check said is not permitted: a write that needs one of these is
+    /// refused before its confirmation.
+    pub denied: &'a [Permission],
+    /// What the console watches (`-A`, `:ns`).
+    pub scope: &'a Scope,
+    /// Which panes are on screen.
+    pub shown: Shown,
     pub cluster: &'a ClusterData,
     /// The object under the cursor in the pane the user came from.
     pub selection: &'a Selection,
@@ -206,24 +216,69 @@ pub struct Cx<'a> {
     pub out: Outbox,
 }
 
+/// Which panes the screen shows: the current screen's, or the focused one alone when zoomed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    pub screen: Screen,
+    pub zoomed: bool,
+    pub focus: PaneId,
+}
+
+impl Shown {
+    pub fn contains(self, pane: PaneId) -> bool {
+        if self.zoomed {
+            self.focus == pane
+        } else {
+            self.screen.shows(pane)
+        }
+    }
+}
+
+/// What the shell shares with the panes' updates besides the data.
+#[derive(Debug, Clone, Copy)]
+pub struct Console<'a> {
+    pub now: Timestamp,
+    pub read_only: bool,
+    pub denied: &'a [Permission],
+    pub scope: &'a Scope,
+    pub shown: Shown,
+}
+
 impl<'a> Cx<'a> {
     pub fn new(
-        now: Timestamp,
-        read_only: bool,
+        console: Console<'a>,
         cluster: &'a ClusterData,
         kpis: &'a KpiBoard,
         timeline: &'a Timeline,
         selection: &'a Selection,
     ) -> Self {
+        let Console {
+            now,
+            read_only,
+            denied,
+            scope,
+            shown,
+        } = console;
         Cx {
             now,
             read_only,
+            denied,
+            scope,
+            shown,
             cluster,
             selection,
             kpis,
             timeline,
             out: Outbox::default(),
         }
+    }
+
+    /// Why RBAC refuses `write` ("not permitted (RBAC): … needs …"), or None.
+    pub fn not_permitted(&self, write: &ClusterWrite) -> Option<String> {
+        let needs = write.needs();
+        self.denied
+            .contains(&needs)
+            .then(|| format!("not permitted (RBAC): {write} needs {needs}"))
     }
 
     /// A timeline entry stamped now.

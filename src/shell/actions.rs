@@ -230,6 +230,14 @@ impl State {
         !needs.is_empty() && needs.iter().all(|p| self.denied.contains(p))
     }
 
+    /// [`State::not_permitted`] for any action (the shell's own never write).
+    pub fn denies(&self, action: Action) -> bool {
+        match action {
+            Action::Pane(a) => self.not_permitted(a),
+            Action::Shell(_) => false,
+        }
+    }
+
     /// Applies what a pane handed back: timeline entries, a toast, a move to another pane
     /// (whose effects are returned), a dialog (opened on behalf of `owner`; a dialog from a
     /// broadcast message has no owner and is dropped).

@@ -171,9 +171,19 @@ impl State {
     /// Splits the state into a pane context over the shared data and the pane models.
     /// The context's outbox is applied with [`State::absorb`].
     pub(crate) fn split(&mut self) -> (Cx<'_>, &mut Panes) {
+        let console = crate::panes::cx::Console {
+            now: self.now_or_epoch(),
+            read_only: self.read_only,
+            denied: &self.denied,
+            scope: &self.scope,
+            shown: crate::panes::cx::Shown {
+                screen: self.screen,
+                zoomed: self.zoomed,
+                focus: self.focus,
+            },
+        };
         let cx = Cx::new(
-            self.now_or_epoch(),
-            self.read_only,
+            console,
             &self.cluster,
             &self.kpis,
             &self.timeline,

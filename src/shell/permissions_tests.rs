@@ -7,7 +7,10 @@ use super::overlay::Overlay;
 use super::test_support::{code, key, select, state, ts, writes};
 use super::update;
 use super::State;
-use crate::effect::{Effect, Permission, CONSOLE_WRITES, PATCH_SERVICES, SCALE_DEPLOYMENTS};
+use crate::effect::{
+    Effect, Permission, CONSOLE_WRITES, CREATE_JOBS, PATCH_CRONJOBS, PATCH_SERVICES,
+    SCALE_DEPLOYMENTS,
+};
 use crate::feed::EntryKind;
 use crate::msg::Msg;
 
@@ -109,4 +112,99 @@ fn help_says_not_permitted() {
         .find(|l| l.contains("scale the selected workload"))
         .unwrap();
     assert!(scale.contains("✎ changes the cluster"), "{help}");
+}
+
+fn palette_text(s: &State, query: &str) -> String {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::widgets::Widget as _;
+    let theme = crate::theme::Theme::built_in("dark").unwrap();
+    let area = Rect::new(0, 0, 160, 40);
+    let mut buf = Buffer::empty(area);
+    super::view::palette::PaletteOverlay {
+        state: s,
+        theme: &theme,
+        query,
+        selected: 0,
+    }
+    .render(area, &mut buf);
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every action that changes the cluster says what RBAC must allow, and the self-check
+/// asks about it: none can slip past "not permitted (RBAC)".
+#[test]
+fn every_mutating_action_declares_what_it_needs_and_it_is_asked() {
+    for pane in crate::panes::PaneId::ALL {
+        for a in crate::panes::PaneAction::all(*pane) {
+            assert_eq!(
+                a.is_mutating(),
+                !a.needs().is_empty(),
+                "{} must declare what RBAC it needs",
+                a.name()
+            );
+            for p in a.needs() {
+                assert!(CONSOLE_WRITES.contains(p), "{p} is not asked at start");
+            }
+        }
+    }
+}
+
+#[test]
+fn backup_actions_rbac_denies_are_refused_before_their_confirmation_and_marked() {
+    let mut s = state(false);
+    update(&mut s, answers(&[CREATE_JOBS, PATCH_CRONJOBS]));
+    update(&mut s, key('7'));
+    for (k, name, needs) in [
+        ('r', "backup-run-now", "create jobs.batch"),
+        ('s', "backup-suspend", "patch cronjobs.batch"),
+        ('u', "backup-resume", "patch cronjobs.batch"),
+    ] {
+        assert!(update(&mut s, key(k)).is_empty());
+        assert!(s.overlay.is_none(), "{:?}", s.overlay);
+        assert_eq!(
+            s.toast.as_ref().unwrap().text,
+            format!("not permitted (RBAC): {name} needs {needs}")
+        );
+        assert_eq!(s.timeline.last().unwrap().kind, EntryKind::Refused);
+    }
+    let help = help_text(&s);
+    for what in [
+        "run the selected backup now",
+        "suspend the selected CronJob",
+    ] {
+        let line = help.lines().find(|l| l.contains(what)).unwrap();
+        assert!(line.contains("✎ not permitted (RBAC)"), "{help}");
+    }
+    let palette = palette_text(&s, "backup");
+    let run_now = palette
+        .lines()
+        .find(|l| l.contains("backup-run-now"))
+        .unwrap();
+    assert!(run_now.contains("not permitted (RBAC)"), "{palette}");
+    // from the palette too: refused, no confirmation
+    update(&mut s, key(':'));
+    for c in "backup-run-now".chars() {
+        update(&mut s, key(c));
+    }
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    assert!(s.overlay.is_none(), "{:?}", s.overlay);
+    assert!(s
+        .toast
+        .as_ref()
+        .unwrap()
+        .text
+        .starts_with("not permitted (RBAC): backup-run-now"));
+    // what the self-check did not deny stays as it was
+    let mut s = state(false);
+    update(&mut s, answers(&[PATCH_SERVICES]));
+    update(&mut s, key('7'));
+    assert!(!palette_text(&s, "backup").contains("not permitted"));
 }

@@ -1,6 +1,7 @@
 //! The Backups pane's actions: running a backup now, suspending and resuming a CronJob
 //! change the cluster (after a confirmation); reading the failed run's logs does not.
 
+use crate::effect::{Permission, CREATE_JOBS, PATCH_CRONJOBS};
 use crate::panes::ActionSpec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -55,6 +56,14 @@ impl ActionSpec for Action {
             Action::RunNow | Action::Suspend | Action::Resume => true,
             // reads the cluster and writes local files: allowed in read-only mode too
             Action::Logs | Action::Snapshot => false,
+        }
+    }
+
+    fn needs(&self) -> &'static [Permission] {
+        match self {
+            Action::RunNow => &[CREATE_JOBS],
+            Action::Suspend | Action::Resume => &[PATCH_CRONJOBS],
+            Action::Logs | Action::Snapshot => &[],
         }
     }
 }

@@ -4,17 +4,23 @@
 //! a cluster write).
 
 use super::Model;
-use crate::effect::{Effect, IncidentAppend};
+use crate::effect::{Effect, IncidentAppend, CREATE_CONFIGMAPS, UPDATE_CONFIGMAPS};
 use crate::feed::EntryKind;
 use crate::panes::Cx;
 
 /// For every journal append that carries something a person wrote, the share of the
 /// incident's entries by people (all of them: the ConfigMap takes the ones it lacks, so an
-/// incident declared before team mode, or on another console, converges).
-pub fn share(model: &Model, cx: &Cx, mut effects: Vec<Effect>) -> Vec<Effect> {
+/// incident declared before team mode, or on another console, converges). When RBAC does
+/// not permit writing the ConfigMaps, nothing is sent and it is said.
+pub fn share(model: &Model, cx: &mut Cx, mut effects: Vec<Effect>) -> Vec<Effect> {
     if !model.team || cx.read_only {
         return effects;
     }
+    let denied: Vec<String> = [CREATE_CONFIGMAPS, UPDATE_CONFIGMAPS]
+        .iter()
+        .filter(|p| cx.denied.contains(p))
+        .map(|p| p.to_string())
+        .collect();
     let shares: Vec<Effect> = effects
         .iter()
         .filter_map(|e| match e {
@@ -37,6 +43,20 @@ pub fn share(model: &Model, cx: &Cx, mut effects: Vec<Effect>) -> Vec<Effect> {
             })
         })
         .collect();
+    if !denied.is_empty() {
+        for s in &shares {
+            if let Effect::ShareIncident(a) = s {
+                let text = format!(
+                    "incident {}: not shared with the team: not permitted (RBAC): needs {}",
+                    a.incident,
+                    denied.join(", ")
+                );
+                cx.toast(true, text.clone());
+                cx.note(EntryKind::Refused, true, text);
+            }
+        }
+        return effects;
+    }
     effects.extend(shares);
     effects
 }

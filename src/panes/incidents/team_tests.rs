@@ -151,3 +151,22 @@ fn incidents_the_team_shares_are_listed_merged_in_time_order_and_journaled_here_
         i.entries
     );
 }
+
+#[test]
+fn rbac_that_denies_the_configmaps_keeps_incidents_local_and_says_so() {
+    let mut s = team(false);
+    s.denied = vec![crate::effect::CREATE_CONFIGMAPS];
+    let a = declare(&mut s, "chat down", "1");
+    saved(&mut s, &a, Ok(()));
+    update(&mut s, key('5'));
+    update(&mut s, key('n'));
+    type_text(&mut s, "looking at the gateway");
+    let effects = update(&mut s, code(KeyCode::Enter));
+    assert!(shares(&effects).is_empty(), "{effects:?}");
+    assert!(!effects.is_empty(), "still saved in the local journal");
+    let toast = &s.toast.as_ref().unwrap().text;
+    assert!(
+        toast.contains("not shared with the team: not permitted (RBAC): needs create configmaps"),
+        "{toast}"
+    );
+}

@@ -431,3 +431,23 @@ fn the_selection_in_the_pane_left_comes_before_the_alert() {
     update(&mut s, code(KeyCode::Enter));
     assert_eq!(opened(&s).run.values["deployment"], "kubechat-web");
 }
+
+#[test]
+fn a_native_action_rbac_denies_is_refused_before_its_confirmation() {
+    let mut s = with_runbooks(false);
+    s.denied = vec![crate::effect::PATCH_ROLLOUT_STATUS];
+    open(&mut s, "canary-promotion");
+    s.panes.runbooks.open.as_mut().unwrap().cursor = 2;
+    let effects = update(&mut s, code(KeyCode::Enter));
+    assert!(crate::shell::test_support::writes(&effects).is_empty());
+    assert!(!matches!(s.overlay, Overlay::Confirm(_)), "{:?}", s.overlay);
+    let rec = &opened(&s).run.steps[2];
+    assert_eq!(rec.state, StepState::Refused);
+    assert_eq!(
+        rec.reason,
+        "not permitted (RBAC): promote rollout kubechat-api-gateway needs patch rollouts.argoproj.io/status"
+    );
+    assert!(s.timeline.newest_first().any(|e| e
+        .text
+        .starts_with("runbook step refused: not permitted (RBAC)")));
+}

@@ -380,6 +380,16 @@ fn start_step(model: &mut Model, cx: &mut Cx, i: usize, confirmed: Option<&str>)
                 None,
             );
         }
+        if let Some(why) = cx.not_permitted(&write) {
+            // refused before the confirmation, not after the write fails
+            cx.toast(true, why.clone());
+            cx.note(
+                EntryKind::Refused,
+                true,
+                format!("runbook step refused: {why}"),
+            );
+            return finish(model, cx, i, StepState::Refused, why, None);
+        }
         open.awaiting = Some((Change::Write(write.clone()), i));
         cx.confirm(
             write.clone(),

@@ -6,33 +6,30 @@ use crate::panes::ActionSpec;
 pub enum Action {
     Open,
     Rerun,
-    Scope,
 }
 
 impl ActionSpec for Action {
-    const ALL: &'static [Action] = &[Action::Open, Action::Rerun, Action::Scope];
-    const HINTS: &'static [Action] = &[Action::Open, Action::Rerun, Action::Scope];
+    const ALL: &'static [Action] = &[Action::Open, Action::Rerun];
+    const HINTS: &'static [Action] = &[Action::Open, Action::Rerun];
 
     fn name(&self) -> &'static str {
         match self {
             Action::Open => "security-open",
             Action::Rerun => "security-rerun",
-            Action::Scope => "security-scope",
         }
     }
 
     fn description(&self) -> &'static str {
         match self {
             Action::Open => "list a check's findings / fold them",
-            Action::Rerun => "run the security audit again now",
-            Action::Scope => "audit the console's namespace / every namespace",
+            Action::Rerun => "run the security audit again now (of the console's namespaces)",
         }
     }
 
     /// Exhaustive on purpose: a new action must declare itself.
     fn is_mutating(&self) -> bool {
         match self {
-            Action::Open | Action::Rerun | Action::Scope => false,
+            Action::Open | Action::Rerun => false,
         }
     }
 }

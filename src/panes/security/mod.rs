@@ -3,8 +3,10 @@
 //! matters and the fix; beside them, the seed's security alerts from the KPIs (auth
 //! failures, RBAC denials, unusual API usage). The pods' and RBAC's full specs are not in
 //! the shared cluster data (the watchers keep slim views), so the pane asks for an audit
-//! (`Effect::Audit`, carried out by `io::audit` with kube-rs lists) at start, every
-//! [`RERUN_SECS`] and on `r`, and gets the findings back as `Msg::Audit`.
+//! (`Effect::Audit`, carried out by `io::audit` with kube-rs lists) of the console's scope
+//! (`-A`, `:ns`) when it is first on screen, again when the scope changes or on `r`, and
+//! every [`RERUN_SECS`] while it is on screen — never at start for every namespace — and
+//! gets the findings back as `Msg::Audit`.
 
 mod action;
 #[cfg(test)]
@@ -17,7 +19,7 @@ use jiff::Timestamp;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Cx, Input, PaneEvent, View};
+use super::{Cx, Input, PaneEvent, PaneId, View};
 use crate::audit::{report, AuditReport, Check, Finding};
 use crate::cluster::scope::Scope;
 use crate::effect::Effect;
@@ -25,7 +27,7 @@ use crate::feed::EntryKind;
 use crate::msg::Msg;
 pub use action::Action;
 
-/// The audit runs again this often (seconds), while the console runs.
+/// The audit runs again this often (seconds), while the pane is on screen.
 pub const RERUN_SECS: i64 = 300;
 /// Up to this many findings, every check that found something opens at the first audit.
 const OPEN_ALL_UP_TO: usize = 40;
@@ -46,12 +48,10 @@ pub enum Row {
     Finding(usize),
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Model {
-    /// The console's namespace (what `a` narrows the audit to).
-    pub namespace: String,
-    /// Audit only [`Model::namespace`] (default: every namespace, as the seed's script).
-    pub namespace_only: bool,
+    /// What the last audit asked for covers: the console's scope when it was asked.
+    pub scope: Scope,
     pub last: Option<Audited>,
     /// An audit is running (asked, not yet back).
     pub running: bool,
@@ -62,13 +62,22 @@ pub struct Model {
     pub cursor: usize,
 }
 
+impl Default for Model {
+    fn default() -> Self {
+        Model {
+            scope: Scope::All,
+            last: None,
+            running: false,
+            started: None,
+            open: BTreeSet::new(),
+            cursor: 0,
+        }
+    }
+}
+
 impl Model {
     pub fn scope(&self) -> Scope {
-        if self.namespace_only && !self.namespace.is_empty() {
-            Scope::Namespace(self.namespace.clone())
-        } else {
-            Scope::All
-        }
+        self.scope.clone()
     }
 
     /// The last audit's findings (none before the first, or when it failed).
@@ -110,21 +119,36 @@ impl Model {
         self.findings().iter().filter(|f| f.check == check).count()
     }
 
+    /// Asks for an audit of the console's scope; a new scope forgets the old one's findings
+    /// (and its audit still running, whose answer is then dropped).
     fn start(&mut self, cx: &mut Cx) -> Vec<Effect> {
-        if self.running {
+        let moved = self.started.is_some() && self.scope != *cx.scope;
+        if self.running && !moved {
             return Vec::new();
         }
+        if moved {
+            self.last = None;
+            self.open.clear();
+            self.cursor = 0;
+        }
+        self.scope = cx.scope.clone();
         self.running = true;
         self.started = Some(cx.now);
         cx.changed();
         vec![Effect::Audit(self.scope())]
     }
 
-    fn due(&self, now: Timestamp) -> bool {
-        !self.running
-            && self
-                .started
-                .is_none_or(|at| now.as_second() - at.as_second() >= RERUN_SECS)
+    /// Whether to audit now: only while on screen; the first time, when the console's
+    /// scope changed, or every [`RERUN_SECS`].
+    fn due(&self, cx: &Cx, now: Timestamp) -> bool {
+        if !cx.shown.contains(PaneId::Security) {
+            return false;
+        }
+        match self.started {
+            None => true,
+            Some(_) if self.scope != *cx.scope => true,
+            Some(at) => !self.running && now.as_second() - at.as_second() >= RERUN_SECS,
+        }
     }
 
     fn took(&mut self, cx: &mut Cx, scope: &Scope, result: &Result<AuditReport, String>) {
@@ -205,20 +229,12 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
             model.open_or_close(cx);
             Vec::new()
         }
-        Input::Action(Action::Scope) => {
-            model.namespace_only = !model.namespace_only;
-            model.running = false;
-            model.last = None;
-            model.open.clear();
-            model.cursor = 0;
-            model.start(cx)
-        }
         Input::Event(PaneEvent::Nav(nav)) => {
             model.cursor = nav.apply(model.cursor, model.rows().len());
             cx.changed();
             Vec::new()
         }
-        Input::Msg(Msg::Tick(now)) if model.due(*now) => model.start(cx),
+        Input::Msg(Msg::Tick(now)) if model.due(cx, *now) => model.start(cx),
         Input::Msg(Msg::Audit(m)) => {
             model.took(cx, &m.scope, &m.result);
             Vec::new()

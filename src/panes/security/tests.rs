@@ -95,22 +95,64 @@ fn screen(s: &State) -> String {
 }
 
 #[test]
-fn audits_at_start_and_again_every_five_minutes_in_both_modes() {
+fn audits_the_consoles_scope_once_shown_not_at_start_in_both_modes() {
+    let ns = Scope::Namespace("kubechat-system".into());
     for read_only in [false, true] {
-        // the fixture's first tick asked for it
+        // the fixture's first tick did not ask: the pane is not on screen
         let mut s = state(read_only);
-        assert!(s.panes.security.running);
-        assert_eq!(s.panes.security.started, Some(ts("2026-11-28T15:10:00Z")));
+        assert!(!s.panes.security.running);
+        assert!(s.panes.security.started.is_none());
+        update(&mut s, key('8'));
+        let effects = update(&mut s, Msg::Tick(ts("2026-11-28T15:10:01Z")));
+        // an audit only reads: it passes the read-only guard
+        assert_eq!(audits(&effects), [&ns], "{effects:?}");
+        assert!(effects.iter().all(|e| !e.is_mutating()));
         // not again while it runs
         let effects = update(&mut s, Msg::Tick(ts("2026-11-28T15:20:00Z")));
         assert!(audits(&effects).is_empty());
-        back(&mut s, Scope::All, Ok(seeded()));
+        back(&mut s, ns.clone(), Ok(seeded()));
         assert!(!s.panes.security.running);
+        // on screen: again every five minutes
         let effects = update(&mut s, Msg::Tick(ts("2026-11-28T15:20:01Z")));
-        // an audit only reads: it passes the read-only guard
-        assert_eq!(audits(&effects), [&Scope::All], "{effects:?}");
-        assert!(effects.iter().all(|e| !e.is_mutating()));
+        assert_eq!(audits(&effects), [&ns], "{effects:?}");
+        back(&mut s, ns.clone(), Ok(seeded()));
+        // off screen: not again
+        update(&mut s, key('1'));
+        let effects = update(&mut s, Msg::Tick(ts("2026-11-28T15:40:00Z")));
+        assert!(audits(&effects).is_empty(), "{effects:?}");
     }
+}
+
+#[test]
+fn the_audit_follows_the_consoles_scope() {
+    let ns = Scope::Namespace("kubechat-system".into());
+    let mut s = state(false);
+    update(&mut s, key('8'));
+    update(&mut s, Msg::Tick(ts("2026-11-28T15:10:01Z")));
+    // `:ns all` while it runs: every namespace is audited at once, the old answer dropped
+    crate::shell::actions::switch_scope(&mut s, Scope::All);
+    let effects = update(&mut s, Msg::Tick(ts("2026-11-28T15:10:02Z")));
+    assert_eq!(audits(&effects), [&Scope::All], "{effects:?}");
+    back(&mut s, ns.clone(), Ok(seeded()));
+    assert!(s.panes.security.last.is_none());
+    back(&mut s, Scope::All, Ok(seeded()));
+    assert_eq!(s.panes.security.last.as_ref().unwrap().scope, Scope::All);
+    assert!(
+        screen(&s).contains("Security all namespaces"),
+        "{}",
+        screen(&s)
+    );
+    // back to the namespace while the pane is off screen: audited when next shown
+    update(&mut s, key('1'));
+    crate::shell::actions::switch_scope(&mut s, ns.clone());
+    assert!(audits(&update(&mut s, Msg::Tick(ts("2026-11-28T15:11:00Z")))).is_empty());
+    update(&mut s, key('8'));
+    let effects = update(&mut s, Msg::Tick(ts("2026-11-28T15:11:01Z")));
+    assert_eq!(audits(&effects), [&ns], "{effects:?}");
+    assert!(
+        s.panes.security.last.is_none(),
+        "the other scope's findings are gone"
+    );
 }
 
 #[test]
@@ -170,11 +212,12 @@ fn findings_grouped_by_check_with_counts_and_a_drill_down() {
 }
 
 #[test]
-fn r_reruns_a_narrows_to_the_namespace_and_failures_are_said() {
+fn r_reruns_and_failures_are_said() {
+    let ns = Scope::Namespace("kubechat-system".into());
     let mut s = state(false);
-    s.panes.security.namespace = "kubechat-system".into();
-    back(&mut s, Scope::All, Ok(vec![]));
     update(&mut s, key('8'));
+    update(&mut s, Msg::Tick(ts("2026-11-28T15:10:01Z")));
+    back(&mut s, ns.clone(), Ok(vec![]));
     let text = screen(&s);
     assert!(
         text.contains("0 findings (0 high, 0 medium, 0 low)"),
@@ -185,18 +228,9 @@ fn r_reruns_a_narrows_to_the_namespace_and_failures_are_said() {
         "{text}"
     );
     let effects = update(&mut s, key('r'));
-    assert_eq!(audits(&effects), [&Scope::All]);
+    assert_eq!(audits(&effects), [&ns]);
     // once is enough while it runs
     assert!(audits(&update(&mut s, key('r'))).is_empty());
-    back(&mut s, Scope::All, Ok(vec![]));
-    let ns = Scope::Namespace("kubechat-system".into());
-    let effects = update(&mut s, key('a'));
-    assert_eq!(audits(&effects), [&ns]);
-    assert!(s.panes.security.last.is_none());
-    // an answer for the old scope is dropped
-    back(&mut s, Scope::All, Ok(seeded()));
-    assert!(s.panes.security.last.is_none());
-    assert!(s.panes.security.running);
     back(
         &mut s,
         ns.clone(),

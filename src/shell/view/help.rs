@@ -32,10 +32,7 @@ impl HelpOverlay<'_> {
             for (action, keys) in bindings {
                 let keys: Vec<String> = keys.iter().map(|k| k.label()).collect();
                 let mutating = action.is_mutating();
-                let denied = match action {
-                    crate::action::Action::Pane(a) => s.not_permitted(a),
-                    crate::action::Action::Shell(_) => false,
-                };
+                let denied = s.denies(action);
                 let disabled = mutating && (s.read_only || denied);
                 let style = if disabled { t.muted } else { t.text };
                 let mut spans = vec![

@@ -24,7 +24,8 @@ impl Widget for PaletteOverlay<'_> {
             .into_iter()
             .map(|action| {
                 let key = self.state.keymap.key_for(ctx, action).unwrap_or_default();
-                let disabled = action.is_mutating() && self.state.read_only;
+                let denied = self.state.denies(action);
+                let disabled = action.is_mutating() && (self.state.read_only || denied);
                 let style = if disabled { t.muted } else { t.text };
                 let mut spans = vec![
                     Span::styled(
@@ -32,9 +33,14 @@ impl Widget for PaletteOverlay<'_> {
                         if disabled { t.muted } else { t.focus },
                     ),
                     Span::styled(format!("{:<6}", key), t.muted),
-                    Span::styled(action.description(), style),
                 ];
-                if action.is_mutating() {
+                // said first, so a long description cannot push it out of the box
+                let rbac = denied && !self.state.read_only;
+                if rbac {
+                    spans.push(Span::styled("not permitted (RBAC): ", t.muted));
+                }
+                spans.push(Span::styled(action.description(), style));
+                if action.is_mutating() && !rbac {
                     spans.push(Span::styled(
                         if disabled { " (read-only)" } else { " ✎" },
                         if disabled { t.muted } else { t.warn },
