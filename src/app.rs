@@ -110,7 +110,9 @@ pub async fn run(
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut first_frame = true;
+    // a frame: rendering into the buffer, then writing what changed to the terminal
     let mut frames = FrameTimes::default();
+    let mut renders = FrameTimes::default();
     let mut last_draw: Option<Instant> = None;
     let result = loop {
         // Draw when something changed, at most once per FRAME_INTERVAL: a burst of watch
@@ -118,8 +120,13 @@ pub async fn run(
         let next_frame = last_draw.map_or(Instant::now(), |t| t + FRAME_INTERVAL);
         if state.dirty && Instant::now() >= next_frame {
             let drawing = Instant::now();
-            term.draw(|frame| crate::shell::view::render(&state, theme, frame))?;
+            let mut rendered = Duration::ZERO;
+            term.draw(|frame| {
+                crate::shell::view::render(&state, theme, frame);
+                rendered = drawing.elapsed();
+            })?;
             frames.record(drawing.elapsed());
+            renders.record(rendered);
             state.dirty = false;
             last_draw = Some(Instant::now());
             if first_frame {
@@ -182,7 +189,11 @@ pub async fn run(
     for task in tasks {
         task.abort();
     }
-    tracing::info!("frames drawn: {}", frames.summary());
+    tracing::info!(
+        "frames drawn: {} · rendering alone {}",
+        frames.summary(),
+        renders.percentiles()
+    );
     result
 }
 
@@ -210,6 +221,10 @@ impl FrameTimes {
     }
 
     fn summary(&self) -> String {
+        format!("{} · {}", self.count, self.percentiles())
+    }
+
+    fn percentiles(&self) -> String {
         let mut sorted = self.micros.clone();
         sorted.sort_unstable();
         let at = |p: f64| {
@@ -217,8 +232,7 @@ impl FrameTimes {
             sorted.get(i).map_or(0.0, |us| *us as f64 / 1000.0)
         };
         format!(
-            "{} · p50 {:.2} ms / p99 {:.2} ms / max {:.2} ms",
-            self.count,
+            "p50 {:.2} ms / p99 {:.2} ms / max {:.2} ms",
             at(0.5),
             at(0.99),
             at(1.0)
