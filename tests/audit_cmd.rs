@@ -12,43 +12,32 @@ mod kubectl;
 #[path = "support/skip.rs"]
 mod skip;
 
+#[path = "support/sim_cluster.rs"]
+mod sim_cluster;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, PostParams};
-use kubechat_sim::{SimHandle, SimOptions};
+use kubechat_sim::SimOptions;
 use serde_json::{json, Value};
+use sim_cluster::Cluster;
 use tokio::process::Command;
 
 const NS: &str = "kubechat-system";
 /// A bound on one run (never a sleep: runs end by themselves).
 const DEADLINE: Duration = Duration::from_secs(120);
 
-struct Cluster {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
 impl Cluster {
     async fn start(scenario: &str, speed: f64) -> Cluster {
-        let sim = SimHandle::start(SimOptions {
+        Cluster::with(SimOptions {
             scenario: scenario.into(),
             speed,
             ..SimOptions::default()
         })
         .await
-        .expect("the simulator starts");
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        sim.write_kubeconfig(&kubeconfig).unwrap();
-        Cluster {
-            sim,
-            dir,
-            kubeconfig,
-        }
     }
 
     /// Runs `kubechat-ops audit ARGS…`; returns (exit code, stdout, stderr).

@@ -1,37 +1,25 @@
 //! The headless `kubechat-ops backup status` against the simulated cluster: the built
 //! binary, reading the sim through a kubeconfig, with the exit codes monitoring gates on.
 
-use std::path::PathBuf;
+#[path = "support/sim_cluster.rs"]
+mod sim_cluster;
+
 use std::time::Duration;
 
-use kubechat_sim::{SimHandle, SimOptions};
+use kubechat_sim::SimOptions;
+use sim_cluster::Cluster;
 use tokio::process::Command;
 
 /// A bound on how long any one run may take (never a sleep: runs end by themselves).
 const DEADLINE: Duration = Duration::from_secs(120);
 
-struct Cluster {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
 impl Cluster {
     async fn start(scenario: &str) -> Cluster {
-        let sim = SimHandle::start(SimOptions {
+        Cluster::with(SimOptions {
             scenario: scenario.into(),
             ..SimOptions::default()
         })
         .await
-        .expect("the simulator starts");
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        sim.write_kubeconfig(&kubeconfig).unwrap();
-        Cluster {
-            sim,
-            dir,
-            kubeconfig,
-        }
     }
 
     async fn status(&self, args: &[&str]) -> (i32, String, String) {

@@ -1,42 +1,30 @@
 //! The headless `kubechat-ops rollout status` against the simulated cluster: the built
 //! binary, reading the sim through a kubeconfig, with the exit codes scripts gate on.
 
-use std::path::PathBuf;
+#[path = "support/sim_cluster.rs"]
+mod sim_cluster;
+
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
-use kubechat_sim::{SimHandle, SimOptions};
+use kubechat_sim::SimOptions;
 use serde_json::json;
+use sim_cluster::Cluster;
 use tokio::process::Command;
 
 const NS: &str = "kubechat-system";
 /// A bound on how long any one run may take (never a sleep: runs end by themselves).
 const DEADLINE: Duration = Duration::from_secs(120);
 
-struct Cluster {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
 impl Cluster {
     async fn start(scenario: &str, speed: f64) -> Cluster {
-        let sim = SimHandle::start(SimOptions {
+        Cluster::with(SimOptions {
             scenario: scenario.into(),
             speed,
             ..SimOptions::default()
         })
         .await
-        .expect("the simulator starts");
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        sim.write_kubeconfig(&kubeconfig).unwrap();
-        Cluster {
-            sim,
-            dir,
-            kubeconfig,
-        }
     }
 
     /// Runs `kubechat-ops rollout status ARGS…`; returns (exit code, stdout, stderr).

@@ -11,21 +11,19 @@ mod kubectl;
 #[path = "support/skip.rs"]
 mod skip;
 
+#[path = "support/sim_cluster.rs"]
+mod sim_cluster;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kubechat_sim::{SimHandle, SimOptions};
+use kubechat_sim::SimOptions;
 use serde_json::Value;
+use sim_cluster::Cluster;
 use tokio::process::Command;
 
 /// A bound on how long any one run may take (never a sleep: runs end by themselves).
 const DEADLINE: Duration = Duration::from_secs(120);
-
-struct Cluster {
-    sim: SimHandle,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
 
 struct Out {
     code: i32,
@@ -45,22 +43,13 @@ impl std::fmt::Debug for Out {
 
 impl Cluster {
     async fn start(scenario: &str) -> Cluster {
-        let sim = SimHandle::start(SimOptions {
+        Cluster::with(SimOptions {
             scenario: scenario.into(),
             speed: 10.0,
             warm_history: true,
             ..SimOptions::default()
         })
         .await
-        .expect("the simulator starts");
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        sim.write_kubeconfig(&kubeconfig).unwrap();
-        Cluster {
-            sim,
-            dir,
-            kubeconfig,
-        }
     }
 
     /// The config dir's `runbooks/` (HOME is the temp dir: XDG puts it under .config).
