@@ -14,6 +14,7 @@
 #[path = "common/proc.rs"]
 mod proc;
 
+use kubechat_ops::io::thread_clock::thread_cpu;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
@@ -58,17 +59,6 @@ fn state() -> State {
     }
     update(&mut s, Msg::Resize(200, 60));
     s
-}
-
-/// The CPU time this thread has used.
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime only writes the timespec it is given
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 fn key(c: crossterm::event::KeyCode) -> Msg {

@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::effect::Effect;
+use crate::io::thread_clock::thread_cpu;
 use crate::io::Executor;
 use crate::msg::Msg;
 use crate::shell::{update, State};
@@ -106,6 +107,10 @@ pub async fn run(
     // `input_tx` is kept to restart the input task after a step that needed the terminal
     drop(tx);
 
+    // the panes judge what is on screen by the terminal's size, known from here on
+    let area = term.size()?;
+    // (a resize asks for nothing)
+    let _ = update(&mut state, Msg::Resize(area.width, area.height));
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -113,13 +118,17 @@ pub async fn run(
     // a frame: rendering into the buffer, then writing what changed to the terminal
     let mut frames = FrameTimes::default();
     let mut renders = FrameTimes::default();
+    // the same frames in the loop thread's CPU time: what drawing cost the console
+    let mut frame_cpu = FrameTimes::default();
     let mut last_draw: Option<Instant> = None;
+    let mut last_batch: Option<Instant> = None;
     let result = loop {
         // Draw when something changed, at most once per FRAME_INTERVAL: a burst of watch
         // events costs one frame, not one each.
         let next_frame = last_draw.map_or(Instant::now(), |t| t + FRAME_INTERVAL);
         if state.dirty && Instant::now() >= next_frame {
             let drawing = Instant::now();
+            let cpu_before = thread_cpu();
             let mut rendered = Duration::ZERO;
             term.draw(|frame| {
                 crate::shell::view::render(&state, theme, frame);
@@ -127,6 +136,7 @@ pub async fn run(
             })?;
             frames.record(drawing.elapsed());
             renders.record(rendered);
+            frame_cpu.record(thread_cpu().saturating_sub(cpu_before));
             state.dirty = false;
             last_draw = Some(Instant::now());
             if first_frame {
@@ -137,28 +147,45 @@ pub async fn run(
                 );
             }
         }
-        // While a frame is pending, watch events wait for it and are taken in one go when
-        // it is due: at a thousand pod changes a second the console wakes for each frame,
-        // not for each change. Keys and signals are taken at once.
-        let frame_due = state.dirty.then_some(next_frame);
-        let first = tokio::select! {
-            msg = rx.recv(), if frame_due.is_none() => match msg {
-                Some(msg) => Some(msg),
+        // Watch events are taken in batches, at most one per FRAME_INTERVAL, and wait for a
+        // pending frame: at a thousand pod changes a second the console wakes for each
+        // batch, not for each change, whether the changes show or not. Keys and signals
+        // are taken at once.
+        let now = Instant::now();
+        let batch_due = last_batch.map_or(now, |t| t + FRAME_INTERVAL);
+        let take_batch = !state.dirty && now >= batch_due;
+        let wake_at = if state.dirty {
+            Some(next_frame)
+        } else {
+            (!take_batch).then_some(batch_due)
+        };
+        let (first, mut batched) = tokio::select! {
+            msg = rx.recv(), if take_batch => match msg {
+                Some(msg) => (Some(msg), true),
                 None => break Ok(()),
             },
-            key = keys.recv() => key,
-            _ = tokio::time::sleep_until(frame_due.unwrap_or(next_frame).into()), if frame_due.is_some() => None,
+            key = keys.recv() => (key, false),
+            _ = tokio::time::sleep_until(wake_at.unwrap_or(now).into()), if wake_at.is_some() => (None, false),
             _ = sigterm.recv() => break Ok(()),
             _ = sigint.recv() => break Ok(()),
             _ = sighup.recv() => break Ok(()),
             _ = &mut input => break Err(anyhow::anyhow!("the terminal stopped answering (see the log)")),
         };
+        if let Some(Msg::Resize(width, height)) = first {
+            crate::terminal::resize(term, width, height)?;
+        }
         let mut effects = first.map(|msg| update(&mut state, msg)).unwrap_or_default();
         for _ in 0..DRAIN_CAP {
             match rx.try_recv() {
-                Ok(msg) => effects.extend(update(&mut state, msg)),
+                Ok(msg) => {
+                    batched = true;
+                    effects.extend(update(&mut state, msg));
+                }
                 Err(_) => break,
             }
+        }
+        if batched {
+            last_batch = Some(Instant::now());
         }
         let mut queue: std::collections::VecDeque<_> = effects.into();
         while let Some(effect) = queue.pop_front() {
@@ -190,9 +217,10 @@ pub async fn run(
         task.abort();
     }
     tracing::info!(
-        "frames drawn: {} · rendering alone {}",
+        "frames drawn: {} · rendering alone {} · CPU time {}",
         frames.summary(),
-        renders.percentiles()
+        renders.percentiles(),
+        frame_cpu.percentiles()
     );
     result
 }

@@ -20,12 +20,27 @@ use kubechat_sim::{SimHandle, SimOptions};
 
 const DEFAULT_NAMESPACE: &str = "kubechat-system";
 
+/// Threads for the async runtime. The console alone needs one besides its own loop (the
+/// main thread): decoding a thousand watch events a second is a tenth of a core, and a
+/// second worker only adds wake-ups between the two (measured at churn 200: a fifth of the
+/// console's CPU went to parking and waking workers). The simulator (`sim`, `--demo`)
+/// serves many clients and runs its control loop: it gets two.
+fn worker_threads(cli: &Cli) -> usize {
+    let serves =
+        matches!(cli.command, Some(kubechat_ops::cli::Command::Sim(_))) || cli.demo.is_some();
+    if serves {
+        2
+    } else {
+        1
+    }
+}
+
 fn main() -> ExitCode {
     let started = Instant::now();
     kubechat_sim::memory::limit_arenas();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(worker_threads(&cli))
         .enable_all()
         .build()
     {

@@ -2,7 +2,7 @@
 //! on panic (the previous hook is chained, so its message prints after the restore) and by
 //! [`restore`], which is safe to call any number of times.
 
-use std::io::{self, Stdout};
+use std::io::{self, BufWriter, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::{
@@ -11,11 +11,19 @@ use crossterm::{
     execute,
     terminal::{self, EnterAlternateScreen, LeaveAlternateScreen},
 };
-use ratatui::{backend::CrosstermBackend, Terminal};
+use ratatui::layout::Rect;
+use ratatui::{backend::CrosstermBackend, Terminal, TerminalOptions, Viewport};
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+/// Frames are written through a buffer that holds a whole frame, so that each is one
+/// `write` (standard output alone would write it in pieces of 1 KiB, each waking the
+/// terminal), and to a viewport of a known size that follows the resize events, so that
+/// a frame does not ask the terminal for its size (an `open` and an `ioctl` per frame).
+pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+/// Bytes buffered per frame: a full 200×60 redraw with colours is about 40 KiB.
+const FRAME_BUFFER: usize = 64 * 1024;
 
 /// Owns the terminal while the console runs.
 pub struct TerminalGuard {
@@ -39,7 +47,7 @@ impl TerminalGuard {
             restore();
             return Err(e);
         }
-        let terminal = match Terminal::new(CrosstermBackend::new(stdout)) {
+        let terminal = match new_terminal(stdout) {
             Ok(t) => t,
             Err(e) => {
                 restore();
@@ -54,6 +62,22 @@ impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
     }
+}
+
+fn new_terminal(stdout: Stdout) -> io::Result<Term> {
+    let (width, height) = terminal::size()?;
+    let backend = CrosstermBackend::new(BufWriter::with_capacity(FRAME_BUFFER, stdout));
+    Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, width, height)),
+        },
+    )
+}
+
+/// The terminal was resized to `width`×`height`: the next frame is drawn whole at that size.
+pub fn resize(term: &mut Term, width: u16, height: u16) -> io::Result<()> {
+    term.resize(Rect::new(0, 0, width, height))
 }
 
 /// Leaves the alternate screen and raw mode, shows the cursor. Idempotent.

@@ -186,7 +186,7 @@ impl<T> Default for Collection<T> {
     }
 }
 
-impl<T: Named> Collection<T> {
+impl<T: Named + PartialEq> Collection<T> {
     /// Applies a change; true when the visible set changed.
     pub fn apply(&mut self, change: Change<T>) -> bool {
         let changed = self.take(change);
@@ -214,6 +214,9 @@ impl<T: Named> Collection<T> {
                         buffer.insert(key, item);
                         false
                     }
+                    // most of a pod's changes are to what its view does not keep (conditions,
+                    // IPs, timestamps): an equal view changes nothing
+                    None if self.items.get(&key) == Some(&item) => false,
                     None => {
                         if let Some(owner) = item.owner() {
                             let owner = owner.to_string();

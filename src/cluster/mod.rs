@@ -28,10 +28,25 @@ use jiff::Timestamp;
 
 pub use change::{Change, KubeMsg};
 use collection::Collection;
+use row_refresh::RowScope;
 use rows::{RolloutRow, RowKey};
 use views::{DeploymentView, EventView, PodView, ReplicaSetView, RolloutView, ServiceView};
 
 use crate::feed::{EntryKind, TimelineEntry};
+
+/// What one watch change touched, for each pane to judge whether what it shows changed
+/// (at a thousand changes a second most touch nothing on screen, and cost no frame).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touched {
+    /// The row at this index was derived again, in place.
+    Row(usize),
+    /// Rows may have been added, removed or regrouped.
+    Rows,
+    /// A pod of the row at this index (`None`: of no row).
+    Pod(Option<usize>),
+    /// Anything else: events, Jobs, CronJobs, analysis runs, namespaces, unreadable objects.
+    Other,
+}
 
 /// Every watched collection, and the Rollouts rows derived from them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -88,10 +103,10 @@ impl ClusterData {
         }
     }
 
-    /// Applies a watch change and keeps the rows current. Returns whether anything changed
-    /// and what the timeline should hear of it (new warning events, rollouts that start,
-    /// finish, stall or switch slot), stamped `now` unless the cluster says when.
-    pub fn update(&mut self, m: KubeMsg, now: Timestamp) -> (bool, Vec<TimelineEntry>) {
+    /// Applies a watch change and keeps the rows current. Returns what changed (`None`:
+    /// nothing) and what the timeline should hear of it (new warning events, rollouts that
+    /// start, finish, stall or switch slot), stamped `now` unless the cluster says when.
+    pub fn update(&mut self, m: KubeMsg, now: Timestamp) -> (Option<Touched>, Vec<TimelineEntry>) {
         let mut notes = Vec::new();
         if let KubeMsg::Events(Change::Upsert(ev)) = &m {
             notes.extend(self.warning_note(ev, now));
@@ -112,18 +127,60 @@ impl ClusterData {
             }
         }
         let scope = row_refresh::rows_scope(self, &m);
-        let changed = self.apply(m);
-        if changed {
-            for (bad, text) in row_refresh::refresh_rows(self, scope) {
-                notes.push(TimelineEntry {
-                    at: now,
-                    kind: EntryKind::Rollout,
-                    bad,
-                    text,
-                });
-            }
+        // a removed pod's row is known only before it goes
+        let pod = match &m {
+            KubeMsg::Pods(change) => Some(self.pod_touched(change)),
+            _ => None,
+        };
+        if !self.apply(m) {
+            return (None, notes);
         }
-        (changed, notes)
+        for (bad, text) in row_refresh::refresh_rows(self, scope.clone()) {
+            notes.push(TimelineEntry {
+                at: now,
+                kind: EntryKind::Rollout,
+                bad,
+                text,
+            });
+        }
+        let touched = match (pod, scope) {
+            (Some(pod), _) => pod,
+            (None, RowScope::All) => Touched::Rows,
+            (None, RowScope::Deployment(name)) => self.row_touched(RowKey::Deployment(name)),
+            (None, RowScope::Rollout(name)) => self.row_touched(RowKey::Rollout(name)),
+            (None, RowScope::None) => Touched::Other,
+        };
+        (Some(touched), notes)
+    }
+
+    fn row_touched(&self, key: RowKey) -> Touched {
+        self.row_index
+            .get(&key)
+            .map_or(Touched::Rows, |&i| Touched::Row(i))
+    }
+
+    /// Which row a pod change is about: its ReplicaSet's owner's. A slot's pod shows in its
+    /// pair's row and its own, so it counts as touching the rows.
+    fn pod_touched(&self, change: &Change<PodView>) -> Touched {
+        let rs = match change {
+            Change::Upsert(pod) => pod.owner_rs.as_deref(),
+            Change::Remove(name) => self.pods.get(name).and_then(|p| p.owner_rs.as_deref()),
+            Change::Reset | Change::Ready => return Touched::Rows,
+        };
+        let owner = rs
+            .and_then(|rs| self.replica_sets.get(rs))
+            .and_then(|rs| rs.owner.clone());
+        let Some(owner) = owner else {
+            return Touched::Pod(None);
+        };
+        if self.row_index.contains_key(&RowKey::Slot(owner.clone())) {
+            return Touched::Rows;
+        }
+        let row = self
+            .row_index
+            .get(&RowKey::Deployment(owner.clone()))
+            .or_else(|| self.row_index.get(&RowKey::Rollout(owner)));
+        Touched::Pod(row.copied())
     }
 
     /// A Warning event not seen before (or seen again) as a timeline entry.

@@ -400,3 +400,65 @@ fn all_namespaces_keep_same_named_objects_apart() {
     let ns = crate::cluster::scope::namespace_of(&rollout.name);
     assert!(pods.iter().all(|p| p.name.starts_with(&format!("{ns}/"))));
 }
+
+#[test]
+fn a_change_names_the_row_it_touched() {
+    use crate::cluster::Touched;
+    let now = ts("2026-11-28T15:10:00Z");
+    let mut d = ClusterData::default();
+    let text = include_str!("../../tests/fixtures/cluster.yaml");
+    for m in kube_msgs_from_yaml(text, "cluster.yaml").unwrap() {
+        d.update(m, now);
+    }
+    let index = |d: &ClusterData, name: &str| d.rows.iter().position(|r| r.name == name);
+    let auth = index(&d, "kubechat-auth-service");
+    let mut rs = d
+        .replica_sets
+        .get("kubechat-auth-service-8a9b0c1d2")
+        .unwrap()
+        .clone();
+    rs.image.push('x');
+    let (touched, _) = d.update(KubeMsg::ReplicaSets(Change::Upsert(rs.clone())), now);
+    assert_eq!(touched, Some(Touched::Row(auth.unwrap())));
+    // the same view again (a change to what it does not keep) changes nothing
+    let (touched, _) = d.update(KubeMsg::ReplicaSets(Change::Upsert(rs)), now);
+    assert_eq!(touched, None);
+    let mut pod = d
+        .pods
+        .get("kubechat-auth-service-8a9b0c1d2-j9u7x")
+        .unwrap()
+        .clone();
+    pod.restarts += 1;
+    let (touched, _) = d.update(KubeMsg::Pods(Change::Upsert(pod.clone())), now);
+    assert_eq!(touched, Some(Touched::Pod(auth)));
+    let (touched, _) = d.update(KubeMsg::Pods(Change::Remove(pod.name.clone())), now);
+    assert_eq!(
+        touched,
+        Some(Touched::Pod(auth)),
+        "a removed pod's row is known"
+    );
+    // a slot's pod shows in its pair's row and its own
+    let slot_pod = d
+        .pods
+        .get("kubechat-api-gateway-blue-7f9c6b5d4-x2k4p")
+        .unwrap()
+        .clone();
+    let mut changed = slot_pod.clone();
+    changed.restarts += 1;
+    let (touched, _) = d.update(KubeMsg::Pods(Change::Upsert(changed)), now);
+    assert_eq!(touched, Some(Touched::Rows));
+    // a pod of no row, a Service, a relist
+    let mut stray = slot_pod;
+    stray.name = "stray".into();
+    stray.owner_rs = None;
+    let (touched, _) = d.update(KubeMsg::Pods(Change::Upsert(stray)), now);
+    assert_eq!(touched, Some(Touched::Pod(None)));
+    let mut svc = d.services.values().next().unwrap().clone();
+    svc.name = "another".into();
+    let (touched, _) = d.update(KubeMsg::Services(Change::Upsert(svc)), now);
+    assert_eq!(touched, Some(Touched::Rows));
+    let (touched, _) = d.update(KubeMsg::Pods(Change::Reset), now);
+    assert_eq!(touched, None, "a relist is taken in when it is whole");
+    let (touched, _) = d.update(KubeMsg::Pods(Change::Ready), now);
+    assert_eq!(touched, Some(Touched::Rows));
+}

@@ -21,6 +21,7 @@ pub mod runbook_files;
 pub mod runbook_runner;
 pub mod runbook_runs;
 pub mod snapshot;
+pub mod thread_clock;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::cluster::rows::RowKey;
 use crate::cluster::scope::Scope;
-use crate::cluster::ClusterData;
+use crate::cluster::{ClusterData, Touched};
 use crate::effect::{ClusterWrite, Permission};
 use crate::feed::{EntryKind, Timeline, TimelineEntry};
 use crate::kpi::KpiBoard;
@@ -143,7 +143,9 @@ pub enum Input<'m, A> {
     /// A message every pane hears: ticks, KPI samples, write results (never a key; watch
     /// changes arrive as `ClusterChanged`, once the shared data took them in).
     Msg(&'m Msg),
-    ClusterChanged,
+    /// The shared data took in a watch change: what it touched. A pane showing it asks
+    /// for a frame (`Cx::changed`); the shell draws none for the rest.
+    ClusterChanged(&'m Touched),
 }
 
 /// A dialog a pane asks the shell to open.
@@ -222,6 +224,8 @@ pub struct Shown {
     pub screen: Screen,
     pub zoomed: bool,
     pub focus: PaneId,
+    /// The terminal's height: no pane shows more list rows than this.
+    pub height: u16,
 }
 
 impl Shown {

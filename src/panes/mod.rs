@@ -22,6 +22,7 @@ pub mod timeline;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use crate::cluster::Touched;
 use crate::effect::Effect;
 use crate::msg::Msg;
 pub use cx::{
@@ -132,9 +133,9 @@ macro_rules! registry {
             }
 
             /// The shared cluster data changed (a watch event took effect).
-            pub fn on_cluster_changed(&mut self, cx: &mut Cx) -> Vec<Effect> {
+            pub fn on_cluster_changed(&mut self, cx: &mut Cx, touched: &Touched) -> Vec<Effect> {
                 let mut effects = Vec::new();
-                $(effects.extend($module::update(&mut self.$module, cx, Input::ClusterChanged));)*
+                $(effects.extend($module::update(&mut self.$module, cx, Input::ClusterChanged(touched)));)*
                 effects
             }
 

@@ -180,6 +180,7 @@ impl State {
                 screen: self.screen,
                 zoomed: self.zoomed,
                 focus: self.focus,
+                height: self.size.1,
             },
         };
         let cx = Cx::new(

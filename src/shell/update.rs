@@ -15,6 +15,7 @@ use super::sources::SourceTransition;
 use super::{State, TOAST_SECS};
 use crate::action::{Action, ShellAction};
 use crate::cluster::scope::Scope;
+use crate::cluster::Touched;
 use crate::effect::{Effect, Permission, WriteOutcome};
 use crate::feed::{EntryKind, TimelineEntry};
 use crate::kpi::{AlertState, KpiMsg, KpiState, KpiTransition};
@@ -40,9 +41,9 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Kube(m) => {
-            if on_kube(state, m) {
+            if let Some(touched) = on_kube(state, m) {
                 let (mut cx, panes) = state.split();
-                let mut effects = panes.on_cluster_changed(&mut cx);
+                let mut effects = panes.on_cluster_changed(&mut cx, &touched);
                 let out = cx.out;
                 effects.extend(state.absorb(out, None));
                 effects
@@ -261,7 +262,9 @@ pub(crate) fn note_source(state: &mut State, source: &str, t: Option<SourceTrans
 }
 
 /// A watch change into the shared cluster data; true when it changed something.
-fn on_kube(state: &mut State, m: KubeMsg) -> bool {
+/// Takes a watch change into the shared data; what it touched, for the panes. The frame
+/// is asked for by the panes that show it (or here, for the timeline's new entries).
+fn on_kube(state: &mut State, m: KubeMsg) -> Option<Touched> {
     if let KubeMsg::SourceError { kind, error, at } = m {
         let t = match error {
             Some(e) => {
@@ -272,18 +275,18 @@ fn on_kube(state: &mut State, m: KubeMsg) -> bool {
         };
         note_source(state, "kubernetes", t);
         state.dirty = true;
-        return false;
+        return None;
     }
-    let (changed, notes) = state.cluster.update(m, state.now_or_epoch());
+    let (touched, notes) = state.cluster.update(m, state.now_or_epoch());
+    if !notes.is_empty() {
+        state.dirty = true;
+    }
     for entry in notes {
         state.timeline.push(entry);
     }
     let t = state.kube.ok(state.now);
     note_source(state, "kubernetes", t);
-    if changed {
-        state.dirty = true;
-    }
-    changed
+    touched
 }
 
 /// A write's result on the timeline and as a toast; the pane that asked hears it too.

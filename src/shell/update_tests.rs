@@ -546,3 +546,87 @@ fn an_unreadable_object_is_named_once_and_blanks_nothing() {
     );
     assert!(s.cluster.unreadable.is_empty());
 }
+
+#[test]
+fn only_watch_changes_on_screen_ask_for_a_frame() {
+    let mut s = state(false);
+    // a terminal one line high: the list's window reaches one row from the cursor
+    update(&mut s, Msg::Resize(120, 1));
+    select(&mut s, "kubechat-ai-engine");
+    let far = s
+        .cluster
+        .rows
+        .iter()
+        .position(|r| r.name == "kubechat-auth-service")
+        .unwrap();
+    assert!(
+        far.abs_diff(s.panes.rollouts.cursor) > 1,
+        "the test needs a row out of the window"
+    );
+    let mut rs = s
+        .cluster
+        .replica_sets
+        .get("kubechat-auth-service-8a9b0c1d2")
+        .unwrap()
+        .clone();
+    let mut pod = s
+        .cluster
+        .pods
+        .get("kubechat-auth-service-8a9b0c1d2-j9u7x")
+        .unwrap()
+        .clone();
+    let pod_restarts_before = pod.restarts;
+    let mut change_both = |s: &mut State| {
+        rs.image.push('x');
+        update(
+            s,
+            Msg::Kube(KubeMsg::ReplicaSets(Change::Upsert(rs.clone()))),
+        );
+        let rs_drew = std::mem::take(&mut s.dirty);
+        pod.restarts += 1;
+        update(s, Msg::Kube(KubeMsg::Pods(Change::Upsert(pod.clone()))));
+        let pod_drew = std::mem::take(&mut s.dirty);
+        (rs_drew, pod_drew)
+    };
+    s.dirty = false;
+    assert_eq!(
+        change_both(&mut s),
+        (false, false),
+        "a row out of the window and its pods ask for no frame"
+    );
+    assert_eq!(
+        s.cluster.rows,
+        rows_from_scratch(&s),
+        "the row is current all the same"
+    );
+    let restarts = |s: &State| {
+        s.cluster
+            .pods
+            .get("kubechat-auth-service-8a9b0c1d2-j9u7x")
+            .map(|p| p.restarts)
+    };
+    assert_eq!(restarts(&s), Some(1 + pod_restarts_before));
+
+    // the same row under the cursor: its list line and its detail's pods are on screen
+    select(&mut s, "kubechat-auth-service");
+    s.dirty = false;
+    assert_eq!(change_both(&mut s), (true, true));
+
+    // a row next to the cursor is in the window, its pods are not in the detail
+    s.panes.rollouts.select(&s.cluster, far - 1);
+    s.dirty = false;
+    assert_eq!(change_both(&mut s), (true, false));
+
+    // with another pane zoomed nothing of it asks for a frame; a Service, which can
+    // regroup rows, does wherever the Rollouts pane shows
+    (s.focus, s.zoomed) = (Pane::Backups, true);
+    s.dirty = false;
+    assert_eq!(change_both(&mut s), (false, false));
+    (s.focus, s.zoomed) = (Pane::Rollouts, false);
+    s.dirty = false;
+    let svc = s.cluster.services.values().next().unwrap().clone();
+    let mut svc2 = svc.clone();
+    svc2.name = "another".into();
+    update(&mut s, Msg::Kube(KubeMsg::Services(Change::Upsert(svc2))));
+    assert!(s.dirty);
+}

@@ -15,11 +15,11 @@ use jiff::tz::TimeZone;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Change, Cx, Goto, Input, LogSource, LogTarget, PaneEvent, View};
+use super::{Change, Cx, Goto, Input, LogSource, LogTarget, PaneEvent, PaneId, View};
 use crate::cluster::backup::{assess_all, manual_job_name, BackupHealth, BackupPolicy, Verdict};
 use crate::cluster::backup_view::JobView;
 use crate::cluster::cnpg_view::Archiving;
-use crate::cluster::ClusterData;
+use crate::cluster::{ClusterData, Touched};
 use crate::effect::{ClusterWrite, Effect, LogPods, LogStream};
 use crate::feed::EntryKind;
 use crate::kpi::{AlertState, FiringAlert};
@@ -101,8 +101,15 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
         Input::Event(PaneEvent::Cancelled(_)) => model.awaiting = None,
         Input::Event(_) => {}
         // thousands of pod changes a second must not judge the CronJobs again each time
-        Input::ClusterChanged if model.judged == Some(revisions(cx.cluster)) => {}
-        Input::ClusterChanged => return judge(model, cx),
+        Input::ClusterChanged(touched) => {
+            // its CronJobs, Jobs and CNPG objects are among what touches no row
+            if *touched == Touched::Other && cx.shown.contains(PaneId::Backups) {
+                cx.changed();
+            }
+            if model.judged != Some(revisions(cx.cluster)) {
+                return judge(model, cx);
+            }
+        }
         Input::Msg(Msg::Tick(_)) => return judge(model, cx),
         Input::Msg(Msg::Log(m)) => on_log(model, cx, m),
         Input::Msg(Msg::Snapshot(result)) => match result {

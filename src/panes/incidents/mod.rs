@@ -268,7 +268,7 @@ fn route(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effect> {
             cx.changed();
             asks::entered(model, cx, text)
         }
-        Input::Event(_) | Input::ClusterChanged => Vec::new(),
+        Input::Event(_) | Input::ClusterChanged(_) => Vec::new(),
         Input::Msg(Msg::Incident(m)) => {
             cx.changed();
             on_journal(model, cx, m)

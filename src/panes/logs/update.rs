@@ -26,7 +26,7 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
             Vec::new()
         }
         Input::Event(PaneEvent::Entered(text)) => entered(model, cx, text),
-        Input::ClusterChanged => return model.follow_pods(cx.cluster),
+        Input::ClusterChanged(_) => return model.follow_pods(cx.cluster),
         Input::Event(_) => return Vec::new(),
         Input::Msg(Msg::Log(m)) => on_log(model, cx, m),
         Input::Msg(_) => return Vec::new(),

@@ -14,9 +14,9 @@ mod view;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Change, Cx, Goto, Input, LogSource, LogTarget, PaneEvent, View};
+use super::{Change, Cx, Goto, Input, LogSource, LogTarget, PaneEvent, PaneId, View};
 use crate::cluster::rows::{RolloutRow, RowKey, RowTarget};
-use crate::cluster::ClusterData;
+use crate::cluster::{ClusterData, Touched};
 use crate::effect::{ClusterWrite, Effect};
 use crate::feed::EntryKind;
 use crate::kpi::KpiMsg;
@@ -56,6 +56,17 @@ impl Model {
 
     /// The rows were re-derived: follow the row the user chose to where it is now (until
     /// the user moves, the cursor stays on the top row while the lists arrive).
+    /// Whether a change touched what the pane shows: a row that can be in the list's window
+    /// (it never reaches further than the terminal's height from the cursor), the selected
+    /// row's pods (its detail), or anything else the detail may show (events, analysis).
+    fn shows(&self, touched: &Touched, height: u16) -> bool {
+        match touched {
+            Touched::Row(i) => self.cursor.abs_diff(*i) <= usize::from(height),
+            Touched::Pod(row) => *row == Some(self.cursor),
+            Touched::Rows | Touched::Other => true,
+        }
+    }
+
     fn follow(&mut self, cluster: &ClusterData) {
         let at = self
             .selected
@@ -89,7 +100,12 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
         }
         // a command's confirmation is a runbook's
         Input::Event(PaneEvent::Open(_) | PaneEvent::Confirmed(Change::Command(_))) => {}
-        Input::ClusterChanged => model.follow(cx.cluster),
+        Input::ClusterChanged(touched) => {
+            model.follow(cx.cluster);
+            if cx.shown.contains(PaneId::Rollouts) && model.shows(touched, cx.shown.height) {
+                cx.changed();
+            }
+        }
         Input::Msg(msg) => return on_msg(model, cx, msg),
     }
     Vec::new()

@@ -51,7 +51,7 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
             };
             finish(model, cx, step, state, reason, None)
         }
-        Input::Event(_) | Input::Msg(_) | Input::ClusterChanged => return Vec::new(),
+        Input::Event(_) | Input::Msg(_) | Input::ClusterChanged(_) => return Vec::new(),
     };
     cx.changed();
     effects

@@ -239,7 +239,7 @@ pub fn update(model: &mut Model, cx: &mut Cx, input: Input<Action>) -> Vec<Effec
             model.took(cx, &m.scope, &m.result);
             Vec::new()
         }
-        Input::Event(_) | Input::Msg(_) | Input::ClusterChanged => Vec::new(),
+        Input::Event(_) | Input::Msg(_) | Input::ClusterChanged(_) => Vec::new(),
     }
 }
 
