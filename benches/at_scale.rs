@@ -320,39 +320,8 @@ struct Sim {
 /// Seconds over which the simulator's CPU is averaged: longer than its control loop's
 /// longest rest, so that a rest between two busy passes is not taken for calm.
 const SETTLE_WINDOW: u64 = 3;
-
-/// Waits until the simulator has built its cluster and is only running it: its CPU over two
-/// windows in a row below 15 % of a core at churn 0 (an idle simulator still runs its controllers and
-/// its Prometheus, about 10 %; at 100,000 pods below 50 %), below 80 % under churn (which it
-/// spends replacing pods), at most 300 s. The tools are measured against a cluster that is up, as a user meets one,
-/// not against one still creating its 10,000 pods.
-fn settle(pid: &str, pods: usize, churn: usize) {
-    // at 100,000 pods an idle pass of the simulated control plane takes a few hundred ms,
-    // and it rests twice as long after each: about a third of a core
-    let idle = match (churn, pods) {
-        (0, p) if p > 20_000 => 50,
-        (0, _) => 15,
-        _ => 80,
-    };
-    let started = Instant::now();
-    let mut before = proc::cpu_ticks(pid);
-    let mut quiet = 0;
-    while started.elapsed() < Duration::from_secs(300) {
-        std::thread::sleep(Duration::from_secs(SETTLE_WINDOW));
-        let now = proc::cpu_ticks(pid);
-        let pct = now.saturating_sub(before) / SETTLE_WINDOW;
-        before = now;
-        quiet = if pct < idle { quiet + 1 } else { 0 };
-        if quiet == 2 {
-            println!(
-                "simulator settled after {:.0} s ({pct} % of a core over the last {SETTLE_WINDOW} s)",
-                started.elapsed().as_secs_f64()
-            );
-            return;
-        }
-    }
-    println!("simulator still busy after 300 s: measuring anyway");
-}
+/// The longest wait for the simulator to build its cluster and calm down.
+const SETTLE_AT_MOST: Duration = Duration::from_secs(300);
 
 impl Sim {
     fn start(dir: &Path, name: &str, deployments: usize, pods: usize, churn: usize) -> Sim {
@@ -373,18 +342,71 @@ impl Sim {
             assert!(Instant::now() < deadline, "the simulator did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        settle(&child.id().to_string(), pods, churn);
         let text = std::fs::read_to_string(&kubeconfig).expect("kubeconfig");
         let url = text
             .lines()
             .find_map(|l| l.trim().strip_prefix("server:"))
             .map(|s| s.trim().trim_matches('"').to_string())
             .expect("the kubeconfig names the server");
-        Sim {
+        let sim = Sim {
             child,
             kubeconfig,
             url,
+        };
+        sim.settle(pods, churn);
+        sim
+    }
+
+    /// Waits until the simulator has built its cluster and is only running it: every pod
+    /// created and at most a tenth of them (or 1,000) not Running (under churn some are
+    /// always starting), then its CPU steady and below a ceiling (two windows in a row
+    /// within 10 points of a core; below half a core at churn 0, where its control loop
+    /// alone takes about a third of one, and below 90 % under churn), at most
+    /// `SETTLE_AT_MOST` in all. The tools are measured against a cluster that is up, as a
+    /// user meets one, not against one still creating its pods.
+    fn settle(&self, pods: usize, churn: usize) {
+        // an idle simulator's control loop takes about a third of a core; replacing pods
+        // takes more
+        let calm_below = if churn == 0 { 50 } else { 90 };
+        let started = Instant::now();
+        let starting_at_most = (pods / 10).min(1000);
+        while started.elapsed() < SETTLE_AT_MOST {
+            let all = self.get("/api/v1/pods?limit=1");
+            let created = all["items"].as_array().map_or(0, Vec::len)
+                + all["metadata"]["remainingItemCount"].as_u64().unwrap_or(0) as usize;
+            let starting = self.get(&format!(
+                "/api/v1/pods?fieldSelector=status.phase!%3DRunning&limit={}",
+                starting_at_most + 1
+            ));
+            let starting = starting["items"].as_array().map_or(usize::MAX, Vec::len);
+            if created >= pods && starting <= starting_at_most {
+                break;
+            }
+            std::thread::sleep(Duration::from_secs(2));
         }
+        let built = started.elapsed();
+        let pid = self.child.id().to_string();
+        let mut before = proc::cpu_ticks(&pid);
+        let mut last: Option<u64> = None;
+        while started.elapsed() < SETTLE_AT_MOST {
+            std::thread::sleep(Duration::from_secs(SETTLE_WINDOW));
+            let now = proc::cpu_ticks(&pid);
+            let pct = now.saturating_sub(before) / SETTLE_WINDOW;
+            before = now;
+            if pct < calm_below && last.is_some_and(|l| l.abs_diff(pct) <= 10) {
+                println!(
+                    "simulator built its cluster in {:.0} s, steady after {:.0} s ({pct} % of a core over the last {SETTLE_WINDOW} s)",
+                    built.as_secs_f64(),
+                    started.elapsed().as_secs_f64()
+                );
+                return;
+            }
+            last = Some(pct);
+        }
+        println!(
+            "simulator not settled after {} s: measuring anyway",
+            SETTLE_AT_MOST.as_secs()
+        );
     }
 
     fn rss_mib(&self) -> f64 {

@@ -65,7 +65,8 @@ fn key(c: crossterm::event::KeyCode) -> Msg {
     Msg::Key(crossterm::event::KeyEvent::from(c))
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+// as the console runs: its loop on the main thread, one worker for the rest (`main.rs`)
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let kubeconfig = kube::config::Kubeconfig::from_yaml(
