@@ -2,7 +2,9 @@
 //! on panic (the previous hook is chained, so its message prints after the restore) and by
 //! [`restore`], which is safe to call any number of times.
 
-use std::io::{self, BufWriter, Stdout};
+mod frame_writer;
+
+use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::{
@@ -11,19 +13,23 @@ use crossterm::{
     execute,
     terminal::{self, EnterAlternateScreen, LeaveAlternateScreen},
 };
+use frame_writer::FrameWriter;
 use ratatui::layout::Rect;
 use ratatui::{backend::CrosstermBackend, Terminal, TerminalOptions, Viewport};
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
-/// Frames are written through a buffer that holds a whole frame, so that each is one
-/// `write` (standard output alone would write it in pieces of 1 KiB, each waking the
-/// terminal), and to a viewport of a known size that follows the resize events, so that
-/// a frame does not ask the terminal for its size (an `open` and an `ioctl` per frame).
-pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+/// Frames go whole to a writing thread (`frame_writer`), so that each is one `write`
+/// (standard output alone would write it in pieces of 1 KiB, each waking the terminal) and
+/// the loop never waits for the terminal to read; and to a viewport of a known size that
+/// follows the resize events, so that a frame does not ask the terminal for its size (an
+/// `open` and an `ioctl` per frame).
+pub type Term = Terminal<CrosstermBackend<FrameWriter>>;
 
-/// Bytes buffered per frame: a full 200×60 redraw with colours is about 40 KiB.
-const FRAME_BUFFER: usize = 64 * 1024;
+/// Whether the console has the terminal (raw mode, alternate screen).
+fn is_active() -> bool {
+    ACTIVE.load(Ordering::SeqCst)
+}
 
 /// Owns the terminal while the console runs.
 pub struct TerminalGuard {
@@ -47,7 +53,7 @@ impl TerminalGuard {
             restore();
             return Err(e);
         }
-        let terminal = match new_terminal(stdout) {
+        let terminal = match new_terminal() {
             Ok(t) => t,
             Err(e) => {
                 restore();
@@ -64,9 +70,9 @@ impl Drop for TerminalGuard {
     }
 }
 
-fn new_terminal(stdout: Stdout) -> io::Result<Term> {
+fn new_terminal() -> io::Result<Term> {
     let (width, height) = terminal::size()?;
-    let backend = CrosstermBackend::new(BufWriter::with_capacity(FRAME_BUFFER, stdout));
+    let backend = CrosstermBackend::new(FrameWriter::spawn()?);
     Terminal::with_options(
         backend,
         TerminalOptions {
@@ -83,8 +89,9 @@ pub fn resize(term: &mut Term, width: u16, height: u16) -> io::Result<()> {
 /// Leaves the alternate screen and raw mode, shows the cursor. Idempotent.
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
+        // under the lock the frame writer holds for a whole frame (`frame_writer`)
         let _ = execute!(
-            io::stdout(),
+            io::stdout().lock(),
             DisableBracketedPaste,
             LeaveAlternateScreen,
             cursor::Show
