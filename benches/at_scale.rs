@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo bench --bench at_scale` (about 12 minutes; `-- --quick` shortens the CPU
 //! windows to 10 s and the kubectl survival to 1 minute, and skips the 100,000-pod run;
-//! `-- --only-big` runs the 100,000-pod run alone).
+//! `-- --only-big` runs the 100,000-pod run alone, `-- --only-relist` the relist alone).
 //! kdash is `$KDASH`, else looked for on PATH and in ~/.cargo/bin, else installed with
 //! `cargo install kdash --locked` (a few minutes, once). kubectl: `$KUBECHAT_TEST_KUBECTL`,
 //! `kubectl.1.33`, or `kubectl` on PATH. A peer that cannot be found is reported as such.
@@ -34,19 +34,21 @@ const HEIGHT: u16 = 60;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    // `-- --only-big`: the 100,000-pod run alone
+    // `-- --only-big`: the 100,000-pod run alone; `-- --only-relist`: the relist alone
     let only_big = std::env::args().any(|a| a == "--only-big");
+    let only_relist = std::env::args().any(|a| a == "--only-relist");
     let window = Duration::from_secs(if quick { 10 } else { 30 });
     let survive = Duration::from_secs(if quick { 60 } else { 300 });
     let dir = tempfile::tempdir().expect("temp dir");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     // the peers are looked for only when they run
-    let kubectl = (!only_big).then(find_kubectl).flatten();
-    let kdash = (!only_big).then(find_or_install_kdash).flatten();
+    let peers = !only_big && !only_relist;
+    let kubectl = peers.then(find_kubectl).flatten();
+    let kdash = peers.then(find_or_install_kdash).flatten();
 
     let mut table = Table::default();
 
-    let history = (!only_big)
+    let history = (!only_big && !only_relist)
         .then(|| {
             // (1) churn 0
             let sim = Sim::start(dir.path(), "idle", 2000, 10_000, 0);
@@ -114,8 +116,11 @@ fn main() {
         })
         .flatten();
 
+    // (2b) a relist of 10,000 pods under churn
+    let relist = (!quick && !only_big).then(|| relist_under_churn(dir.path()));
+
     // (3) 100,000 pods
-    let big = (!quick).then(|| {
+    let big = (!quick && !only_relist).then(|| {
         let sim = Sim::start(dir.path(), "big", 10_000, 100_000, 0);
         println!(
             "simulator (100,000 pods) ready: RSS {:.0} MiB",
@@ -143,9 +148,13 @@ fn main() {
         (ours.figures, frames, sim_rss)
     });
 
-    if !only_big {
+    if !only_big && !only_relist {
         println!();
         table.print();
+    }
+    if let Some(relist) = relist {
+        println!();
+        println!("{relist}");
     }
     if let Some((f, frames, sim_rss)) = big {
         println!();
@@ -167,6 +176,48 @@ fn main() {
     if let Some(history) = history {
         println!("watch history per resource at churn 200 (/_sim/history): {history}");
     }
+}
+
+/// Ours at churn 200 while the simulator goes away for longer than its watch history
+/// (80 s against 75 s): every watch comes back to `410 Expired` and lists again. What the
+/// console lists afterwards against what the simulator holds, the rows on screen, and the
+/// frame times over the whole run, the outage and the relists included.
+fn relist_under_churn(dir: &Path) -> String {
+    let sim = Sim::start(dir, "relist", 2000, 10_000, 200);
+    let ours = measure_tui(
+        &sim,
+        dir,
+        "ours-relist",
+        &format!("{BIN} -A"),
+        Duration::from_secs(5),
+        |s| rollouts_count(s) >= 2000,
+    );
+    let pod_lists = |log: &str| log.matches("pods: listed").count();
+    let listed_before = pod_lists(&ours.log());
+    sim.post("/_sim/refuse?seconds=80");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while pod_lists(&ours.log()) == listed_before && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let log = ours.log();
+    let relisted = log
+        .lines()
+        .rev()
+        .find_map(|l| {
+            l.split_once("pods: listed")
+                .map(|(_, r)| r.trim().to_string())
+        })
+        .filter(|_| pod_lists(&log) > listed_before)
+        .unwrap_or_else(|| "no relist within 300 s".into());
+    let held = sim.get("/api/v1/pods?limit=1");
+    let held = held["items"].as_array().map_or(0, Vec::len)
+        + held["metadata"]["remainingItemCount"].as_u64().unwrap_or(0) as usize;
+    let rows = rollouts_count(&ours.tmux.screen());
+    let frames = ours.stop_and_read_frames();
+    sim.stop();
+    format!(
+        "| relist of 10,000 pods at churn 200 (80 s outage → 410 Expired) | kubechat-ops |\n|---|---|\n| pods listed again | {relisted} (the simulator holds {held}) |\n| rows on screen after it | {rows} |\n| frames over the run, outage and relists included | {frames} |"
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -423,6 +474,12 @@ impl Sim {
         }
     }
 
+    fn post(&self, path: &str) {
+        let _ = Command::new("curl")
+            .args(["-s", "-X", "POST", &format!("{}{path}", self.url)])
+            .output();
+    }
+
     fn requests(&self) -> (u64, u64) {
         let v = self.get("/_sim/requests");
         (
@@ -519,19 +576,24 @@ impl Running {
         self.tmux.kill();
     }
 
-    /// Quits the console (its frame-time summary goes to its log) and reads the summary.
-    fn stop_and_read_frames(&self) -> String {
-        self.tmux.keys(&["q"]);
-        std::thread::sleep(Duration::from_secs(1));
-        self.tmux.kill();
-        let log = std::fs::read_dir(self.state_dir.join("kubechat-ops"))
+    /// The console's log so far.
+    fn log(&self) -> String {
+        std::fs::read_dir(self.state_dir.join("kubechat-ops"))
             .into_iter()
             .flatten()
             .flatten()
             .filter(|e| e.file_name().to_string_lossy().contains("log"))
             .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .collect::<String>();
-        log.lines()
+            .collect::<String>()
+    }
+
+    /// Quits the console (its frame-time summary goes to its log) and reads the summary.
+    fn stop_and_read_frames(&self) -> String {
+        self.tmux.keys(&["q"]);
+        std::thread::sleep(Duration::from_secs(1));
+        self.tmux.kill();
+        self.log()
+            .lines()
             .rev()
             .find_map(|l| {
                 l.split_once("frames drawn:")
