@@ -48,73 +48,55 @@ fn main() {
 
     let mut table = Table::default();
 
-    let history = (!only_big && !only_relist)
-        .then(|| {
-            // (1) churn 0
-            let sim = Sim::start(dir.path(), "idle", 2000, 10_000, 0);
-            println!("simulator (churn 0) ready: RSS {:.0} MiB", sim.rss_mib());
-            let ours = measure_tui(
-                &sim,
-                dir.path(),
-                "ours",
-                &format!("{BIN} -A"),
-                window,
-                |s| rollouts_count(s) >= 2000,
-            );
-            let latency =
-                runtime.block_on(ours_latency(&sim, &ours.tmux, if quick { 20 } else { 60 }));
-            ours.stop();
-            table.ours_idle(&ours.figures, latency);
-            match &kdash {
-                Some(kdash) => {
-                    let k = measure_tui(&sim, dir.path(), "kdash", kdash, window, |s| {
-                        kdash_pods(s) >= 10_000
-                    });
-                    k.stop();
-                    table.kdash_idle(&k.figures);
-                }
-                None => table.note("kdash: not found and could not be installed"),
-            }
-            match &kubectl {
-                Some(kubectl) => {
-                    let (figures, latency) =
-                        runtime.block_on(measure_kubectl(&sim, kubectl, window));
-                    table.kubectl_idle(&figures, latency);
-                }
-                None => table.note("kubectl: not found"),
-            }
-            sim.stop();
-
-            // (2) churn 200
-            let sim = Sim::start(dir.path(), "churn", 2000, 10_000, 200);
-            println!("simulator (churn 200) ready: RSS {:.0} MiB", sim.rss_mib());
-            let watch = kubectl
-                .as_ref()
-                .map(|k| KubectlWatch::start(&sim, k, dir.path()));
-            let ours = measure_tui(
-                &sim,
-                dir.path(),
-                "ours",
-                &format!("{BIN} -A"),
-                window,
-                |s| rollouts_count(s) >= 2000,
-            );
-            ours.stop();
-            table.ours_churn(&ours.figures);
-            if let Some(kdash) = &kdash {
-                let k = measure_tui(&sim, dir.path(), "kdash", kdash, window, |_| true);
+    let history = peers.then(|| {
+        // (1) churn 0
+        let sim = Sim::start(dir.path(), "idle", 2000, 10_000, 0);
+        println!("simulator (churn 0) ready: RSS {:.0} MiB", sim.rss_mib());
+        let ours = measure_ours(&sim, dir.path(), "ours", window, 2000);
+        let latency = runtime.block_on(ours_latency(&sim, &ours.tmux, if quick { 20 } else { 60 }));
+        ours.stop();
+        table.ours_idle(&ours.figures, latency);
+        match &kdash {
+            Some(kdash) => {
+                let k = measure_tui(&sim, dir.path(), "kdash", kdash, window, |s| {
+                    kdash_pods(s) >= 10_000
+                });
                 k.stop();
-                table.kdash_churn(&k.figures);
+                table.kdash_idle(&k.figures);
             }
-            if let Some(watch) = watch {
-                let outcome = watch.survive(survive);
-                table.kubectl_churn(&outcome, survive);
+            None => table.note("kdash: not found and could not be installed"),
+        }
+        match &kubectl {
+            Some(kubectl) => {
+                let (figures, latency) = runtime.block_on(measure_kubectl(&sim, kubectl, window));
+                table.kubectl_idle(&figures, latency);
             }
-            let history = sim.get("/_sim/history");
-            sim.stop();
-            Some(history)
-        })
-        .flatten();
+            None => table.note("kubectl: not found"),
+        }
+        sim.stop();
+
+        // (2) churn 200
+        let sim = Sim::start(dir.path(), "churn", 2000, 10_000, 200);
+        println!("simulator (churn 200) ready: RSS {:.0} MiB", sim.rss_mib());
+        let watch = kubectl
+            .as_ref()
+            .map(|k| KubectlWatch::start(&sim, k, dir.path()));
+        let ours = measure_ours(&sim, dir.path(), "ours", window, 2000);
+        ours.stop();
+        table.ours_churn(&ours.figures);
+        if let Some(kdash) = &kdash {
+            let k = measure_tui(&sim, dir.path(), "kdash", kdash, window, |_| true);
+            k.stop();
+            table.kdash_churn(&k.figures);
+        }
+        if let Some(watch) = watch {
+            let outcome = watch.survive(survive);
+            table.kubectl_churn(&outcome, survive);
+        }
+        let history = sim.get("/_sim/history");
+        sim.stop();
+        history
+    });
 
     // (2b) a relist of 10,000 pods under churn
     let relist = (!quick && !only_big).then(|| relist_under_churn(dir.path()));
@@ -126,14 +108,7 @@ fn main() {
             "simulator (100,000 pods) ready: RSS {:.0} MiB",
             sim.rss_mib()
         );
-        let ours = measure_tui(
-            &sim,
-            dir.path(),
-            "ours-big",
-            &format!("{BIN} -A"),
-            window,
-            |s| rollouts_count(s) >= 10_000,
-        );
+        let ours = measure_ours(&sim, dir.path(), "ours-big", window, 10_000);
         for _ in 0..40 {
             ours.tmux.keys(&["PageDown"]);
             std::thread::sleep(Duration::from_millis(50));
@@ -148,7 +123,7 @@ fn main() {
         (ours.figures, frames, sim_rss)
     });
 
-    if !only_big && !only_relist {
+    if peers {
         println!();
         table.print();
     }
@@ -184,14 +159,7 @@ fn main() {
 /// frame times over the whole run, the outage and the relists included.
 fn relist_under_churn(dir: &Path) -> String {
     let sim = Sim::start(dir, "relist", 2000, 10_000, 200);
-    let ours = measure_tui(
-        &sim,
-        dir,
-        "ours-relist",
-        &format!("{BIN} -A"),
-        Duration::from_secs(5),
-        |s| rollouts_count(s) >= 2000,
-    );
+    let ours = measure_ours(&sim, dir, "ours-relist", Duration::from_secs(5), 2000);
     let pod_lists = |log: &str| log.matches("pods: listed").count();
     let listed_before = pod_lists(&ours.log());
     sim.post("/_sim/refuse?seconds=80");
@@ -601,6 +569,13 @@ impl Running {
             })
             .unwrap_or_else(|| "no frame summary in the log".into())
     }
+}
+
+/// `kubechat-ops -A` through [`measure_tui`], populated once its Rollouts pane counts `rows`.
+fn measure_ours(sim: &Sim, dir: &Path, name: &str, window: Duration, rows: usize) -> Running {
+    measure_tui(sim, dir, name, &format!("{BIN} -A"), window, |s| {
+        rollouts_count(s) >= rows
+    })
 }
 
 /// Starts `command` fresh against `sim`, times it to its first populated screen, then

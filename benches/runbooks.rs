@@ -14,7 +14,6 @@
 #[path = "common/proc.rs"]
 mod proc;
 
-use kubechat_ops::io::thread_clock::thread_cpu;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
@@ -22,6 +21,7 @@ use kubechat_ops::cluster::load::kube_msgs_from_yaml;
 use kubechat_ops::effect::Effect;
 use kubechat_ops::io::runbook_checks::CheckCx;
 use kubechat_ops::io::runbook_runner::RunEnv;
+use kubechat_ops::io::thread_clock::thread_cpu;
 use kubechat_ops::io::Executor;
 use kubechat_ops::keymap::Keymap;
 use kubechat_ops::msg::{Msg, RunbookMsg};

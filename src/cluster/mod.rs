@@ -169,18 +169,14 @@ impl ClusterData {
         };
         let owner = rs
             .and_then(|rs| self.replica_sets.get(rs))
-            .and_then(|rs| rs.owner.clone());
-        let Some(owner) = owner else {
-            return Touched::Pod(None);
-        };
-        if self.row_index.contains_key(&RowKey::Slot(owner.clone())) {
-            return Touched::Rows;
+            .and_then(|rs| rs.owner.as_deref());
+        let row = |key| self.row_index.get(&key).copied();
+        match row_refresh::owner_scope(self, owner) {
+            RowScope::Deployment(name) => Touched::Pod(row(RowKey::Deployment(name))),
+            RowScope::Rollout(name) => Touched::Pod(row(RowKey::Rollout(name))),
+            RowScope::All => Touched::Rows,
+            RowScope::None => Touched::Pod(None),
         }
-        let row = self
-            .row_index
-            .get(&RowKey::Deployment(owner.clone()))
-            .or_else(|| self.row_index.get(&RowKey::Rollout(owner)));
-        Touched::Pod(row.copied())
     }
 
     /// A Warning event not seen before (or seen again) as a timeline entry.

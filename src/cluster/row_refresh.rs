@@ -67,7 +67,8 @@ pub fn rows_scope(data: &ClusterData, m: &KubeMsg) -> RowScope {
     }
 }
 
-fn owner_scope(data: &ClusterData, owner: Option<&str>) -> RowScope {
+/// The rows an object owned by `owner` (a ReplicaSet, a pod's ReplicaSet's owner) shows in.
+pub(super) fn owner_scope(data: &ClusterData, owner: Option<&str>) -> RowScope {
     let Some(owner) = owner else {
         return RowScope::None;
     };

@@ -261,7 +261,6 @@ pub(crate) fn note_source(state: &mut State, source: &str, t: Option<SourceTrans
     }
 }
 
-/// A watch change into the shared cluster data; true when it changed something.
 /// Takes a watch change into the shared data; what it touched, for the panes. The frame
 /// is asked for by the panes that show it (or here, for the timeline's new entries).
 fn on_kube(state: &mut State, m: KubeMsg) -> Option<Touched> {

@@ -39,8 +39,9 @@ fn write_frames(pending: Receiver<Vec<u8>>) {
         if !super::is_active() {
             continue;
         }
-        if out.write_all(&frame).and_then(|()| out.flush()).is_err() {
+        if let Err(e) = out.write_all(&frame).and_then(|()| out.flush()) {
             // the terminal is gone: the loop hears it at its next flush
+            tracing::error!("writing to the terminal failed: {e}");
             return;
         }
     }

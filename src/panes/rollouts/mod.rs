@@ -54,8 +54,6 @@ impl Model {
         self.selected = cluster.rows.get(self.cursor).map(RolloutRow::key);
     }
 
-    /// The rows were re-derived: follow the row the user chose to where it is now (until
-    /// the user moves, the cursor stays on the top row while the lists arrive).
     /// Whether a change touched what the pane shows: a row that can be in the list's window
     /// (it never reaches further than the terminal's height from the cursor), the selected
     /// row's pods (its detail), or anything else the detail may show (events, analysis).
@@ -67,6 +65,8 @@ impl Model {
         }
     }
 
+    /// The rows were re-derived: follow the row the user chose to where it is now (until
+    /// the user moves, the cursor stays on the top row while the lists arrive).
     fn follow(&mut self, cluster: &ClusterData) {
         let at = self
             .selected
