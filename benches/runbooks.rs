@@ -21,7 +21,7 @@ use kubechat_ops::cluster::load::kube_msgs_from_yaml;
 use kubechat_ops::effect::Effect;
 use kubechat_ops::io::runbook_checks::CheckCx;
 use kubechat_ops::io::runbook_runner::RunEnv;
-use kubechat_ops::io::thread_clock::thread_cpu;
+use kubechat_ops::io::thread_clock::{Spent, Stopwatch};
 use kubechat_ops::io::Executor;
 use kubechat_ops::keymap::Keymap;
 use kubechat_ops::msg::{Msg, RunbookMsg};
@@ -112,10 +112,9 @@ async fn main() {
         executor.execute(e);
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let mut frames = Vec::new();
-    let mut cpu_frames = Vec::new();
-    // the work since the last draw: wall and CPU time
-    let (mut work, mut cpu_work) = (Duration::ZERO, Duration::ZERO);
+    let mut spent: Vec<Spent> = Vec::new();
+    // the work since the last draw
+    let mut work = Spent::default();
     let mut last_draw = Instant::now();
     let mut first_line: Option<f64> = None;
     let mut lines_seen = 0usize;
@@ -133,7 +132,7 @@ async fn main() {
         if let Msg::Runbook(RunbookMsg::Lines { lines, .. }) = &msg {
             lines_seen += lines.len();
         }
-        let (t, c) = (Instant::now(), thread_cpu());
+        let updating = Stopwatch::start();
         let mut effects = update(&mut s, msg);
         while let Ok(m) = rx.try_recv() {
             if let Msg::Runbook(RunbookMsg::Lines { lines, .. }) = &m {
@@ -144,24 +143,22 @@ async fn main() {
             finished |= is_finished(&m);
             effects.extend(update(&mut s, m));
         }
-        work += t.elapsed();
-        cpu_work += thread_cpu().saturating_sub(c);
+        work += updating.spent();
         for e in effects {
             if !matches!(e, Effect::SaveRun(_)) {
                 executor.execute(e);
             }
         }
-        if last_draw.elapsed() >= FRAME || finished || frames.is_empty() {
-            let (t, c) = (Instant::now(), thread_cpu());
+        if last_draw.elapsed() >= FRAME || finished || spent.is_empty() {
+            let drawing = Stopwatch::start();
             terminal
                 .draw(|f| kubechat_ops::shell::view::render(&s, &theme, f))
                 .expect("draw");
             s.dirty = false;
             last_draw = Instant::now();
-            frames.push(work + t.elapsed());
-            cpu_frames.push(cpu_work + thread_cpu().saturating_sub(c));
-            (work, cpu_work) = (Duration::ZERO, Duration::ZERO);
-            if frames.len() == 1 {
+            work += drawing.spent();
+            spent.push(std::mem::take(&mut work));
+            if spent.len() == 1 {
                 if let Some(cmd_start) = first_line {
                     let now = Timestamp::now().as_nanosecond() as f64 / 1e9;
                     println!(
@@ -179,8 +176,13 @@ async fn main() {
     }
     let elapsed = started.elapsed();
     let rss_end = proc::rss_kib("self");
-    frames.sort();
-    cpu_frames.sort();
+    let sorted = |pick: fn(&Spent) -> Duration| {
+        let mut v: Vec<Duration> = spent.iter().map(pick).collect();
+        v.sort();
+        v
+    };
+    let (frames, cpu_frames, wait_frames) =
+        (sorted(|s| s.wall), sorted(|s| s.cpu), sorted(|s| s.waited));
     let at = |v: &[Duration], p: f64| proc::ms(v[((v.len() as f64 * p) as usize).min(v.len() - 1)]);
     let pct = |p: f64| at(&frames, p);
     let open = s.panes.runbooks.open.as_ref().expect("open");
@@ -199,6 +201,12 @@ async fn main() {
         at(&cpu_frames, 0.99),
         proc::ms(*cpu_frames.last().expect("frames")),
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    );
+    println!(
+        "the same frames' wait for a core: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        at(&wait_frames, 0.50),
+        at(&wait_frames, 0.99),
+        proc::ms(*wait_frames.last().expect("frames")),
     );
     println!(
         "RSS {:.1} MiB at start, peak {:.1} MiB, {:.1} MiB at the end (growth {:+.1} MiB, target <= 16 MiB); kept {} lines, {} dropped; step {}: {}",

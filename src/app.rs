@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::effect::Effect;
-use crate::io::thread_clock::thread_cpu;
+use crate::io::thread_clock::Stopwatch;
 use crate::io::Executor;
 use crate::msg::Msg;
 use crate::shell::{update, State};
@@ -120,6 +120,8 @@ pub async fn run(
     let mut renders = FrameTimes::default();
     // the same frames in the loop thread's CPU time: what drawing cost the console
     let mut frame_cpu = FrameTimes::default();
+    // and the time they waited for a core (wall = CPU + this wait + anything blocked on)
+    let mut frame_wait = FrameTimes::default();
     let mut last_draw: Option<Instant> = None;
     let mut last_batch: Option<Instant> = None;
     let result = loop {
@@ -127,16 +129,27 @@ pub async fn run(
         // events costs one frame, not one each.
         let next_frame = last_draw.map_or(Instant::now(), |t| t + FRAME_INTERVAL);
         if state.dirty && Instant::now() >= next_frame {
-            let drawing = Instant::now();
-            let cpu_before = thread_cpu();
+            let drawing = Stopwatch::start();
             let mut rendered = Duration::ZERO;
             term.draw(|frame| {
                 crate::shell::view::render(&state, theme, frame);
-                rendered = drawing.elapsed();
+                rendered = drawing.started().elapsed();
             })?;
-            frames.record(drawing.elapsed());
+            let spent = drawing.spent();
+            frames.record(spent.wall);
             renders.record(rendered);
-            frame_cpu.record(thread_cpu().saturating_sub(cpu_before));
+            frame_cpu.record(spent.cpu);
+            frame_wait.record(spent.waited);
+            // one line a frame with `--log-level info,frames=trace` (the at-scale bench
+            // reads the frames of its scrolling from it)
+            tracing::trace!(
+                target: "frames",
+                "frame: wall {} us · rendering {} us · CPU {} us · waited for a core {} us",
+                spent.wall.as_micros(),
+                rendered.as_micros(),
+                spent.cpu.as_micros(),
+                spent.waited.as_micros()
+            );
             state.dirty = false;
             last_draw = Some(Instant::now());
             if first_frame {
@@ -217,10 +230,11 @@ pub async fn run(
         task.abort();
     }
     tracing::info!(
-        "frames drawn: {} · rendering alone {} · CPU time {}",
+        "frames drawn: {} · rendering alone {} · CPU time {} · waited for a core {}",
         frames.summary(),
         renders.percentiles(),
-        frame_cpu.percentiles()
+        frame_cpu.percentiles(),
+        frame_wait.percentiles()
     );
     result
 }

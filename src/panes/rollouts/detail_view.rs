@@ -5,12 +5,12 @@ use jiff::Timestamp;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, Widget};
 
 use crate::cluster::detail::{PauseState, RolloutDetail, SlotLine, StepMark};
 use crate::cluster::rows::RolloutRow;
 use crate::cluster::views::CanaryStep;
-use crate::draw::{fit, image_change, phase_style};
+use crate::draw::{fit, image_change, phase_style, put_lines};
 use crate::text::{countdown, duration_label, plain_name, short_age, short_image};
 use crate::theme::Theme;
 
@@ -45,7 +45,7 @@ impl Widget for DetailView<'_> {
             inner = rest;
         }
         let lines = self.lines(inner.width as usize, inner.height as usize);
-        Paragraph::new(lines).render(inner, buf);
+        put_lines(&lines, inner, buf);
     }
 }
 
@@ -77,7 +77,7 @@ fn render_slots(slots: &[SlotLine], t: &Theme, area: Rect, buf: &mut Buffer) {
             ]),
             Line::styled(fit(short_image(&slot.image), w), t.muted),
         ];
-        Paragraph::new(lines).render(inner, buf);
+        put_lines(&lines, inner, buf);
     }
 }
 
