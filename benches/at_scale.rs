@@ -61,9 +61,15 @@ fn main() {
         table.ours_idle(&ours.figures, latency);
         match &kdash {
             Some(kdash) => {
-                let k = measure_tui(&sim, dir.path(), "kdash", kdash, window, |s| {
-                    kdash_pods(s) >= 10_000
-                });
+                let k = measure_tui(
+                    &sim,
+                    dir.path(),
+                    "kdash",
+                    kdash,
+                    window,
+                    |s| kdash_pods(s) >= 10_000,
+                    Synced::AfterFirstScreen,
+                );
                 k.stop();
                 table.kdash_idle(&k.figures);
             }
@@ -88,7 +94,15 @@ fn main() {
         ours.stop();
         table.ours_churn(&ours.figures);
         if let Some(kdash) = &kdash {
-            let k = measure_tui(&sim, dir.path(), "kdash", kdash, window, |_| true);
+            let k = measure_tui(
+                &sim,
+                dir.path(),
+                "kdash",
+                kdash,
+                window,
+                |_| true,
+                Synced::AfterFirstScreen,
+            );
             k.stop();
             table.kdash_churn(&k.figures);
         }
@@ -118,6 +132,7 @@ fn main() {
             &format!("{BIN} -A --log-level info,frames=trace"),
             window,
             |s| rollouts_count(s) >= 10_000,
+            Synced::UntilListsStop,
         );
         // only the frames of the scrolling count: those drawn before it are in the log
         // already (the window above was idle)
@@ -204,7 +219,18 @@ fn relist_under_churn(dir: &Path) -> String {
                 .map(|(_, r)| r.trim().to_string())
         })
         .filter(|_| pod_lists(&log) > listed_before)
-        .unwrap_or_else(|| "no relist within 300 s".into());
+        .unwrap_or_else(|| {
+            // what the console's log says of its watches, to see why
+            let said: Vec<&str> = log
+                .lines()
+                .filter(|l| l.contains("pods") || l.contains("watch") || l.contains("kube"))
+                .collect();
+            println!(
+                "no relist: the console's log on its watches, last lines:\n{}",
+                said[said.len().saturating_sub(20)..].join("\n")
+            );
+            "no relist within 300 s".into()
+        });
     let held = sim.get("/api/v1/pods?limit=1");
     let held = held["items"].as_array().map_or(0, Vec::len)
         + held["metadata"]["remainingItemCount"].as_u64().unwrap_or(0) as usize;
@@ -456,6 +482,21 @@ impl Sim {
         );
     }
 
+    /// Waits until no list or get has reached the simulator for 3 s (at most a minute).
+    fn wait_until_lists_stop(&self) {
+        let started = Instant::now();
+        let mut before = self.requests().1;
+        while started.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_secs(3));
+            let now = self.requests().1;
+            if now == before {
+                return;
+            }
+            before = now;
+        }
+        println!("lists still arriving after 60 s: measuring anyway");
+    }
+
     fn rss_mib(&self) -> f64 {
         proc::mib(proc::rss_kib(&self.child.id().to_string()))
     }
@@ -701,9 +742,25 @@ impl Running {
 
 /// `kubechat-ops -A` through [`measure_tui`], populated once its Rollouts pane counts `rows`.
 fn measure_ours(sim: &Sim, dir: &Path, name: &str, window: Duration, rows: usize) -> Running {
-    measure_tui(sim, dir, name, &format!("{BIN} -A"), window, |s| {
-        rollouts_count(s) >= rows
-    })
+    measure_tui(
+        sim,
+        dir,
+        name,
+        &format!("{BIN} -A"),
+        window,
+        |s| rollouts_count(s) >= rows,
+        Synced::UntilListsStop,
+    )
+}
+
+/// When a tool counts as synced, for its steady figures.
+#[derive(PartialEq)]
+enum Synced {
+    /// 5 s after its first populated screen (kdash lists every 5 s: its lists never stop).
+    AfterFirstScreen,
+    /// Also once its lists have stopped: ours lists its other kinds after the rows' own,
+    /// which at 100,000 pods goes on for seconds after the first populated frame.
+    UntilListsStop,
 }
 
 /// Starts `command` fresh against `sim`, times it to its first populated screen, then
@@ -715,6 +772,7 @@ fn measure_tui(
     command: &str,
     window: Duration,
     populated: impl Fn(&str) -> bool,
+    sync: Synced,
 ) -> Running {
     let home = dir.join(format!("{name}-home"));
     let state_dir = home.join("state");
@@ -736,6 +794,9 @@ fn measure_tui(
             break;
         }
         std::thread::sleep(Duration::from_millis(10));
+    }
+    if sync == Synced::UntilListsStop {
+        sim.wait_until_lists_stop();
     }
     let figures = steady(sim, &tmux.pid(), first, window);
     println!("{name}: {figures:?}");

@@ -90,7 +90,13 @@ impl Widget for PaneFrame<'_> {
         put(right, top, self.set.top_right);
         put(left, bottom, self.set.bottom_left);
         put(right, bottom, self.set.bottom_right);
-        buf.set_line(left + 1, top, &self.title, area.width.saturating_sub(2));
+        set_line(
+            buf,
+            left + 1,
+            top,
+            &self.title,
+            area.width.saturating_sub(2),
+        );
     }
 }
 
@@ -100,8 +106,76 @@ impl Widget for PaneFrame<'_> {
 /// of its time there).
 pub fn put_lines(lines: &[Line], area: Rect, buf: &mut Buffer) {
     for (line, y) in lines.iter().zip(area.top()..area.bottom()) {
-        buf.set_line(area.x, y, line, area.width);
+        set_line(buf, area.x, y, line, area.width);
     }
+}
+
+/// What `Buffer::set_line` draws, cell for cell, with a short way for spans made only of
+/// characters that are one cell each ([`one_cell`]: almost all of a pane's text), so there
+/// is nothing to segment into graphemes or measure. Ratatui's way split every span into graphemes and
+/// looked each cell up with a bounds check; on the 100,000-pod screen that was a fifth of
+/// a frame's CPU. Other spans go through ratatui as before. A position outside the buffer
+/// draws nothing. Returns where the line ended, as `Buffer::set_line` does.
+pub fn set_line(buf: &mut Buffer, x: u16, y: u16, line: &Line, max_width: u16) -> (u16, u16) {
+    let mut remaining = max_width;
+    let mut x = x;
+    for span in line {
+        if remaining == 0 {
+            break;
+        }
+        let style = line.style.patch(span.style);
+        let text = span.content.as_ref();
+        if !text.chars().all(one_cell) {
+            let end = buf.set_stringn(x, y, text, remaining as usize, style).0;
+            remaining = remaining.saturating_sub(end.saturating_sub(x));
+            x = end;
+            continue;
+        }
+        let Some(start) = index_of(buf, x, y) else {
+            break;
+        };
+        let room = usize::from(remaining).min(usize::from(buf.area.right() - x));
+        let mut n = 0;
+        for (cell, c) in buf.content[start..start + room]
+            .iter_mut()
+            .zip(text.chars())
+        {
+            cell.set_char(c).set_style(style);
+            n += 1;
+        }
+        // n is at most `remaining`, a u16
+        x += n;
+        remaining -= n;
+    }
+    (x, y)
+}
+
+/// Whether `c` is a grapheme of its own, one cell wide, whatever comes next in the text:
+/// printable ASCII, and the few other characters the panes draw with (a middle dot, an
+/// en dash, an ellipsis, arrows, box drawing and block elements: progress bars and tree
+/// lines). `set_line_draws_what_ratatui_draws` checks each of them against ratatui.
+fn one_cell(c: char) -> bool {
+    matches!(c, ' '..='~' | '·' | '–' | '…' | '←'..='↓' | '\u{2500}'..='\u{259F}')
+}
+
+/// `Buffer::set_style` a row at a time, without a bounds check for each cell (the shell
+/// sets the text style on the whole screen every frame).
+pub fn fill_style(buf: &mut Buffer, area: Rect, style: Style) {
+    let area = buf.area.intersection(area);
+    for y in area.top()..area.bottom() {
+        if let Some(start) = index_of(buf, area.x, y) {
+            for cell in &mut buf.content[start..start + usize::from(area.width)] {
+                cell.set_style(style);
+            }
+        }
+    }
+}
+
+/// The index of the cell at (x, y) in `buf.content`, when it is inside the buffer.
+fn index_of(buf: &Buffer, x: u16, y: u16) -> Option<usize> {
+    let area = buf.area;
+    area.contains(ratatui::layout::Position { x, y })
+        .then(|| usize::from(y - area.y) * usize::from(area.width) + usize::from(x - area.x))
 }
 
 /// "old → new", with only the tags when the repository is the same.
@@ -191,5 +265,90 @@ mod tests {
             progress_bar(10, 4, 3, 2),
             ("█████".into(), "▒▒".into(), "░░░".into())
         );
+    }
+
+    /// A buffer not at the origin, with something already in it, as the panes find it.
+    fn canvas() -> Buffer {
+        let mut buf = Buffer::empty(Rect::new(3, 2, 12, 3));
+        buf.set_string(
+            3,
+            2,
+            "############",
+            Style::new().fg(ratatui::style::Color::Red),
+        );
+        buf
+    }
+
+    #[test]
+    fn set_line_draws_what_ratatui_draws() {
+        use ratatui::style::{Color, Modifier};
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let lines = [
+            Line::from("plain ascii"),
+            Line::from("longer than the twelve cells"),
+            Line::from(vec![
+                Span::styled("ab", bold),
+                Span::raw(" cd"),
+                Span::styled("ef", Style::new().fg(Color::Blue)),
+            ]),
+            Line::styled("styled line", Style::new().bg(Color::Green)),
+            Line::from(vec![Span::raw("日本"), Span::raw("x y"), Span::raw("é✓")]),
+            Line::from("tab\there and a\u{7f}del"),
+            Line::from(vec![Span::raw(""), Span::raw("after empty")]),
+            Line::from("界界界界界界x"),
+        ];
+        for line in &lines {
+            for (x, y, max) in [
+                (3, 2, 12),
+                (5, 2, 4),
+                (3, 4, 20),
+                (14, 3, 5),
+                (15, 3, 5),
+                (4, 3, 0),
+            ] {
+                let (mut ours, mut theirs) = (canvas(), canvas());
+                let a = set_line(&mut ours, x, y, line, max);
+                let b = theirs.set_line(x, y, line, max);
+                assert_eq!(ours, theirs, "{line:?} at ({x}, {y}) in {max}");
+                assert_eq!(a, b, "{line:?} at ({x}, {y}) in {max}");
+            }
+        }
+        // every character the short way takes, between others and before a combining mark
+        let singles = (' '..='~')
+            .chain(['·', '–', '…'])
+            .chain('←'..='↓')
+            .chain('\u{2500}'..='\u{259F}');
+        for c in singles {
+            assert!(one_cell(c));
+            for text in [format!("a{c}b{c}"), format!("{c}\u{301}x")] {
+                let line = Line::from(text.as_str());
+                let (mut ours, mut theirs) = (canvas(), canvas());
+                set_line(&mut ours, 3, 3, &line, 12);
+                theirs.set_line(3, 3, &line, 12);
+                assert_eq!(ours, theirs, "{c:?} in {text:?}");
+            }
+        }
+        // outside the buffer: nothing drawn, no panic
+        let mut ours = canvas();
+        set_line(&mut ours, 3, 9, &Line::from("below"), 10);
+        assert_eq!(ours, canvas());
+    }
+
+    #[test]
+    fn fill_style_styles_what_ratatui_styles() {
+        let style = Style::new()
+            .fg(ratatui::style::Color::Yellow)
+            .add_modifier(ratatui::style::Modifier::DIM);
+        for area in [
+            Rect::new(3, 2, 12, 3),
+            Rect::new(5, 3, 3, 1),
+            Rect::new(0, 0, 40, 40),
+            Rect::new(20, 20, 2, 2),
+        ] {
+            let (mut ours, mut theirs) = (canvas(), canvas());
+            fill_style(&mut ours, area, style);
+            theirs.set_style(area, style);
+            assert_eq!(ours, theirs, "{area:?}");
+        }
     }
 }

@@ -318,6 +318,8 @@ fn ids_inputs_and_output() {
     );
     assert_eq!(printable(b"a\x1b[31mb\xff\r"), "a\u{FFFD}[31mb\u{FFFD}");
     assert!(printable(&[b'x'; 5000]).ends_with("(904 bytes cut)"));
+    assert_eq!(printable(b"plain\ttext\r"), "plain\ttext");
+    assert_eq!(printable(b"caf\xc3\xa9 ok"), "café ok");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use super::Model;
 use crate::cluster::backup::{BackupHealth, Verdict};
 use crate::cluster::backup_view::JobOutcome;
 use crate::cluster::cnpg_view::Archiving;
-use crate::draw::{fit, pane_block};
+use crate::draw::{fit, pane_block, set_line};
 use crate::panes::{PaneId, View};
 use crate::text::{countdown, duration_label, short_age};
 use crate::theme::Theme;
@@ -100,7 +100,7 @@ pub fn render(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
         detail(model, h, v, &mut lines);
     }
     for (i, line) in lines.into_iter().take(inner.height as usize).enumerate() {
-        buf.set_line(inner.x, inner.y + i as u16, &line, inner.width);
+        set_line(buf, inner.x, inner.y + i as u16, &line, inner.width);
     }
 }
 

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{Model, Save, Tracked};
-use crate::draw::{fit, pane_block};
+use crate::draw::{fit, pane_block, set_line};
 use crate::incident::clocks::{clocks, most_urgent, Clock, Urgency};
 use crate::incident::What;
 use crate::panes::{PaneId, View};
@@ -39,7 +39,13 @@ pub fn render(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
         } else {
             "reading the incident journals…"
         };
-        buf.set_line(inner.x, inner.y, &Line::styled(text, t.muted), inner.width);
+        set_line(
+            buf,
+            inner.x,
+            inner.y,
+            &Line::styled(text, t.muted),
+            inner.width,
+        );
         return;
     }
     let list_h = (model.incidents.len() as u16).min((inner.height / 3).max(1));
@@ -53,7 +59,7 @@ pub fn render(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
         .enumerate()
     {
         let line = list_line(model, v, tracked, i == model.cursor, inner.width);
-        buf.set_line(inner.x, inner.y + row as u16, &line, inner.width);
+        set_line(buf, inner.x, inner.y + row as u16, &line, inner.width);
     }
     let Some(selected) = model.selected() else {
         return;
@@ -170,7 +176,7 @@ fn render_detail(model: &Model, v: &View, tr: &Tracked, area: Rect, buf: &mut Bu
         lines.push(Line::from(spans));
     }
     for (n, line) in lines.iter().take(area.height as usize).enumerate() {
-        buf.set_line(area.x, area.y + n as u16, line, area.width);
+        set_line(buf, area.x, area.y + n as u16, line, area.width);
     }
 }
 

@@ -10,7 +10,7 @@ use ratatui::widgets::Widget;
 
 use super::buffer::{find_ignore_case, LogLine};
 use super::{Model, PodStream, TAILS};
-use crate::draw::{fit, pane_block};
+use crate::draw::{fit, pane_block, set_line};
 use crate::panes::{PaneId, View};
 use crate::theme::Theme;
 
@@ -32,11 +32,23 @@ pub fn render(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
     }
     if model.target.is_none() {
         let text = "no logs open: l on a rollout (Rollouts pane), or s here for a label selector";
-        buf.set_line(inner.x, inner.y, &Line::styled(text, t.muted), inner.width);
+        set_line(
+            buf,
+            inner.x,
+            inner.y,
+            &Line::styled(text, t.muted),
+            inner.width,
+        );
         return;
     }
     let status = Rect { height: 1, ..inner };
-    buf.set_line(status.x, status.y, &status_line(model, t), status.width);
+    set_line(
+        buf,
+        status.x,
+        status.y,
+        &status_line(model, t),
+        status.width,
+    );
     let body = Rect {
         y: inner.y + 1,
         height: inner.height - 1,
@@ -50,7 +62,13 @@ pub fn render(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
         } else {
             "waiting for lines…"
         };
-        buf.set_line(body.x, body.y, &Line::styled(text, t.muted), body.width);
+        set_line(
+            buf,
+            body.x,
+            body.y,
+            &Line::styled(text, t.muted),
+            body.width,
+        );
         return;
     }
     draw_lines(model, t, body, buf);
@@ -140,7 +158,7 @@ fn draw_lines(model: &Model, t: &Theme, area: Rect, buf: &mut Buffer) {
     rows.truncate(area.height as usize);
     rows.reverse();
     for (n, row) in rows.iter().enumerate() {
-        buf.set_line(area.x, area.y + n as u16, row, area.width);
+        set_line(buf, area.x, area.y + n as u16, row, area.width);
     }
 }
 

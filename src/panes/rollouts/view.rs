@@ -13,7 +13,7 @@ use super::guided::view::GuidedView;
 use super::Model;
 use crate::cluster::detail::detail_for;
 use crate::cluster::rows::{RolloutRow, RowTarget};
-use crate::draw::{fit, image_change, pane_block, phase_style, progress_bar};
+use crate::draw::{fit, image_change, pane_block, phase_style, progress_bar, set_line};
 use crate::panes::{PaneId, View};
 use crate::text::short_age;
 use crate::theme::Theme;
@@ -123,7 +123,13 @@ fn render_list(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
         header.push_str(&format!("{:<iw$} ", "IMAGES"));
     }
     header.push_str("AGE");
-    buf.set_line(area.x, area.y, &Line::styled(header, t.muted), area.width);
+    set_line(
+        buf,
+        area.x,
+        area.y,
+        &Line::styled(header, t.muted),
+        area.width,
+    );
     let visible = area.height.saturating_sub(1) as usize;
     if visible == 0 {
         return;
@@ -141,7 +147,7 @@ fn render_list(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
         if selected {
             buf.set_style(Rect::new(area.x, y, area.width, 1), t.selected);
         }
-        buf.set_line(area.x, y, &line, area.width);
+        set_line(buf, area.x, y, &line, area.width);
     }
 }
 

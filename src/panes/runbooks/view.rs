@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{Entry, Model, Open};
-use crate::draw::{fit, pane_block};
+use crate::draw::{fit, pane_block, set_line};
 use crate::panes::{PaneId, View};
 use crate::runbook::run::StepState;
 use crate::theme::Theme;
@@ -36,7 +36,7 @@ pub fn render(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
 
 fn put(buf: &mut Buffer, area: Rect, row: u16, line: Line) {
     if row < area.height {
-        buf.set_line(area.x, area.y + row, &line, area.width);
+        set_line(buf, area.x, area.y + row, &line, area.width);
     }
 }
 
@@ -200,7 +200,7 @@ fn run(o: &Open, v: &View, area: Rect, buf: &mut Buffer) {
     let steps_h = area.height - out_h;
     let first = cursor_row.saturating_sub(steps_h as usize / 2);
     for (row, (line, _)) in lines.iter().skip(first).take(steps_h as usize).enumerate() {
-        buf.set_line(area.x, area.y + row as u16, line, area.width);
+        set_line(buf, area.x, area.y + row as u16, line, area.width);
     }
     let out = Rect {
         y: area.y + steps_h,

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::{Audited, Model, Row};
 use crate::audit::{report, Check, Finding, Severity};
-use crate::draw::{fit, pane_block};
+use crate::draw::{fit, pane_block, set_line};
 use crate::kpi::defs::Group;
 use crate::kpi::{AlertState, KpiState};
 use crate::panes::{PaneId, View};
@@ -35,7 +35,13 @@ pub fn render(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
         return;
     }
     let [status, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    buf.set_line(status.x, status.y, &status_line(model, v), status.width);
+    set_line(
+        buf,
+        status.x,
+        status.y,
+        &status_line(model, v),
+        status.width,
+    );
     let (left, alerts) = if body.width >= 100 {
         let [l, r] =
             Layout::horizontal([Constraint::Min(0), Constraint::Length(ALERTS_W)]).areas(body);
@@ -129,7 +135,7 @@ fn render_list(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
         } else {
             line
         };
-        buf.set_line(area.x, y, &line, area.width);
+        set_line(buf, area.x, y, &line, area.width);
     }
 }
 
@@ -287,6 +293,6 @@ fn render_alerts(v: &View, area: Rect, buf: &mut Buffer) {
         ]));
     }
     for (i, line) in lines.iter().take(area.height as usize).enumerate() {
-        buf.set_line(x, area.y + i as u16, line, w);
+        set_line(buf, x, area.y + i as u16, line, w);
     }
 }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::Model;
-use crate::draw::{fit, pane_block};
+use crate::draw::{fit, pane_block, set_line};
 use crate::feed::EntryKind;
 use crate::panes::{PaneId, View};
 
@@ -20,7 +20,8 @@ pub fn render(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
         return;
     }
     if v.timeline.is_empty() {
-        buf.set_line(
+        set_line(
+            buf,
             inner.x,
             inner.y,
             &Line::styled("nothing yet", t.muted),
@@ -49,6 +50,6 @@ pub fn render(model: &Model, v: &View, area: Rect, buf: &mut Buffer) {
             Span::styled(format!("{:<8}", e.kind.label()), kind_style),
             Span::styled(fit(&e.text, text_w), text_style),
         ]);
-        buf.set_line(inner.x, inner.y + i as u16, &line, inner.width);
+        set_line(buf, inner.x, inner.y + i as u16, &line, inner.width);
     }
 }

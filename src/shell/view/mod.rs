@@ -16,6 +16,7 @@ use ratatui::Frame;
 use super::overlay::Overlay;
 use super::State;
 use crate::action::{Action, ShellAction};
+use crate::draw::{fill_style, set_line};
 use crate::panes::{PaneAction, View};
 use crate::screens::pane_areas;
 use crate::theme::Theme;
@@ -23,7 +24,7 @@ use crate::theme::Theme;
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
     let buf = frame.buffer_mut();
-    buf.set_style(area, theme.text);
+    fill_style(buf, area, theme.text);
     if area.height < 3 {
         return;
     }
@@ -112,7 +113,8 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame) {
 fn render_bottom(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(toast) = &state.toast {
         let style = if toast.bad { theme.warn } else { theme.info };
-        buf.set_line(
+        set_line(
+            buf,
             area.x,
             area.y,
             &Line::styled(format!(" {}", toast.text), style),
@@ -133,7 +135,7 @@ fn render_bottom(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     };
     if let Some(text) = fixed_hints {
         let line = Line::styled(format!(" {text}"), theme.muted);
-        buf.set_line(area.x, area.y, &line, area.width);
+        set_line(buf, area.x, area.y, &line, area.width);
         return;
     }
     let ctx = state.key_context();
@@ -162,5 +164,5 @@ fn render_bottom(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
             spans.push(Span::styled(format!(" {name}  "), theme.muted));
         }
     }
-    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+    set_line(buf, area.x, area.y, &Line::from(spans), area.width);
 }

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
+use crate::draw::set_line;
 use crate::shell::overlay::{namespace_choices, palette_matches, pick_matches};
 use crate::shell::State;
 use crate::theme::Theme;
@@ -100,20 +101,20 @@ impl Picker<'_> {
             Span::styled(self.query, t.text),
             Span::styled("▏", t.focus),
         ]);
-        buf.set_line(inner.x, inner.y, &prompt, inner.width);
+        set_line(buf, inner.x, inner.y, &prompt, inner.width);
         let visible = inner.height.saturating_sub(1) as usize;
         let first = self.selected.saturating_sub(visible.saturating_sub(1));
         if self.lines.is_empty() {
             let text = Line::styled(self.empty, t.muted);
-            buf.set_line(inner.x, inner.y + 1, &text, inner.width);
+            set_line(buf, inner.x, inner.y + 1, &text, inner.width);
         }
         for (i, line) in self.lines.into_iter().enumerate().skip(first).take(visible) {
             let y = inner.y + 1 + (i - first) as u16;
             if i == self.selected {
                 buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected);
-                buf.set_line(inner.x, y, &line.patch_style(t.selected), inner.width);
+                set_line(buf, inner.x, y, &line.patch_style(t.selected), inner.width);
             } else {
-                buf.set_line(inner.x, y, &line, inner.width);
+                set_line(buf, inner.x, y, &line, inner.width);
             }
         }
     }

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::draw::fit;
+use crate::draw::{fit, set_line};
 use crate::incident::clocks::Urgency;
 use crate::screens::Screen;
 use crate::shell::sources::{Health, SourceHealth};
@@ -114,9 +114,9 @@ impl Widget for StatusBar<'_> {
         };
         let mut left = vec![Span::styled(title, t.title)];
         left.extend(badges);
-        buf.set_line(area.x, area.y, &Line::from(left), area.width);
+        set_line(buf, area.x, area.y, &Line::from(left), area.width);
         if area.width > right_w {
-            buf.set_line(area.x + area.width - right_w, area.y, &right, right_w);
+            set_line(buf, area.x + area.width - right_w, area.y, &right, right_w);
         }
     }
 }

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{GuidedConfig, GuidedPhase, GuidedSwitch};
-use crate::draw::fit;
+use crate::draw::{fit, set_line};
 use crate::theme::Theme;
 
 const STEPS: [&str; 4] = ["ready check", "switch", "watch error rate", "cleanup"];
@@ -56,10 +56,16 @@ impl Widget for GuidedView<'_> {
             };
             spans.push(Span::styled(format!("{mark} {step}  "), s));
         }
-        buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+        set_line(buf, area.x, area.y, &Line::from(spans), area.width);
         if area.height > 1 {
             let text = fit(&g.summary(self.now, self.config), area.width as usize);
-            buf.set_line(area.x, area.y + 1, &Line::styled(text, style), area.width);
+            set_line(
+                buf,
+                area.x,
+                area.y + 1,
+                &Line::styled(text, style),
+                area.width,
+            );
         }
     }
 }
