@@ -55,21 +55,13 @@ fn main() {
         // (1) churn 0
         let sim = Sim::start(dir.path(), "idle", 2000, 10_000, 0);
         println!("simulator (churn 0) ready: RSS {:.0} MiB", sim.rss_mib());
-        let ours = measure_ours(&sim, dir.path(), "ours", window, 2000);
+        let ours = measure_ours(&sim, dir.path(), "ours", "", window, 2000);
         let latency = runtime.block_on(ours_latency(&sim, &ours.tmux, if quick { 20 } else { 60 }));
         ours.stop();
         table.ours_idle(&ours.figures, latency);
         match &kdash {
             Some(kdash) => {
-                let k = measure_tui(
-                    &sim,
-                    dir.path(),
-                    "kdash",
-                    kdash,
-                    window,
-                    |s| kdash_pods(s) >= 10_000,
-                    Synced::AfterFirstScreen,
-                );
+                let k = measure_kdash(&sim, dir.path(), kdash, window, |s| kdash_pods(s) >= 10_000);
                 k.stop();
                 table.kdash_idle(&k.figures);
             }
@@ -90,19 +82,11 @@ fn main() {
         let watch = kubectl
             .as_ref()
             .map(|k| KubectlWatch::start(&sim, k, dir.path()));
-        let ours = measure_ours(&sim, dir.path(), "ours", window, 2000);
+        let ours = measure_ours(&sim, dir.path(), "ours", "", window, 2000);
         ours.stop();
         table.ours_churn(&ours.figures);
         if let Some(kdash) = &kdash {
-            let k = measure_tui(
-                &sim,
-                dir.path(),
-                "kdash",
-                kdash,
-                window,
-                |_| true,
-                Synced::AfterFirstScreen,
-            );
+            let k = measure_kdash(&sim, dir.path(), kdash, window, |_| true);
             k.stop();
             table.kdash_churn(&k.figures);
         }
@@ -125,14 +109,13 @@ fn main() {
             "simulator (100,000 pods) ready: RSS {:.0} MiB",
             sim.rss_mib()
         );
-        let ours = measure_tui(
+        let ours = measure_ours(
             &sim,
             dir.path(),
             "ours-big",
-            &format!("{BIN} -A --log-level info,frames=trace"),
+            "--log-level info,frames=trace",
             window,
-            |s| rollouts_count(s) >= 10_000,
-            Synced::UntilListsStop,
+            10_000,
         );
         // only the frames of the scrolling count: those drawn before it are in the log
         // already (the window above was idle)
@@ -202,7 +185,7 @@ fn main() {
 /// frame times over the whole run, the outage and the relists included.
 fn relist_under_churn(dir: &Path) -> String {
     let sim = Sim::start(dir, "relist", 2000, 10_000, 200);
-    let ours = measure_ours(&sim, dir, "ours-relist", Duration::from_secs(5), 2000);
+    let ours = measure_ours(&sim, dir, "ours-relist", "", Duration::from_secs(5), 2000);
     let pod_lists = |log: &str| log.matches("pods: listed").count();
     let listed_before = pod_lists(&ours.log());
     sim.post("/_sim/refuse?seconds=80");
@@ -740,16 +723,43 @@ impl Running {
     }
 }
 
-/// `kubechat-ops -A` through [`measure_tui`], populated once its Rollouts pane counts `rows`.
-fn measure_ours(sim: &Sim, dir: &Path, name: &str, window: Duration, rows: usize) -> Running {
+/// `kubechat-ops -A` (and `args`) through [`measure_tui`], populated once its Rollouts pane
+/// counts `rows`.
+fn measure_ours(
+    sim: &Sim,
+    dir: &Path,
+    name: &str,
+    args: &str,
+    window: Duration,
+    rows: usize,
+) -> Running {
     measure_tui(
         sim,
         dir,
         name,
-        &format!("{BIN} -A"),
+        &format!("{BIN} -A {args}"),
         window,
         |s| rollouts_count(s) >= rows,
         Synced::UntilListsStop,
+    )
+}
+
+/// kdash through [`measure_tui`], populated when `populated` says so.
+fn measure_kdash(
+    sim: &Sim,
+    dir: &Path,
+    kdash: &str,
+    window: Duration,
+    populated: impl Fn(&str) -> bool,
+) -> Running {
+    measure_tui(
+        sim,
+        dir,
+        "kdash",
+        kdash,
+        window,
+        populated,
+        Synced::AfterFirstScreen,
     )
 }
 
